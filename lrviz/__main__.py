@@ -1,0 +1,5 @@
+"""``python -m lrviz``: the command line."""
+
+from lrviz.cli import main
+
+main()

@@ -1,0 +1,15 @@
+"""The exceptions lrviz raises for input a user can fix; the CLI turns them into one-line messages."""
+
+from __future__ import annotations
+
+
+class LrvizError(Exception):
+    """Bad input: a spec, a parameter, a run length, an option. The CLI exits with status 2."""
+
+
+class SpecError(LrvizError):
+    """A spec that cannot be parsed or bound: syntax, an unknown name, a bad parameter value."""
+
+
+class RunError(LrvizError):
+    """A run that cannot be evaluated: a bad length, too little memory, a non-finite rate."""

@@ -1,0 +1,102 @@
+"""The vocabulary of custom schedules: operators, math functions and named constants.
+
+Everything here is a numpy ufunc (or a thin wrapper), so an expression such as ``0.1 * 0.95 ** t`` is
+evaluated over the whole run at once.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Func = Callable[..., Any]
+
+OPERATORS: dict[str, Func] = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.true_divide,
+    "**": np.power,
+    "%": np.mod,
+    "//": np.floor_divide,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+"""Binary operators, by the symbol a spec writes them with."""
+
+UNARY: dict[str, Func] = {"-": np.negative, "+": np.positive}
+
+
+def _where(condition: Any, then: Any, otherwise: Any) -> Any:
+    return np.where(np.asarray(condition) != 0, then, otherwise)
+
+
+FUNCTIONS: dict[str, tuple[Func, int]] = {
+    "exp": (np.exp, 1),
+    "log": (np.log, 1),
+    "log1p": (np.log1p, 1),
+    "log2": (np.log2, 1),
+    "log10": (np.log10, 1),
+    "sqrt": (np.sqrt, 1),
+    "cos": (np.cos, 1),
+    "sin": (np.sin, 1),
+    "tanh": (np.tanh, 1),
+    "floor": (np.floor, 1),
+    "ceil": (np.ceil, 1),
+    "abs": (np.abs, 1),
+    "minimum": (np.minimum, 2),
+    "maximum": (np.maximum, 2),
+    "clip": (np.clip, 3),
+    "where": (_where, 3),
+}
+"""Math functions of custom schedules: name → (function, number of arguments)."""
+
+CONSTANTS: dict[str, float] = {"pi": math.pi}
+
+VARIABLES: dict[str, str] = {
+    "t": "the step, counting from 0 where the schedule starts",
+    "T": "the schedule's horizon: the steps left in the run (or in its part of a sequence)",
+}
+
+_PYTHON_OPERATORS: dict[str, Func] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "%": operator.mod,
+    "//": operator.floordiv,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def fold(symbol: str, *numbers: float) -> Any:
+    """Apply an operator or function to plain numbers, as the parser does for ``1 / 3`` or ``exp(-1)``.
+
+    Raises ArithmeticError or ValueError when the result is not a finite number.
+    """
+    if symbol in FUNCTIONS:
+        with np.errstate(all="ignore"):
+            result = float(FUNCTIONS[symbol][0](*numbers))
+    elif len(numbers) == 1:
+        result = -numbers[0] if symbol == "-" else +numbers[0]
+    else:
+        result = _PYTHON_OPERATORS[symbol](*numbers)
+    if isinstance(result, complex):
+        raise ValueError("a complex number")
+    if isinstance(result, float) and not math.isfinite(result):
+        raise ValueError(f"{result}")
+    return result

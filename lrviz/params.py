@@ -1,0 +1,174 @@
+"""Parameter kinds: what each schedule parameter accepts, read from its type annotation.
+
+A schedule declares ``steps: Steps`` or ``gamma: Factor``; the binder checks and normalises every value
+against its kind before anything is evaluated, so each message has one form:
+``gamma must be a positive number, got 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+
+class Invalid(ValueError):
+    """A value does not fit its kind; the text completes "<param> must be …"."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a parameter accepts: ``must`` completes "x must be …", ``unit`` is shown by ``describe``."""
+
+    must: str
+    unit: str
+    convert: Callable[[Any], Any]
+
+    def check(self, value: object) -> Any:
+        """Return ``value`` normalised (``1e3`` becomes the integer 1000), or raise :class:`Invalid`."""
+        try:
+            return self.convert(value)
+        except (TypeError, ValueError, OverflowError):
+            raise Invalid(f"{self.must}, got {_show(value)}") from None
+
+
+def _show(value: object) -> str:
+    from lrviz.spec import Spec
+
+    return value.source if isinstance(value, Spec) else repr(value)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError
+    return number
+
+
+def _integer(value: object) -> int:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError
+    return int(number)
+
+
+def _where(convert: Callable[[Any], Any], ok: Callable[[Any], bool]) -> Callable[[Any], Any]:
+    def checked(value: object) -> Any:
+        converted = convert(value)
+        if not ok(converted):
+            raise ValueError
+        return converted
+
+    return checked
+
+
+def _warmup(value: object) -> int | float:
+    """An integer is a number of steps; a float below 1 is a fraction of the schedule's length."""
+    number = _number(value)
+    if isinstance(value, float) and 0 <= number < 1:
+        return number
+    steps = _integer(value)
+    if steps < 0:
+        raise ValueError
+    return steps
+
+
+def _steps_or_fraction(value: object) -> int | float:
+    number = _number(value)
+    if isinstance(value, float) and 0 < number <= 1:
+        return number
+    steps = _integer(value)
+    if steps < 1:
+        raise ValueError
+    return steps
+
+
+def _increasing_steps(value: object) -> list[int]:
+    if not isinstance(value, list | tuple):
+        raise TypeError
+    steps = [_integer(v) for v in value]
+    if any(s < 0 for s in steps) or any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        raise ValueError
+    return steps
+
+
+def _numbers(value: object) -> list[float]:
+    if not isinstance(value, list | tuple) or not value:
+        raise TypeError
+    return [_number(v) for v in value]
+
+
+def _points(value: object) -> list[tuple[float, float]]:
+    if isinstance(value, dict):
+        value = list(value.items())
+    if not isinstance(value, list | tuple) or not value:
+        raise TypeError
+    points = []
+    for point in value:
+        if not isinstance(point, list | tuple) or len(point) != 2:
+            raise TypeError
+        points.append((_number(point[0]), _number(point[1])))
+    xs = [x for x, _ in points]
+    if xs[0] < 0 or any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+        raise ValueError
+    return points
+
+
+RATE = Kind("a finite number", "learning rate", _number)
+NUMBER = Kind("a finite number", "", _number)
+FACTOR = Kind("a positive number", "factor", _where(_number, lambda x: x > 0))
+MULTIPLIER = Kind("a number of at least 1", "factor", _where(_number, lambda x: x >= 1))
+STEPS = Kind("a positive integer", "steps", _where(_integer, lambda x: x >= 1))
+OPEN_FRACTION = Kind("a number strictly between 0 and 1", "fraction", _where(_number, lambda x: 0 < x < 1))
+WARMUP = Kind(
+    "a whole number of steps (0 or more) or a fraction of the schedule below 1",
+    "steps, or fraction of the schedule",
+    _warmup,
+)
+STEPS_OR_FRACTION = Kind(
+    "a positive whole number of steps or a fraction of the schedule in (0, 1]",
+    "steps, or fraction of the schedule",
+    _steps_or_fraction,
+)
+MILESTONES = Kind(
+    "a list of strictly increasing whole steps, each 0 or more", "steps", _increasing_steps
+)
+NUMBERS = Kind("a non-empty list of finite numbers", "", _numbers)
+POINTS = Kind(
+    "a list of (step, rate) pairs with strictly increasing steps from 0 up",
+    "(steps, learning rate)",
+    _points,
+)
+
+Rate = Annotated[float, RATE]
+Number = Annotated[float, NUMBER]
+Factor = Annotated[float, FACTOR]
+Multiplier = Annotated[float, MULTIPLIER]
+Steps = Annotated[int, STEPS]
+OpenFraction = Annotated[float, OPEN_FRACTION]
+Warmup = Annotated[float, WARMUP]
+StepsOrFraction = Annotated[float, STEPS_OR_FRACTION]
+Milestones = Annotated[list[int], MILESTONES]
+Numbers = Annotated[list[float], NUMBERS]
+Points = Annotated[list[tuple[float, float]], POINTS]
+
+
+def flag(value: object) -> bool:
+    """Check a ``bool`` parameter."""
+    if not isinstance(value, bool):
+        raise Invalid(f"True or False, got {_show(value)}")
+    return value
+
+
+def fraction_of(value: int | float, length: int) -> int:
+    """Resolve a steps-or-fraction value against a length; a fraction rounds up to whole steps.
+
+    The product is rounded to 9 decimals first, so that ``0.07`` of 100 steps is 7 steps, not the 8 that
+    ``ceil(7.000000000000001)`` would give.
+    """
+    if isinstance(value, float):
+        return math.ceil(round(value * length, 9))
+    return value

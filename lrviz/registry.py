@@ -1,0 +1,300 @@
+"""The schedule registry: every built-in is a vectorized function, and its signature and docstring are
+its metadata (``lrviz list``, ``lrviz describe``, the README table and error messages all come from here).
+
+A schedule function takes the array of local steps ``t`` (float64, 0, 1, 2, …) first and its parameters
+after it, each annotated with a kind from :mod:`lrviz.params`; it returns the rate at every step.
+A parameter named ``steps`` that defaults to ``None`` is the schedule's horizon: left out, it is what
+remains of the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from lrviz.params import RATE, WARMUP, Invalid, Kind, flag
+
+Values = npt.NDArray[np.float64]
+"""Rates (or steps): a float64 array."""
+
+Mark = tuple[float, str]
+"""A phase boundary: the step where it falls and what happens there ("warm-up ends")."""
+
+FREQUENCIES = ("stepwise", "continuous", "cyclic", "feedback", "composite")
+"""The source article's first criterion: how often the rate changes."""
+
+
+class Schedule(Protocol):
+    """What a combinator receives for a schedule argument: a parsed spec it can evaluate."""
+
+    source: str
+
+    @property
+    def length(self) -> int | None: ...
+
+    def evaluate(self, t: Values, horizon: int) -> Values: ...
+
+    def marks(self, horizon: int) -> list[Mark]: ...
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a schedule, as its signature and docstring declare it."""
+
+    name: str
+    default: Any
+    required: bool
+    kind: Kind | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+    is_flag: bool = False
+    is_schedule: bool = False
+    variadic: bool = False
+    keyword_only: bool = False
+    generic: bool = False
+    description: str = ""
+
+    @property
+    def unit(self) -> str:
+        if self.is_schedule:
+            return "schedule"
+        if self.choices:
+            return " | ".join(repr(c) for c in self.choices)
+        if self.is_flag:
+            return "True | False"
+        return self.kind.unit if self.kind else ""
+
+    def check(self, value: object) -> Any:
+        """Normalise a non-schedule value, or raise :class:`Invalid` completing "<name> must be …"."""
+        if value is None and self.optional:
+            return None
+        if self.choices:
+            if value in self.choices:
+                return value
+            close = difflib.get_close_matches(str(value), self.choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            options = ", ".join(repr(c) for c in self.choices)
+            raise Invalid(f"one of {options}, got {value!r}{hint}")
+        if self.is_flag:
+            return flag(value)
+        assert self.kind is not None
+        return self.kind.check(value)
+
+    def signature_text(self) -> str:
+        """``name`` or ``name=default`` as ``lrviz list`` shows it."""
+        if self.variadic:
+            return f"*{self.name}"
+        if self.required:
+            return self.name
+        default = "run" if self.name == "steps" and self.default is None else repr(self.default)
+        return f"{self.name}={default}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registered schedule: its function and everything shown about it."""
+
+    name: str
+    func: Callable[..., Values]
+    frequency: str
+    quantity: str
+    params: tuple[Param, ...]
+    generic_warmup: bool
+    matches: tuple[str, ...]
+    length_rule: Callable[[Mapping[str, Any]], int | None] | None
+    marks_rule: Callable[..., list[Mark]] | None
+    check_rule: Callable[..., None] | None
+    doc: Docstring = field(repr=False)
+
+    @property
+    def summary(self) -> str:
+        return self.doc.summary
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def signature_text(self) -> str:
+        return f"{self.name}({', '.join(p.signature_text() for p in self.params)})"
+
+
+@dataclass(frozen=True)
+class Docstring:
+    """A schedule docstring cut into its parts: summary, formula, parameter texts, example."""
+
+    summary: str
+    formula: str
+    args: dict[str, str]
+    example: str
+    notes: str
+
+    @classmethod
+    def parse(cls, text: str) -> Docstring:
+        lines = inspect.cleandoc(text).splitlines()
+        summary, body = lines[0].strip(), lines[1:]
+        sections: dict[str, list[str]] = {"": []}
+        current = ""
+        for line in body:
+            header = re.fullmatch(r"(Args|Example|Notes):", line.strip())
+            if header and not line.startswith(" "):
+                current = header.group(1)
+                sections[current] = []
+            else:
+                sections[current].append(line)
+        args: dict[str, str] = {}
+        name = ""
+        for line in sections.get("Args", []):
+            item = re.match(r"\s{4}(\*?\w+): (.*)", line)
+            if item:
+                name = item.group(1).lstrip("*")
+                args[name] = item.group(2).strip()
+            elif line.strip() and name:
+                args[name] += " " + line.strip()
+        return cls(
+            summary=summary,
+            formula=inspect.cleandoc("\n".join(sections[""])),
+            args=args,
+            example=inspect.cleandoc("\n".join(sections.get("Example", []))),
+            notes=inspect.cleandoc("\n".join(sections.get("Notes", []))),
+        )
+
+
+SCHEDULES: dict[str, Entry] = {}
+"""Every schedule lrviz knows, by the name a spec calls it."""
+
+WARMUP_PARAMS = (
+    Param(
+        "warmup",
+        0,
+        False,
+        kind=WARMUP,
+        keyword_only=True,
+        generic=True,
+        description="linear warm-up before the schedule: whole steps, or a fraction of its length "
+        "below 1 (rounded up); carved from the start of `steps`",
+    ),
+    Param(
+        "warmup_start",
+        0.0,
+        False,
+        kind=RATE,
+        keyword_only=True,
+        generic=True,
+        description="the rate the warm-up starts from",
+    ),
+)
+
+
+def _param(p: inspect.Parameter, hint: Any, description: str) -> Param:
+    required = p.default is inspect.Parameter.empty
+    default = None if required else p.default
+    base: dict[str, Any] = dict(
+        name=p.name,
+        default=default,
+        required=required,
+        description=description,
+        keyword_only=p.kind is inspect.Parameter.KEYWORD_ONLY,
+    )
+    if p.kind is inspect.Parameter.VAR_POSITIONAL:
+        return Param(**base, is_schedule=True, variadic=True)
+    optional = False
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        optional = True
+        hint = next(a for a in args if a is not type(None))
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return Param(**base, choices=typing.get_args(hint), optional=optional)
+    if hint is bool:
+        return Param(**base, is_flag=True, optional=optional)
+    if hint is Schedule:
+        return Param(**base, is_schedule=True, optional=optional)
+    kinds = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Kind)]
+    if not kinds:
+        raise TypeError(f"parameter {p.name!r} has no kind annotation")
+    return Param(**base, kind=kinds[0], optional=optional)
+
+
+def schedule(
+    *,
+    frequency: str,
+    quantity: str,
+    warmup: bool = False,
+    matches: tuple[str, ...] = (),
+    length: Callable[[Mapping[str, Any]], int | None] | None = None,
+    marks: Callable[..., list[Mark]] | None = None,
+    check: Callable[..., None] | None = None,
+) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
+    """Register a schedule function under its own name.
+
+    Args:
+        frequency: one of :data:`FREQUENCIES`.
+        quantity: how the rate changes (exponential, polynomial, cosine, linear, …).
+        warmup: whether it takes the generic ``warmup=`` / ``warmup_start=`` parameters.
+        matches: the framework schedules it reproduces, for ``lrviz describe``.
+        length: its length from its bound arguments, where that is not simply ``steps``.
+        marks: its phase boundaries, from ``horizon`` and its resolved arguments, in its own steps.
+        check: raises :class:`~lrviz.params.Invalid` when its arguments (defaults filled in) do not fit
+            together, such as ``min_lr`` above ``max_lr``.
+    """
+    assert frequency in FREQUENCIES, frequency
+
+    def register(func: Callable[..., Values]) -> Callable[..., Values]:
+        doc = Docstring.parse(func.__doc__ or "")
+        hints = typing.get_type_hints(func, include_extras=True)
+        signature = list(inspect.signature(func).parameters.values())[1:]
+        params = [_param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature]
+        declared = {p.name for p in params}
+        if warmup:
+            params += [p for p in WARMUP_PARAMS if p.name not in declared]
+        missing = [p.name for p in params if not p.description]
+        assert not missing, f"{func.__name__}: document {missing} under Args:"
+        SCHEDULES[func.__name__] = Entry(
+            name=func.__name__,
+            func=func,
+            frequency=frequency,
+            quantity=quantity,
+            params=tuple(params),
+            generic_warmup=warmup,
+            matches=matches,
+            length_rule=length,
+            marks_rule=marks,
+            check_rule=check,
+            doc=doc,
+        )
+        return func
+
+    return register
+
+
+def lookup(name: str) -> Entry:
+    """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
+    import lrviz.schedules  # noqa: F401  (registers the built-ins)
+
+    try:
+        return SCHEDULES[name]
+    except KeyError:
+        raise KeyError(close_names(name, SCHEDULES)) from None
+
+
+def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
+    """The known names closest to ``name``, best first."""
+    known = list(known)
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    return [lowered[c] for c in close]
+
+
+def entries() -> Iterator[Entry]:
+    """Every registered schedule, in registration order."""
+    import lrviz.schedules  # noqa: F401
+
+    yield from SCHEDULES.values()

@@ -1,0 +1,151 @@
+"""A run (how many steps, in how many epochs) and the evaluation of specs over it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lrviz.errors import RunError, SpecError
+from lrviz.registry import Mark, Values, close_names
+from lrviz.spec import Call, Spec
+
+BYTES_PER_STEP = 8 * 8
+"""A generous bound on the float64 arrays a step needs while a spec is evaluated and drawn."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """The run a schedule is evaluated over: ``steps`` optimizer updates, ``steps_per_epoch`` a epoch.
+
+    ``epochs`` is set when the run was given in epochs; outputs then show an epoch column.
+    """
+
+    steps: int
+    steps_per_epoch: int = 1
+    epochs: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "steps_per_epoch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise RunError(f"{name} must be a positive integer, got {value!r}")
+
+    @classmethod
+    def of(cls, steps: int | None = None, epochs: int | None = None, steps_per_epoch: int | None = None) -> Run:
+        """A run from ``steps``, or from ``epochs`` × ``steps_per_epoch`` (default 1)."""
+        if steps is not None and epochs is not None:
+            raise RunError("give the run length as steps or as epochs, not both")
+        if epochs is not None:
+            if epochs < 1:
+                raise RunError(f"epochs must be a positive integer, got {epochs!r}")
+            per_epoch = steps_per_epoch or 1
+            return cls(epochs * per_epoch, per_epoch, epochs)
+        if steps is None:
+            raise RunError("say how long the run is: give steps, or epochs (with steps per epoch)")
+        if steps_per_epoch is not None:
+            raise RunError("steps per epoch goes with epochs, not with steps")
+        return cls(steps)
+
+    def epoch_of(self, steps: Values) -> Values:
+        """The fractional epoch of each step: step / steps_per_epoch."""
+        return steps / self.steps_per_epoch
+
+    def check_memory(self, series: int = 1) -> None:
+        """Refuse, before allocating, a run whose arrays would not fit in the memory that is free."""
+        need = self.steps * BYTES_PER_STEP * max(series, 1)
+        free = available_memory()
+        if free is not None and need > free:
+            raise RunError(
+                f"a run of {self.steps:,} steps needs about {_size(need)} of memory and "
+                f"{_size(free)} is free: shorten the run or use fewer schedules"
+            )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now, where the system says."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = None) -> Spec:
+    """``spec`` with each option set in every schedule of it that has that parameter.
+
+    An option no schedule of the spec takes is an error that names the closest parameter.
+    """
+    if not options:
+        return spec
+    result, used = spec.with_params(options)
+    unused = [name for name in options if name not in used]
+    if unused:
+        known = sorted({p.name for node in spec.walk() if isinstance(node, Call) for p in node.entry.params})
+        name = unused[0]
+        close = close_names(name, known)
+        hint = f"; did you mean {close[0]}?" if close else (f"; it has {', '.join(known)}" if known else "")
+        raise SpecError(f"no schedule in {label or spec.source or spec.render()!r} takes {name}{hint}")
+    return result
+
+
+@dataclass(frozen=True)
+class Series:
+    """One evaluated schedule: its label, its spec and its rate at every step of the run."""
+
+    label: str
+    spec: Spec
+    values: Values
+    marks: list[Mark] = field(default_factory=list)
+
+
+def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
+    """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
+    run.check_memory()
+    steps = np.arange(run.steps, dtype=np.float64)
+    values = np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = label or spec.source or spec.render()
+        raise RunError(
+            f"{name!r} gives {values[first]} at step {first}: a rate must be a finite number "
+            "(check for a division by zero, a log of zero or an overflow there)"
+        )
+    return values
+
+
+def series(spec: Spec, run: Run, label: str) -> Series:
+    """Evaluate ``spec`` over ``run`` with its phase boundaries."""
+    values = evaluate_spec(spec, run, label)
+    marks = sorted({(step, what) for step, what in spec.marks(run.steps) if 0 < step < run.steps})
+    return Series(label, spec, values, marks)
+
+
+def evaluate(spec: str | Spec, steps: int, **options: Any) -> Values:
+    """The rate of ``spec`` at each of ``steps`` steps, as a float64 array of shape ``(steps,)``.
+
+    ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
+    ``evaluate("cosine", 100, max_lr=0.1)``.
+    """
+    from lrviz.parser import parse
+
+    tree = parse(spec) if isinstance(spec, str) else spec
+    return evaluate_spec(with_options(tree, options), Run(steps))

@@ -1,0 +1,205 @@
+"""Schedules built from other schedules: sequences, warm-up and restarts.
+
+A child schedule is evaluated only on its own steps, on its own clock (local time from 0) and with its
+own horizon, so that nothing outside its part can overflow or leak into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
+from lrviz.registry import Mark, Schedule, Values, schedule
+from lrviz.spec import Spec, warmed_up
+
+MAX_MARKS = 50
+
+
+def _starts(parts: tuple[Schedule, ...], at: list[int] | None) -> list[int]:
+    """Where each part starts: ``at`` as given, or each part after the previous one's length."""
+    if at is not None:
+        return [0, *at]
+    starts = [0]
+    for part in parts[:-1]:
+        if part.length is None:
+            raise Invalid(
+                f"the left side of >> must have a length, and {part.source!r} runs to the end of "
+                "the run: give it steps=…, or use seq(…, at=[…]) to say where the next part starts"
+            )
+        starts.append(starts[-1] + part.length)
+    return starts
+
+
+def _seq_check(parts: tuple[Schedule, ...], at: list[int] | None, **_: Any) -> None:
+    if not parts:
+        raise Invalid("seq needs at least one schedule")
+    if at is not None and len(at) != len(parts) - 1:
+        raise Invalid(f"at needs {len(parts) - 1} switch steps for {len(parts)} schedules, got {len(at)}")
+    _starts(parts, at)
+
+
+def _seq_length(args: Mapping[str, Any]) -> int | None:
+    if args.get("steps") is not None:
+        return int(args["steps"])
+    parts = args["parts"]
+    last = parts[-1].length if parts else None
+    if last is None:
+        return None
+    try:
+        return _starts(parts, args.get("at"))[-1] + last
+    except Invalid:
+        return None
+
+
+def _segments(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None) -> list[tuple[int, int]]:
+    """(start, horizon) of each part; a part's horizon runs to the next part's start."""
+    starts = _starts(parts, at)
+    ends = [*starts[1:], horizon]
+    return [(start, end - start) for start, end in zip(starts, ends, strict=True)]
+
+
+def _seq_marks(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None, **_: Any) -> list[Mark]:
+    marks: list[Mark] = []
+    for i, (part, (start, length)) in enumerate(zip(parts, _segments(horizon, parts, at), strict=True)):
+        if i:
+            marks.append((float(start), f"part {i + 1} starts"))
+        marks.extend((start + step, what) for step, what in part.marks(length) if step < length)
+    return marks
+
+
+@schedule(frequency="composite", quantity="any", length=_seq_length, check=_seq_check, marks=_seq_marks)
+def seq(t: Values, *parts: Schedule, at: Milestones | None = None, steps: Steps | None = None) -> Values:
+    """Run schedules one after another, each on its own clock: ``a >> b`` is ``seq(a, b)``.
+
+    Part i runs from its start s_i on local time t − s_i, with a horizon up to the next start (the last
+    part: to the end). Without ``at`` each part starts where the previous one's length ends.
+
+    Args:
+        parts: the schedules, in order.
+        at: the steps where each later part starts (PyTorch SequentialLR's milestones).
+        steps: the length of the whole sequence; default the rest of the run.
+
+    Example:
+        seq(linear(0, 0.1), cosine(0.1), at=[500])
+    """
+    assert steps is not None
+    out = np.empty(t.shape)
+    segments = _segments(steps, parts, at)
+    starts = np.array([start for start, _ in segments], dtype=np.float64)
+    index = np.searchsorted(starts, t, side="right") - 1
+    for i, (part, (start, length)) in enumerate(zip(parts, segments, strict=True)):
+        mine = index == i
+        if mine.any():
+            out[mine] = part.evaluate(t[mine] - start, max(length, 1))
+    return out
+
+
+def _warmup_length(args: Mapping[str, Any]) -> int | None:
+    if args.get("steps") is not None:
+        return int(args["steps"])
+    warmup, length = args.get("warmup"), args["schedule"].length
+    return warmup + length if isinstance(warmup, int) and length is not None else None
+
+
+def _warmup_marks(horizon: int, schedule: Schedule, warmup: int | float, steps: int, **_: Any) -> list[Mark]:
+    steps_up = fraction_of(warmup, steps)
+    inner = [(steps_up + step, what) for step, what in schedule.marks(steps - steps_up)]
+    return [(float(steps_up), "warm-up ends"), *inner] if steps_up else inner
+
+
+@schedule(frequency="composite", quantity="linear, then any", length=_warmup_length, marks=_warmup_marks)
+def warmup(
+    t: Values,
+    schedule: Schedule,
+    warmup: Warmup,
+    warmup_start: Rate = 0.0,
+    steps: Steps | None = None,
+) -> Values:
+    """A linear warm-up from warmup_start to where the schedule starts, then the schedule.
+
+    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: the schedule η' runs after the warm-up with the
+    rest of the horizon. ``cosine(0.1, warmup=5)`` is ``warmup(cosine(0.1), 5)``.
+
+    Args:
+        schedule: the schedule to warm up into.
+        warmup: the warm-up length: whole steps, or a fraction of `steps` below 1.
+        warmup_start: the rate at step 0.
+        steps: the length of warm-up and schedule together; default the rest of the run.
+
+    Example:
+        warmup(restarts(cosine(0.1), period=1000), 500)
+    """
+    assert steps is not None
+    steps_up = fraction_of(warmup, steps)
+    return warmed_up(t, steps_up, warmup_start, lambda local: schedule.evaluate(local, max(steps - steps_up, 1)))
+
+
+def _restart_period(schedule: Schedule, period: int | None) -> int:
+    period = period or schedule.length
+    if period is None:
+        raise Invalid(f"restarts needs period=…, or a schedule with steps=… ({schedule.source!r} has none)")
+    return period
+
+
+def _cycle_starts(period: int, mult: int, until: float) -> Values:
+    """The step where each cycle starts, up to the first past ``until``: cycle k is period·mult^k long."""
+    if mult == 1:
+        return np.arange(0.0, min(until, MAX_MARKS * period) + period, period)
+    starts = [0]
+    while starts[-1] <= until:
+        starts.append(starts[-1] + period * mult ** (len(starts) - 1))
+    return np.array(starts, dtype=np.float64)
+
+
+def _restarts_marks(horizon: int, schedule: Schedule, period: int | None, mult: int, **_: Any) -> list[Mark]:
+    starts = _cycle_starts(_restart_period(schedule, period), mult, horizon)
+    return [(float(s), "restart") for s in starts[1:MAX_MARKS] if s < horizon]
+
+
+def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
+    _restart_period(schedule, period)
+
+
+@schedule(
+    frequency="cyclic",
+    quantity="any",
+    matches=(
+        "torch.CosineAnnealingWarmRestarts (restarts(cosine(lr, min_lr), period=T_0, mult=T_mult))",
+        "keras.CosineDecayRestarts (with decay=m_mul)",
+    ),
+    length=lambda args: None,
+    check=_restarts_check,
+    marks=_restarts_marks,
+)
+def restarts(
+    t: Values, schedule: Schedule, period: Steps | None = None, mult: Steps = 1, decay: Factor = 1.0
+) -> Values:
+    """Restart a schedule every cycle (SGDR, when the schedule is a cosine): warm restarts.
+
+    Cycle k lasts P·mult^k steps and starts at P·(mult^k − 1)/(mult − 1) (k·P when mult = 1); in it the
+    schedule runs on local time with that cycle length as its horizon, scaled by decay^k.
+
+    Args:
+        schedule: the schedule each cycle runs.
+        period: the first cycle's length P; default the schedule's own steps.
+        mult: the factor each cycle grows by (PyTorch's T_mult), a whole number.
+        decay: the factor each cycle's rates shrink by.
+
+    Example:
+        restarts(cosine(0.1, min_lr=1e-4), period=10, mult=2)
+    """
+    period = _restart_period(schedule, period)
+    if mult == 1:
+        cycle = np.floor(t / period)
+        out = schedule.evaluate(t - cycle * period, period)
+    else:
+        starts = _cycle_starts(period, mult, float(t.max()))
+        cycle = (np.searchsorted(starts, t, side="right") - 1).astype(np.float64)
+        out = np.empty(t.shape)
+        for k in np.unique(cycle).astype(int):
+            mine = cycle == k
+            out[mine] = schedule.evaluate(t[mine] - starts[k], period * mult**k)
+    return out * decay**cycle if decay != 1 else out

@@ -1,0 +1,91 @@
+"""Schedules made of pieces: constant values between boundaries, and curves through given points."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from lrviz.params import Invalid, Milestones, Numbers, Points
+from lrviz.registry import Mark, Values, schedule
+
+Interpolation = Literal["linear", "cosine"]
+
+
+def through(t: Values, steps: Sequence[float], rates: Sequence[float], method: Interpolation) -> Values:
+    """The curve through the knots (steps[i], rates[i]): flat before the first and after the last.
+
+    Between knots a and b, with p = (t − x_a)/(x_b − x_a): linear η = η_a + (η_b − η_a)·p; cosine
+    η = η_b + (η_a − η_b)·(1 + cos πp)/2, PyTorch OneCycleLR's annealing form.
+    """
+    xs = np.asarray(steps, dtype=np.float64)
+    ys = np.asarray(rates, dtype=np.float64)
+    if len(xs) == 1:
+        return np.full(t.shape, ys[0])
+    i = np.clip(np.searchsorted(xs, t, side="right") - 1, 0, len(xs) - 2)
+    start, end = ys[i], ys[i + 1]
+    p = np.clip((t - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
+    if method == "linear":
+        return start + (end - start) * p
+    return end + (start - end) / 2.0 * (np.cos(np.pi * p) + 1)
+
+
+def _piecewise_check(boundaries: list[int], values: list[float], **_: Any) -> None:
+    if len(values) != len(boundaries) + 1:
+        raise Invalid(
+            f"values needs one more entry than boundaries: {len(boundaries)} boundaries "
+            f"split the run into {len(boundaries) + 1} pieces, got {len(values)} values"
+        )
+
+
+@schedule(
+    frequency="stepwise",
+    quantity="piecewise constant",
+    warmup=True,
+    matches=("keras.PiecewiseConstantDecay (which switches one step later)",),
+    check=_piecewise_check,
+    marks=lambda horizon, boundaries, **_: [(float(b), "switch") for b in boundaries],
+)
+def piecewise(t: Values, boundaries: Milestones, values: Numbers) -> Values:
+    """Constant rates between boundaries: values[i] from boundaries[i−1] up to boundaries[i].
+
+    η_t = values[#{b ∈ boundaries : b ≤ t}] — the new value applies at the boundary step itself.
+
+    Args:
+        boundaries: the steps where the rate changes, increasing.
+        values: the rates: one for each piece, so one more than there are boundaries.
+
+    Example:
+        piecewise([1000, 5000], [0.1, 0.01, 0.001])
+    """
+    return np.asarray(values, dtype=np.float64)[np.searchsorted(np.asarray(boundaries, dtype=np.float64), t, side="right")]
+
+
+def _last_knot(args: Any) -> int | None:
+    points = args.get("points")
+    return math.ceil(points[-1][0]) if points else None
+
+
+@schedule(
+    frequency="continuous",
+    quantity="linear or cosine",
+    matches=("optax.piecewise_interpolate_schedule (with rates rather than scales)",),
+    length=_last_knot,
+    marks=lambda horizon, points, **_: [(x, "knot") for x, _rate in points[1:-1]],
+)
+def interp(t: Values, points: Points, method: Interpolation = "linear") -> Values:
+    """The curve through given (step, rate) points, straight or cosine-shaped between them.
+
+    Flat at the first rate before the first point and at the last rate after the last one; see
+    `through` for the two interpolations. Its length is the last point's step.
+
+    Args:
+        points: (step, rate) pairs with increasing steps, as a list or a dict {step: rate}.
+        method: 'linear' or 'cosine' between neighbouring points.
+
+    Example:
+        interp([(0, 0), (500, 0.1), (5000, 0.01)], method="cosine")
+    """
+    return through(t, [x for x, _ in points], [y for _, y in points], method)

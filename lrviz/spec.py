@@ -1,0 +1,412 @@
+"""A parsed spec, kept as data: a tree of constants, variables, operations and schedule calls.
+
+Every node knows the text it came from (for messages and labels), its length (for ``>>``), how to
+evaluate itself over an array of local steps within a horizon, and its phase boundaries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from lrviz.errors import SpecError
+from lrviz.functions import FUNCTIONS, OPERATORS, UNARY
+from lrviz.params import Invalid, fraction_of
+from lrviz.registry import Entry, Mark, Param, Values, close_names
+
+PEAK_NAMES = ("lr", "max_lr")
+"""Two names for one parameter: a schedule's peak rate answers to either."""
+
+
+class Spec:
+    """A node of a parsed spec."""
+
+    source: str
+
+    @property
+    def length(self) -> int | None:
+        """The steps this part lasts when it has a length of its own (``steps=``), else ``None``."""
+        return None
+
+    def value(self, t: Values, horizon: int) -> Values | float:
+        """The rates at local steps ``t`` within ``horizon``; constants may return a plain float."""
+        raise NotImplementedError
+
+    def evaluate(self, t: Values, horizon: int) -> Values:
+        """The rates at local steps ``t`` (float64), for a part that has ``horizon`` steps in all."""
+        return np.broadcast_to(np.asarray(self.value(t, horizon), dtype=np.float64), t.shape)
+
+    def marks(self, horizon: int) -> list[Mark]:
+        """Phase boundaries within ``horizon`` steps, in local steps."""
+        return []
+
+    def children(self) -> tuple[Spec, ...]:
+        return ()
+
+    def render(self) -> str:
+        """The spec as canonical text."""
+        raise NotImplementedError
+
+    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
+        """This tree with ``overrides`` set in every schedule that has them, and the names it used."""
+        return self, set()
+
+    def walk(self) -> Iterator[Spec]:
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+    def to_data(self) -> Any:
+        """The tree as JSON-ready data, with every parameter resolved to its value."""
+        return self.render()
+
+
+@dataclass(frozen=True, eq=False)
+class Constant(Spec):
+    """A constant rate: a bare number in a spec."""
+
+    number: float
+    source: str = ""
+
+    def value(self, t: Values, horizon: int) -> float:
+        return self.number
+
+    def render(self) -> str:
+        return repr(self.number)
+
+    def to_data(self) -> Any:
+        return self.number
+
+
+@dataclass(frozen=True, eq=False)
+class Variable(Spec):
+    """``t`` (the local step) or ``T`` (the horizon)."""
+
+    name: str
+    source: str = ""
+
+    def value(self, t: Values, horizon: int) -> Values | float:
+        return t if self.name == "t" else float(horizon)
+
+    def render(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, eq=False)
+class Operation(Spec):
+    """An operator or math function applied pointwise to its operands."""
+
+    symbol: str
+    operands: tuple[Spec, ...]
+    source: str = ""
+
+    @property
+    def length(self) -> int | None:
+        lengths = [o.length for o in self.operands if o.length is not None]
+        return max(lengths) if lengths else None
+
+    def value(self, t: Values, horizon: int) -> Values | float:
+        values = [o.value(t, horizon) for o in self.operands]
+        if self.symbol in FUNCTIONS:
+            func = FUNCTIONS[self.symbol][0]
+        elif len(values) == 1:
+            func = UNARY[self.symbol]
+        else:
+            func = OPERATORS[self.symbol]
+        with np.errstate(all="ignore"):
+            result = func(*values)
+        return np.asarray(result, dtype=np.float64) if np.ndim(result) else float(result)
+
+    def marks(self, horizon: int) -> list[Mark]:
+        return [m for o in self.operands for m in o.marks(horizon)]
+
+    def children(self) -> tuple[Spec, ...]:
+        return self.operands
+
+    def render(self) -> str:
+        if self.symbol in FUNCTIONS:
+            return f"{self.symbol}({', '.join(o.render() for o in self.operands)})"
+        if len(self.operands) == 1:
+            return f"{self.symbol}{_wrapped(self.operands[0])}"
+        left, right = self.operands
+        return f"{_wrapped(left)} {self.symbol} {_wrapped(right)}"
+
+    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
+        operands, used = _with_params(self.operands, overrides)
+        return replace(self, operands=operands, source=""), used
+
+    def to_data(self) -> Any:
+        return {"op": self.symbol, "operands": [o.to_data() for o in self.operands]}
+
+
+def _wrapped(spec: Spec) -> str:
+    text = spec.render()
+    if isinstance(spec, Operation) and spec.symbol not in FUNCTIONS:
+        return f"({text})"
+    if isinstance(spec, Call) and spec.entry.name == "seq" and "at" not in spec.args:
+        return f"({text})"
+    return text
+
+
+def _with_params(specs: tuple[Spec, ...], overrides: Mapping[str, Any]) -> tuple[tuple[Spec, ...], set[str]]:
+    used: set[str] = set()
+    result = []
+    for spec in specs:
+        new, names = spec.with_params(overrides)
+        result.append(new)
+        used |= names
+    return tuple(result), used
+
+
+@dataclass(frozen=True, eq=False)
+class Call(Spec):
+    """A registered schedule with the arguments the spec gave it, checked against their kinds."""
+
+    entry: Entry
+    args: Mapping[str, Any]
+    source: str = ""
+    where: str = field(default="", compare=False)
+
+    @property
+    def label(self) -> str:
+        return self.source or self.render()
+
+    @property
+    def length(self) -> int | None:
+        if self.entry.length_rule is not None:
+            return self.entry.length_rule(self.args)
+        steps = self.args.get("steps")
+        return steps if isinstance(steps, int) else None
+
+    def children(self) -> tuple[Spec, ...]:
+        found: list[Spec] = []
+        for value in self.args.values():
+            if isinstance(value, Spec):
+                found.append(value)
+            elif isinstance(value, tuple) and all(isinstance(v, Spec) for v in value):
+                found.extend(value)
+        return tuple(found)
+
+    def resolve(self, horizon: int) -> tuple[dict[str, Any], int]:
+        """The arguments with defaults filled in and the horizon in place of ``steps=None``, and the
+        warm-up length in steps (0 for none)."""
+        args: dict[str, Any] = {}
+        for param in self.entry.params:
+            if param.name in self.args:
+                args[param.name] = self.args[param.name]
+            elif param.required:
+                raise SpecError(f"{self.label}: missing {_describe_param(param)}")
+            else:
+                args[param.name] = param.default
+        if "steps" in args and args["steps"] is None:
+            args["steps"] = horizon
+        if not self.entry.generic_warmup:
+            return args, 0
+        length = args.get("steps", horizon)
+        warmup = fraction_of(args["warmup"], length)
+        if warmup and "steps" in args:
+            if warmup >= args["steps"]:
+                raise SpecError(
+                    f"{self.label}: warmup ({warmup} steps) must be shorter than the schedule "
+                    f"({args['steps']} steps)"
+                )
+            args["steps"] -= warmup
+        if not self.entry.param("warmup").generic:  # type: ignore[union-attr]
+            args["warmup"] = warmup
+        else:
+            del args["warmup"]
+        return args, warmup
+
+    def value(self, t: Values, horizon: int) -> Values:
+        args, warmup = self.resolve(horizon)
+        start = args.pop("warmup_start", 0.0) if self.entry.generic_warmup else 0.0
+        if warmup == 0:
+            return self._call(t, args)
+        return warmed_up(t, warmup, start, lambda local: self._call(local, args))
+
+    def _call(self, t: Values, args: dict[str, Any]) -> Values:
+        if t.size == 0:
+            return np.empty(0)
+        variadic = next((p.name for p in self.entry.params if p.variadic), None)
+        positional = args.pop(variadic) if variadic else ()
+        try:
+            with np.errstate(all="ignore"):
+                return self.entry.func(t, *positional, **args)
+        except Invalid as error:
+            raise SpecError(f"{self.label}: {error}") from None
+
+    def marks(self, horizon: int) -> list[Mark]:
+        args, warmup = self.resolve(horizon)
+        args.pop("warmup_start", None)
+        own: list[Mark] = []
+        if self.entry.marks_rule is not None:
+            rule = self.entry.marks_rule(horizon - warmup, **args)  # variadic parts by name
+            own = [(step + warmup, what) for step, what in rule]
+        if warmup:
+            own.insert(0, (float(warmup), "warm-up ends"))
+        return [(step, what) for step, what in own if 0 < step < horizon]
+
+    def render(self) -> str:
+        if self.entry.name == "seq" and "at" not in self.args and len(self.args) == 1:
+            return " >> ".join(_wrapped(p) for p in self.args["parts"])
+        positional: list[str] = []
+        keywords: list[str] = []
+        in_order = True
+        for param in self.entry.params:
+            if param.name not in self.args:
+                in_order = in_order and not param.required
+                continue
+            value = self.args[param.name]
+            if param.variadic:
+                positional.extend(_render_value(v) for v in value)
+            elif param.required and in_order and not keywords:
+                positional.append(_render_value(value))
+            else:
+                keywords.append(f"{param.name}={_render_value(value)}")
+        if not positional and not keywords:
+            return self.entry.name
+        return f"{self.entry.name}({', '.join(positional + keywords)})"
+
+    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
+        args: dict[str, Any] = {}
+        used: set[str] = set()
+        for name, value in self.args.items():
+            if isinstance(value, Spec):
+                value, names = value.with_params(overrides)
+                used |= names
+            elif isinstance(value, tuple) and value and all(isinstance(v, Spec) for v in value):
+                value, names = _with_params(value, overrides)
+                used |= names
+            args[name] = value
+        for name, value in overrides.items():
+            param = self.entry.param(_param_name(self.entry, name) or "")
+            if param is None or param.is_schedule:
+                continue
+            args[param.name] = _check(self.entry, param, value, f"{self.entry.name} (--{name})")
+            used.add(name)
+        if not used:
+            return self, used
+        return checked_call(self.entry, args, self.entry.name), used
+
+    def to_data(self) -> Any:
+        data: dict[str, Any] = {"schedule": self.entry.name}
+        for param in self.entry.params:
+            value = self.args.get(param.name, param.default)
+            if param.variadic:
+                data[param.name] = [v.to_data() for v in value]
+            elif isinstance(value, Spec):
+                data[param.name] = value.to_data()
+            else:
+                data[param.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+
+def _describe_param(param: Param) -> str:
+    text = f"{param.name}"
+    if param.description:
+        text += f" ({param.description})"
+    return text + f": give {param.name}=… in the call or --{param.name.replace('_', '-')} …"
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, Spec):
+        return value.render()
+    if isinstance(value, tuple | list):
+        inner = ", ".join(_render_value(v) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return repr(value)
+
+
+def warmed_up(t: Values, warmup: int, start: float, inner: Any) -> Values:
+    """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
+
+    .. math:: \\eta_t = s + (\\eta^{inner}_0 - s)\\,t / W \\;(t < W), \\quad \\eta^{inner}_{t - W} \\;(t \\ge W)
+    """
+    out = np.empty(t.shape)
+    ramp = t < warmup
+    peak = float(inner(np.zeros(1))[0])
+    out[ramp] = start + (peak - start) * (t[ramp] / warmup)
+    rest = ~ramp
+    out[rest] = inner(t[rest] - warmup)
+    return out
+
+
+def _param_name(entry: Entry, name: str) -> str | None:
+    """The parameter of ``entry`` that ``name`` sets, allowing either peak name; ``None`` if none."""
+    if entry.param(name) is not None:
+        return name
+    if name in PEAK_NAMES:
+        other = PEAK_NAMES[1 - PEAK_NAMES.index(name)]
+        if entry.param(other) is not None:
+            return other
+    return None
+
+
+def _check(entry: Entry, param: Param, value: Any, where: str) -> Any:
+    if param.is_schedule:
+        return as_schedule(value, f"{where}: {param.name}")
+    if isinstance(value, Spec) and not isinstance(value, Constant):
+        raise SpecError(f"{where}: {param.name} must be a plain value, not the schedule {value.source!r}")
+    if isinstance(value, Constant):
+        value = value.number
+    try:
+        return param.check(value)
+    except Invalid as error:
+        raise SpecError(f"{where}: {param.name} must be {error}") from None
+
+
+def as_schedule(value: Any, where: str) -> Spec:
+    """A spec from a parsed value: a number is a constant schedule; text or a list is an error."""
+    if isinstance(value, Spec):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{where} must be a schedule or a number, got {value!r}")
+    if not math.isfinite(value):
+        raise SpecError(f"{where} must be a finite number, got {value!r}")
+    return Constant(float(value), repr(value))
+
+
+def bind(entry: Entry, positional: list[Any], keywords: dict[str, Any], source: str) -> Call:
+    """Match a call's arguments to ``entry``'s parameters and check each against its kind."""
+    params = [p for p in entry.params if not p.keyword_only]
+    args: dict[str, Any] = {}
+    variadic = next((p for p in params if p.variadic), None)
+    if variadic is not None:
+        args[variadic.name] = tuple(_check(entry, variadic, v, source) for v in positional)
+    else:
+        if len(positional) > len(params):
+            names = ", ".join(p.name for p in params)
+            raise SpecError(
+                f"{source}: {entry.name} takes at most {len(params)} positional arguments "
+                f"({names}), got {len(positional)}"
+            )
+        for param, value in zip(params, positional, strict=False):
+            args[param.name] = _check(entry, param, value, source)
+    for name, value in keywords.items():
+        target = _param_name(entry, name)
+        if target is None:
+            known = [p.name for p in entry.params if not p.variadic]
+            close = close_names(name, known)
+            hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(known) or 'none'}"
+            raise SpecError(f"{source}: {entry.name} has no parameter {name!r}{hint}")
+        if target in args:
+            raise SpecError(f"{source}: {target} is given twice")
+        args[target] = _check(entry, entry.param(target), value, source)  # type: ignore[arg-type]
+    return checked_call(entry, args, source)
+
+
+def checked_call(entry: Entry, args: dict[str, Any], source: str) -> Call:
+    """A call after ``entry``'s own check of how its arguments fit together (skipped while a
+    required argument is still missing: an option may supply it later)."""
+    call = Call(entry, args, source)
+    if entry.check_rule is not None and all(p.name in args for p in entry.params if p.required):
+        full = {p.name: args.get(p.name, p.default) for p in entry.params}
+        try:
+            entry.check_rule(**full)
+        except Invalid as error:
+            raise SpecError(f"{call.label}: {error}") from None
+    return call
