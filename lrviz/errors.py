@@ -13,3 +13,7 @@ class SpecError(LrvizError):
 
 class RunError(LrvizError):
     """A run that cannot be evaluated: a bad length, too little memory, a non-finite rate."""
+
+
+class WriteError(Exception):
+    """An output file could not be written (the disk, a permission, a missing folder): exit status 1."""

@@ -19,9 +19,9 @@ BYTES_PER_STEP = 8 * 8
 
 @dataclass(frozen=True)
 class Run:
-    """The run a schedule is evaluated over: ``steps`` optimizer updates, ``steps_per_epoch`` a epoch.
+    """The run a schedule is evaluated over: ``steps`` optimizer updates, ``steps_per_epoch`` an epoch.
 
-    ``epochs`` is set when the run was given in epochs; outputs then show an epoch column.
+    ``epochs`` is set when the run was given in epochs.
     """
 
     steps: int
@@ -46,9 +46,12 @@ class Run:
             return cls(epochs * per_epoch, per_epoch, epochs)
         if steps is None:
             raise RunError("say how long the run is: give steps, or epochs (with steps per epoch)")
-        if steps_per_epoch is not None:
-            raise RunError("steps per epoch goes with epochs, not with steps")
-        return cls(steps)
+        return cls(steps, steps_per_epoch or 1)
+
+    @property
+    def in_epochs(self) -> bool:
+        """Whether epochs are in play (given, or steps per epoch set): outputs then show them."""
+        return self.epochs is not None or self.steps_per_epoch > 1
 
     def epoch_of(self, steps: Values) -> Values:
         """The fractional epoch of each step: step / steps_per_epoch."""
@@ -149,3 +152,24 @@ def evaluate(spec: str | Spec, steps: int, **options: Any) -> Values:
 
     tree = parse(spec) if isinstance(spec, str) else spec
     return evaluate_spec(with_options(tree, options), Run(steps))
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Every evaluated schedule of one run: what the plot, the table and the exports are made from."""
+
+    run: Run
+    series: tuple[Series, ...]
+
+    @property
+    def steps(self) -> Values:
+        return np.arange(self.run.steps, dtype=np.float64)
+
+    @property
+    def marks(self) -> list[Mark]:
+        """The phase boundaries of every schedule, by step, each step once."""
+        seen: dict[float, str] = {}
+        for s in self.series:
+            for step, what in s.marks:
+                seen.setdefault(step, what)
+        return sorted(seen.items())

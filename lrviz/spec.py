@@ -60,8 +60,10 @@ class Spec:
         for child in self.children():
             yield from child.walk()
 
-    def to_data(self) -> Any:
-        """The tree as JSON-ready data, with every parameter resolved to its value."""
+    def to_data(self, horizon: int | None = None) -> Any:
+        """The tree as JSON-ready data with every default filled in; within ``horizon`` steps, a
+        schedule's ``steps`` and warm-up are resolved to whole steps (nested parts keep ``None``:
+        the rest of their part)."""
         return self.render()
 
 
@@ -78,7 +80,7 @@ class Constant(Spec):
     def render(self) -> str:
         return repr(self.number)
 
-    def to_data(self) -> Any:
+    def to_data(self, horizon: int | None = None) -> Any:
         return self.number
 
 
@@ -137,10 +139,10 @@ class Operation(Spec):
 
     def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
         operands, used = _with_params(self.operands, overrides)
-        return replace(self, operands=operands, source=""), used
+        return (replace(self, operands=operands, source=""), used) if used else (self, used)
 
-    def to_data(self) -> Any:
-        return {"op": self.symbol, "operands": [o.to_data() for o in self.operands]}
+    def to_data(self, horizon: int | None = None) -> Any:
+        return {"op": self.symbol, "operands": [o.to_data(horizon) for o in self.operands]}
 
 
 def _wrapped(spec: Spec) -> str:
@@ -290,12 +292,19 @@ class Call(Spec):
             used.add(name)
         if not used:
             return self, used
-        return checked_call(self.entry, args, self.entry.name), used
+        return checked_call(self.entry, args, ""), used
 
-    def to_data(self) -> Any:
+    def to_data(self, horizon: int | None = None) -> Any:
         data: dict[str, Any] = {"schedule": self.entry.name}
+        resolved: dict[str, Any] = {}
+        if horizon is not None and all(p.name in self.args for p in self.entry.params if p.required):
+            resolved, warmup = self.resolve(horizon)
+            if "warmup" in {p.name for p in self.entry.params}:
+                resolved["warmup"] = warmup
+                if "steps" in resolved:
+                    resolved["steps"] += warmup
         for param in self.entry.params:
-            value = self.args.get(param.name, param.default)
+            value = resolved.get(param.name, self.args.get(param.name, param.default))
             if param.variadic:
                 data[param.name] = [v.to_data() for v in value]
             elif isinstance(value, Spec):

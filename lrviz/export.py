@@ -1,0 +1,65 @@
+"""CSV and JSON exports: every step, every schedule, each number exactly as evaluated.
+
+Floats are written in their shortest form that reads back to the same float64 (Python's ``repr``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import IO, Any
+
+from lrviz import __version__
+from lrviz.run import Curves
+from lrviz.stats import Summary
+
+FORMATS = ("csv", "json")
+
+
+def header(curves: Curves) -> list[str]:
+    """The CSV columns: ``step``, ``epoch`` when the run is in epochs, then one per schedule."""
+    columns = ["step"]
+    if curves.run.in_epochs:
+        columns.append("epoch")
+    return columns + [s.label for s in curves.series]
+
+
+def write_csv(curves: Curves, file: IO[str]) -> None:
+    """Write one row per step: the step (from 0), its epoch when epochs are in play, then the rates."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(header(curves))
+    file.write(line.getvalue())
+    columns: list[list[str]] = [[str(i) for i in range(curves.run.steps)]]
+    if curves.run.in_epochs:
+        columns.append(list(map(repr, curves.run.epoch_of(curves.steps).tolist())))
+    columns += [list(map(repr, s.values.tolist())) for s in curves.series]
+    file.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+
+
+def to_data(curves: Curves) -> dict[str, Any]:
+    """The numbers of a CSV export with what made them: the resolved parameters and the version."""
+    run = curves.run
+    return {
+        "lrviz_version": __version__,
+        "run": {"steps": run.steps, "epochs": run.epochs, "steps_per_epoch": run.steps_per_epoch},
+        "schedules": [
+            {
+                "label": s.label,
+                "spec": s.spec.render(),
+                "resolved": s.spec.to_data(run.steps),
+                "summary": Summary.of(s.values).to_data(),
+                "marks": [{"step": step, "what": what} for step, what in s.marks],
+                "lr": s.values.tolist(),
+            }
+            for s in curves.series
+        ],
+    }
+
+
+def write_json(curves: Curves, file: IO[str]) -> None:
+    json.dump(to_data(curves), file, allow_nan=False)
+    file.write("\n")
+
+
+WRITERS = {"csv": write_csv, "json": write_json}

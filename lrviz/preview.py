@@ -1,0 +1,86 @@
+"""A plot drawn with characters, for the terminal: braille dots, 2 × 4 to a character cell.
+
+Each column of dots covers a range of steps and is drawn from that range's exact minimum to its
+maximum, so that no spike or drop of the curve is lost however long the run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+
+from lrviz.registry import Values
+from lrviz.run import Curves
+
+COLORS = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white")
+_BRAILLE = 0x2800
+_DOT = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+"""Bit of the dot at (row within the cell, column within the cell)."""
+
+
+def envelope(values: Values, columns: int) -> tuple[Values, Values]:
+    """The minimum and maximum of ``values`` in each of ``columns`` equal ranges of steps."""
+    columns = max(1, min(columns, len(values)))
+    edges = np.linspace(0, len(values), columns + 1).astype(np.int64)[:-1]
+    return np.minimum.reduceat(values, edges), np.maximum.reduceat(values, edges)
+
+
+def _format(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False) -> Text:
+    """The curves as ``height`` lines of text, ``width`` characters wide with the axis labels."""
+    labels = [_format(v) for v in _bounds(curves, logy)]
+    gutter = max(len(label) for label in labels) + 1
+    cells_x, cells_y = max(width - gutter - 1, 8), max(height, 3)
+    dots_x, dots_y = cells_x * 2, cells_y * 4
+    grid = np.zeros((cells_y, cells_x), dtype=np.int64)
+    owner = np.full((cells_y, cells_x), -1)
+    low, high = (np.log10(v) for v in _bounds(curves, logy)) if logy else _bounds(curves, logy)
+    span = (high - low) or 1.0
+    for index, series in enumerate(curves.series):
+        values = series.values
+        if logy:
+            values = np.log10(np.where(values > 0, values, np.nan))
+        lows, highs = envelope(values, dots_x)
+        xs = np.arange(len(lows)) * dots_x // len(lows)
+        top = np.round((high - highs) / span * (dots_y - 1))
+        bottom = np.round((high - lows) / span * (dots_y - 1))
+        # reach back to the previous column so that a steep rise or fall is drawn as a line, not dots
+        upper, lower = np.fmin(top, np.roll(bottom, 1)), np.fmax(bottom, np.roll(top, 1))
+        upper[0], lower[0] = top[0], bottom[0]
+        for x, y0, y1 in zip(xs, upper, lower, strict=True):
+            if np.isnan(y0) or np.isnan(y1):
+                continue
+            for y in range(int(min(y0, y1)), int(max(y0, y1)) + 1):
+                grid[y // 4, x // 2] |= _DOT[y % 4][x % 2]
+                owner[y // 4, x // 2] = index
+    text = Text()
+    for row in range(cells_y):
+        label = labels[1] if row == 0 else labels[0] if row == cells_y - 1 else ""
+        text.append(label.rjust(gutter - 1) + " ┤" if label else " " * gutter + "│", style="dim")
+        for col in range(cells_x):
+            bits = int(grid[row, col])
+            style = COLORS[owner[row, col] % len(COLORS)] if bits else ""
+            text.append(chr(_BRAILLE + bits) if bits else " ", style=style)
+        text.append("\n")
+    last = str(curves.run.steps - 1)
+    axis = " " * gutter + "└" + "─" * cells_x
+    text.append(axis + "\n", style="dim")
+    text.append(" " * gutter + "0" + last.rjust(cells_x) + "  step", style="dim")
+    if len(curves.series) > 1:
+        text.append("\n")
+        for index, series in enumerate(curves.series):
+            text.append(" " * gutter + "━━ ", style=COLORS[index % len(COLORS)])
+            text.append(series.label + ("\n" if index < len(curves.series) - 1 else ""))
+    return text
+
+
+def _bounds(curves: Curves, logy: bool) -> tuple[float, float]:
+    values = np.concatenate([s.values for s in curves.series])
+    if logy:
+        values = values[values > 0]
+        if values.size == 0:
+            return 1.0, 1.0
+    return float(values.min()), float(values.max())

@@ -1,0 +1,78 @@
+"""The terminal table: the rate at evenly spread steps and at the key points of each schedule."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich import box
+from rich.table import Table
+
+from lrviz.run import Curves
+from lrviz.stats import Summary
+
+ROWS = 10
+"""About this many evenly spread rows are shown by default, before the key points are added."""
+
+
+def round_interval(steps: int, rows: int = ROWS) -> int:
+    """The smallest interval of 1, 2 or 5 times a power of ten that gives at most ``rows`` rows."""
+    target = max(steps / rows, 1)
+    scale = 1
+    while True:
+        for base in (1, 2, 5):
+            if base * scale >= target:
+                return base * scale
+        scale *= 10
+
+
+def row_steps(curves: Curves, every: int | None = None, show_all: bool = False) -> list[int]:
+    """The steps a table shows: evenly spread ones (or every ``every``-th, or all), the first and last,
+    each phase boundary, and each schedule's peak."""
+    last = curves.run.steps - 1
+    if show_all:
+        return list(range(curves.run.steps))
+    spread = set(range(0, curves.run.steps, every or round_interval(curves.run.steps)))
+    keys = {0, last}
+    keys |= {int(np.ceil(step)) for step, _ in curves.marks if step <= last}
+    keys |= {Summary.of(s.values).peak_step for s in curves.series}
+    return sorted(spread | keys)
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
+    """A rich table of the rates at ``steps``, with a note at each phase boundary and a summary below."""
+    notes: dict[int, list[str]] = {}
+    several = len(curves.series) > 1
+    for number, s in enumerate(curves.series, start=1):
+        for step, what in s.marks:
+            notes.setdefault(int(np.ceil(step)), []).append(f"{what} [{number}]" if several else what)
+    epochs = curves.run.steps_per_epoch > 1
+    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("step", justify="right", style="dim")
+    if epochs:
+        table.add_column("epoch", justify="right", style="dim")
+    for number, s in enumerate(curves.series, start=1):
+        table.add_column(f"{s.label} [{number}]" if several and notes else s.label, justify="right")
+    if notes:
+        table.add_column("phase", style="italic dim")
+    for step in steps:
+        cells = [str(step)]
+        if epochs:
+            cells.append(_number(step / curves.run.steps_per_epoch))
+        cells += [_number(float(s.values[step])) for s in curves.series]
+        if notes:
+            cells.append("; ".join(notes.get(step, [])))
+        table.add_row(*cells, end_section=step == steps[-1])
+    summaries = [Summary.of(s.values) for s in curves.series]
+    padding = [""] * (1 + epochs)
+    rows = (
+        ("peak", [_number(x.peak) for x in summaries]),
+        ("peak step", [str(x.peak_step) for x in summaries]),
+        ("final", [_number(x.final) for x in summaries]),
+        ("mean", [_number(x.mean) for x in summaries]),
+    )
+    for name, cells in rows:
+        table.add_row(name, *padding[1:], *cells, *([""] if notes else []), style="bold")
+    return table
