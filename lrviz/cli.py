@@ -37,6 +37,7 @@ SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
 RUN_OPTIONS = ("steps", "epochs", "steps_per_epoch")
+COMMANDS = ("plot", "table", "export", "list", "describe")
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
@@ -402,7 +403,7 @@ def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> 
     err = stderr or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if not a.startswith("-")), "")
-    prefix = f"lrviz {command}".strip() if command in {c.name for c in app.registered_commands} | {"list"} else "lrviz"
+    prefix = f"lrviz {command}" if command in COMMANDS else "lrviz"
     try:
         result = app(args=args, prog_name="lrviz", standalone_mode=False)
     except LrvizError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
 from lrviz.functions import CONSTANTS, FUNCTIONS, VARIABLES, fold
 from lrviz.registry import SCHEDULES, close_names, lookup
@@ -66,7 +67,11 @@ class _Walker:
         return ast.get_source_segment(self.source, node) or self.source
 
     def fail(self, node: ast.AST, message: str) -> SpecError:
-        return SpecError(f"{self.text(node)}: {message}")
+        """An error that quotes the part of the spec at ``node``, unless the message already does."""
+        text = self.text(node)
+        if isinstance(node, ast.Name | ast.Attribute):
+            return SpecError(message)
+        return SpecError(f"{text}: {message}")
 
     def value(self, node: ast.expr) -> Any:
         method = getattr(self, f"_{type(node).__name__.lower()}", None)
@@ -116,7 +121,7 @@ class _Walker:
             if args is not None:
                 raise self.fail(node, f"{name} is a number, not a function")
             return CONSTANTS[name]
-        if name in FUNCTIONS:
+        if name in FUNCTIONS and (name not in SCHEDULES or _math_call(args, keywords)):
             if args is None:
                 raise self.fail(node, f"{name} is a function: call it, as in {name}(…)")
             return self.function(name, node, args, keywords or {})
@@ -195,6 +200,12 @@ class _Walker:
             result = test if result is None else self.combine("*", [result, test], node)
             left = right
         return result
+
+
+def _math_call(args: list[Any] | None, keywords: dict[str, Any] | None) -> bool:
+    """For a name that is both (tanh): the math function when applied to expressions in t, the
+    schedule when given numbers (its rates) or keywords."""
+    return bool(args) and not keywords and all(isinstance(a, Spec) for a in args or [])
 
 
 def _unknown(name: str, close: list[str]) -> str:

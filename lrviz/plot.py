@@ -67,12 +67,11 @@ def draw(ax: Axes, curves: Curves, *, logy: bool = False) -> Axes:
 
 
 def figure(curves: Curves, style: Style) -> Figure:
-    """A new figure of ``curves``."""
-    with matplotlib.style.context(style.style):
-        fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
-        ax = draw(fig.subplots(), curves, logy=style.logy)
-        if style.title:
-            ax.set_title(style.title)
+    """A new figure of ``curves``, drawn in the current matplotlib style."""
+    fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
+    ax = draw(fig.subplots(), curves, logy=style.logy)
+    if style.title:
+        ax.set_title(style.title)
     return fig
 
 
@@ -91,7 +90,6 @@ def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = Non
     The same curves and style give byte-identical files.
     """
     style = style or Style()
-    with mpl.rc_context({"svg.hashsalt": "lrviz", "pdf.compression": 6}):
-        with matplotlib.style.context(style.style):
-            fig = figure(curves, style)
-            fig.savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))
+    # the style first: it resets every setting, the ones that make output deterministic included
+    with matplotlib.style.context(style.style), mpl.rc_context({"svg.hashsalt": "lrviz"}):
+        figure(curves, style).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))

@@ -19,9 +19,11 @@ _DOT = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
 
 def envelope(values: Values, columns: int) -> tuple[Values, Values]:
-    """The minimum and maximum of ``values`` in each of ``columns`` equal ranges of steps."""
-    columns = max(1, min(columns, len(values)))
-    edges = np.linspace(0, len(values), columns + 1).astype(np.int64)[:-1]
+    """The minimum and maximum of ``values`` in each of ``columns`` equal ranges of steps.
+
+    With fewer steps than columns, a step spans several columns and each shows its value.
+    """
+    edges = np.arange(columns, dtype=np.int64) * len(values) // columns
     return np.minimum.reduceat(values, edges), np.maximum.reduceat(values, edges)
 
 
@@ -44,7 +46,7 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
         if logy:
             values = np.log10(np.where(values > 0, values, np.nan))
         lows, highs = envelope(values, dots_x)
-        xs = np.arange(len(lows)) * dots_x // len(lows)
+        xs = np.arange(dots_x)
         top = np.round((high - highs) / span * (dots_y - 1))
         bottom = np.round((high - lows) / span * (dots_y - 1))
         # reach back to the previous column so that a steep rise or fall is drawn as a line, not dots
@@ -68,7 +70,7 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
     last = str(curves.run.steps - 1)
     axis = " " * gutter + "└" + "─" * cells_x
     text.append(axis + "\n", style="dim")
-    text.append(" " * gutter + "0" + last.rjust(cells_x) + "  step", style="dim")
+    text.append(" " * gutter + "0" + f"step {last}".rjust(cells_x), style="dim")
     if len(curves.series) > 1:
         text.append("\n")
         for index, series in enumerate(curves.series):

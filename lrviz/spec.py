@@ -288,7 +288,7 @@ class Call(Spec):
             param = self.entry.param(_param_name(self.entry, name) or "")
             if param is None or param.is_schedule:
                 continue
-            args[param.name] = _check(self.entry, param, value, f"{self.entry.name} (--{name})")
+            args[param.name] = _check(self.entry, param, value, self.entry.name)
             used.add(name)
         if not used:
             return self, used
@@ -317,7 +317,7 @@ class Call(Spec):
 def _describe_param(param: Param) -> str:
     text = f"{param.name}"
     if param.description:
-        text += f" ({param.description})"
+        text += f" ({param.description.rstrip('.')})"
     return text + f": give {param.name}=… in the call or --{param.name.replace('_', '-')} …"
 
 

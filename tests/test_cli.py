@@ -1,0 +1,198 @@
+"""The command line end to end: outputs, exit statuses, messages, and what it imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import lrviz
+
+
+def test_version(cli: Any) -> None:
+    result = cli("--version")
+    assert (result.code, result.out) == (0, f"lrviz {lrviz.__version__}\n")
+
+
+def test_no_arguments_show_help(cli: Any) -> None:
+    result = cli()
+    assert result.code == 0 and "plot" in result.out and "table" in result.out
+
+
+def test_plot_writes_a_png_named_after_the_spec(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("plot", "cosine", "--max-lr", "0.1", "--epochs", "100")
+    assert result.code == 0, result.err
+    assert (tmp_path / "cosine.png").read_bytes().startswith(b"\x89PNG")
+    assert "wrote cosine.png" in result.err
+    assert result.out == ""  # not a terminal: no preview
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_plot_format_from_suffix(cli: Any, tmp_path: Path, suffix: str, magic: bytes) -> None:
+    out = tmp_path / f"warm{suffix}"
+    result = cli("plot", "linear(0, 0.1, steps=5) >> cosine(0.1)", "--epochs", "100", "-o", str(out))
+    assert result.code == 0, result.err
+    assert out.read_bytes().startswith(magic)
+
+
+def test_table_of_the_articles_step_decay(cli: Any) -> None:
+    result = cli("table", "step", "--lr", "0.1", "--step-size", "30", "--gamma", "0.1", "--epochs", "100")
+    assert result.code == 0, result.err
+    rows: dict[str, list[str]] = {}
+    for line in result.out.splitlines()[1:]:
+        rows.setdefault(line.split()[0], line.split()[1:])
+    assert rows["0"] == ["0.1"]
+    assert rows["20"] == ["0.1"]
+    assert rows["30"] == ["0.01", "decay"]
+    assert rows["99"] == ["0.0001"]
+    assert rows["final"] == ["0.0001"] and rows["peak"] == ["0.1"]
+
+
+def test_table_every_and_all(cli: Any) -> None:
+    every = cli("table", "cosine(1)", "-n", "10", "--every", "3").out
+    assert [line.split()[0] for line in every.splitlines()[1:5]] == ["0", "3", "6", "9"]
+    full = cli("table", "cosine(1)", "-n", "10", "--all").out
+    assert [line.split()[0] for line in full.splitlines()[1:11]] == [str(i) for i in range(10)]
+
+
+def test_export_csv_round_trips_every_float(cli: Any) -> None:
+    result = cli("export", "cosine(0.1, warmup=3)", "0.1 * 0.97 ** t", "--steps", "50")
+    assert result.code == 0, result.err
+    rows = list(csv.reader(io.StringIO(result.out)))
+    assert rows[0] == ["step", "cosine(0.1, warmup=3)", "0.1 * 0.97 ** t"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(50))
+    expected = lrviz.evaluate("cosine(0.1, warmup=3)", 50)
+    assert [float(r[1]) for r in rows[1:]] == expected.tolist()
+
+
+def test_export_epoch_column(cli: Any) -> None:
+    rows = list(csv.reader(io.StringIO(cli("export", "cosine(1)", "--epochs", "2", "--steps-per-epoch", "2").out)))
+    assert rows[0] == ["step", "epoch", "cosine(1)"]
+    assert [r[1] for r in rows[1:]] == ["0.0", "0.5", "1.0", "1.5"]
+
+
+def test_export_json_file(cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    result = cli("export", "cosine", "--max-lr", "0.1", "--steps", "20", "-o", str(out))
+    assert result.code == 0, result.err
+    data = json.loads(out.read_text())
+    assert data["lrviz_version"] == lrviz.__version__
+    assert data["run"] == {"steps": 20, "epochs": None, "steps_per_epoch": 1}
+    (schedule,) = data["schedules"]
+    assert schedule["resolved"] == {"schedule": "cosine", "max_lr": 0.1, "min_lr": 0.0, "steps": 20,
+                                    "warmup": 0, "warmup_start": 0.0}
+    assert schedule["lr"] == lrviz.evaluate("cosine(0.1)", 20).tolist()
+    assert schedule["summary"]["peak"] == 0.1 and schedule["summary"]["peak_step"] == 0
+
+
+def test_sweep_draws_one_curve_per_value(cli: Any) -> None:
+    rows = list(csv.reader(io.StringIO(cli("export", "step(1, 2)", "--gamma", "0.1,0.5,0.9", "-n", "5").out)))
+    assert rows[0] == ["step", "gamma=0.1", "gamma=0.5", "gamma=0.9"]
+    np.testing.assert_allclose([float(x) for x in rows[5][1:]], [0.01, 0.25, 0.81])
+
+
+def test_list_options(cli: Any) -> None:
+    rows = list(csv.reader(io.StringIO(cli("export", "multistep(1)", "--milestones", "2,3", "-n", "4").out)))
+    assert [r[1] for r in rows[1:]] == ["1.0", "1.0", "0.1", "0.010000000000000002"]
+
+
+def test_flag_option(cli: Any) -> None:
+    result = cli("export", "polynomial(1, steps=2)", "--cycle", "-n", "4")
+    assert [line.split(",")[1] for line in result.out.splitlines()[1:]] == ["1.0", "0.5", "0.0", "0.25"]
+
+
+def test_list_and_describe(cli: Any) -> None:
+    listing = cli("list")
+    assert listing.code == 0
+    for name in ("cosine", "wsd", "restarts", "seq"):
+        assert name in listing.out
+    assert "stepwise · exponential" in listing.out
+    described = cli("describe", "cosine")
+    assert described.code == 0
+    assert "cos(π·min(t, S)/S)" in described.out
+    assert "optax.cosine_decay_schedule" in described.out
+    assert "max_lr" in described.out and "required" in described.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plot", "cosin", "-n", "5"], "lrviz plot: unknown schedule or function 'cosin'; did you mean 'cosine'?"),
+        (["table", "cosine(0.1", "-n", "5"], "lrviz table: cannot parse"),
+        (["table", "cosine", "-n", "5"], "lrviz table: cosine: missing max_lr"),
+        (["table", "step(1, 2)", "--gama", "3", "-n", "5"], "no such option --gama; did you mean --gamma?"),
+        (["table", "step(1, 2)", "--gamma", "0", "-n", "5"], "gamma must be a positive number, got 0"),
+        (["table", "step(1, 2)", "--gamma", "0.1,", "-n", "5"], "--gamma takes a number or a comma list of numbers"),
+        (["table", "step(1, 2)", "--gamma"], "--gamma needs a value"),
+        (["table", "cosine(0.1)"], "say how long the run is"),
+        (["table", "cosine(0.1)", "-n", "0"], "Invalid value for '--steps'"),
+        (["table", "cosine(0.1)", "-n", "abc"], "Invalid value for '--steps'"),
+        (["table", "cosine(0.1)", "-n", "5", "-e", "2"], "not both"),
+        (["table", "cosine(0.1)", "-n", str(10**13)], "of memory and"),
+        (["table", "log(t)", "-n", "5"], "'log(t)' gives -inf at step 0"),
+        (["table", "-n", "5"], "Missing argument 'SPEC...'"),
+        (["table", "--gamma", "0.1", "-n", "5"], "give at least one schedule"),
+        (["plot", "cosine(0.1)", "-n", "5", "-o", "x.gif"], "cannot tell the format of 'x.gif'"),
+        (["plot", "cosine(0.1)", "-n", "5", "--size", "7"], "--size takes WIDTHxHEIGHT"),
+        (["plot", "cosine(0.1)", "-n", "5", "--style", "dark_backgrund"], "did you mean dark_background"),
+        (["export", "cosine(0.1)", "-n", "5", "-o", "x.txt"], "cannot tell the format of 'x.txt'"),
+        (["export", "cosine(0.1)", "-n", "5", "--format", "xml"], "--format is csv or json"),
+        (["describe", "cosin"], "unknown schedule 'cosin'; did you mean 'cosine'?"),
+        (["plott", "cosine"], "No such command"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(cli: Any, tmp_path: Path, monkeypatch: Any, args: list[str],
+                                            message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args)
+    assert result.code == 2
+    assert message in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_is_status_1_and_leaves_nothing(cli: Any, tmp_path: Path) -> None:
+    for command, suffix in (("plot", ".png"), ("export", ".csv")):
+        result = cli(command, "cosine(0.1)", "-n", "5", "-o", str(tmp_path / "missing" / f"out{suffix}"))
+        assert result.code == 1
+        assert "cannot write" in result.err and result.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_removes_its_partial_file(tmp_path: Path) -> None:
+    from lrviz.files import write_atomically
+
+    def fail(file: Any) -> None:
+        file.write("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(tmp_path / "out.csv", fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["table", "cosine(0.1)", "-n", "5"], ["export", "cosine(1)", "-n", "3"]])
+def test_light_import_path(args: list[str]) -> None:
+    """--help, table and export never import matplotlib or yaml."""
+    code = (
+        "import sys; from lrviz.cli import run; run(sys.argv[1:]); "
+        "heavy = [m for m in ('matplotlib', 'yaml') if m in sys.modules]; "
+        "sys.stderr.write(repr(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    assert result.stderr.endswith("[]")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "lrviz", "export", "constant(0.5)", "-n", "2"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout == "step,constant(0.5)\n0,0.5\n1,0.5\n"
