@@ -37,6 +37,7 @@ SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
 RUN_OPTIONS = ("steps", "epochs", "steps_per_epoch")
+EXAMPLE_STEPS = 1000
 COMMANDS = ("plot", "table", "export", "list", "describe")
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
@@ -205,7 +206,9 @@ def _curves(
     run = Run.of(steps, epochs, steps_per_epoch)
     run.check_memory(len(built))
     labels = _unique([label for label, _ in built])
-    return Curves(run, tuple(series(tree, run, label) for label, (_, tree) in zip(labels, built, strict=True))), texts
+    return Curves(
+        run, tuple(series(tree, run, label) for label, (_, tree) in zip(labels, built, strict=True))
+    ), texts
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -254,22 +257,32 @@ def plot(
     specs: Specs,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Image file: .png, .svg or .pdf (default: SPEC.png here).",
-                     rich_help_panel="Output"),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Image file: .png, .svg or .pdf (default: SPEC.png here).",
+            rich_help_panel="Output",
+        ),
     ] = None,
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
-    logy: Annotated[bool, typer.Option("--logy", help="Log-scale rate axis.", rich_help_panel="Look")] = False,
+    logy: Annotated[
+        bool, typer.Option("--logy", help="Log-scale rate axis.", rich_help_panel="Look")
+    ] = False,
     title: Annotated[str | None, typer.Option(help="Plot title.", rich_help_panel="Look")] = None,
     dpi: Annotated[int, typer.Option(min=10, max=2400, help="PNG resolution.", rich_help_panel="Look")] = 150,
     size: Annotated[str, typer.Option(help="Figure size in inches, WxH.", rich_help_panel="Look")] = "7x4",
     style: Annotated[str, typer.Option(help="A matplotlib style.", rich_help_panel="Look")] = "default",
     preview: Annotated[
-        bool, typer.Option(help="Also draw the plot in the terminal (when it is one).", rich_help_panel="Output")
+        bool,
+        typer.Option(help="Also draw the plot in the terminal (when it is one).", rich_help_panel="Output"),
     ] = True,
 ) -> None:
-    """Plot schedules to an image: several specs overlay. [dim]lrviz plot cosine --max-lr 0.1 --epochs 100[/]"""
+    """Plot schedules to an image; several specs overlay.
+
+    [dim]lrviz plot cosine --max-lr 0.1 --epochs 100[/]
+    """
     from lrviz import plot as plotting
 
     if output is not None:
@@ -295,8 +308,12 @@ def table(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
-    every: Annotated[int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="A row for every step.", rich_help_panel="Rows")] = False,
+    every: Annotated[
+        int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="A row for every step.", rich_help_panel="Rows")
+    ] = False,
 ) -> None:
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
     from lrviz.table import build, row_steps
@@ -312,12 +329,18 @@ def export(
     specs: Specs,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File to write, .csv or .json (default: standard output).",
-                     rich_help_panel="Output"),
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write, .csv or .json (default: standard output).",
+            rich_help_panel="Output",
+        ),
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="csv or json (default: from the file, else csv).",
-                                 rich_help_panel="Output")
+        str | None,
+        typer.Option(
+            "--format", "-f", help="csv or json (default: from the file, else csv).", rich_help_panel="Output"
+        ),
     ] = None,
     steps: StepsOption = None,
     epochs: EpochsOption = None,
@@ -347,13 +370,14 @@ def list_(
     """List every built-in schedule with its family and parameters."""
     from rich.table import Table
 
-    from lrviz.catalog import family, markdown as markdown_table, parameters
+    from lrviz.catalog import family, parameters
+    from lrviz.catalog import markdown as markdown_table
 
     if markdown:
         sys.stdout.write(markdown_table())
         return
     console = _stdout()
-    listing = Table(show_edge=False, pad_edge=False, box=None if not console.is_terminal else None)
+    listing = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("schedule", "family", "parameters", "what it does"):
         listing.add_column(column, overflow="fold")
     for entry in entries():
@@ -390,7 +414,7 @@ def _description(entry: Entry) -> str:
         lines.append(f"  {p.name.ljust(width)} {p.description}{unit} ({default})")
     lines += ["", f"Family: {family(entry)}"]
     if entry.doc.example:
-        lines += ["", "Example:", f"  lrviz plot \"{entry.doc.example}\" --steps 1000"]
+        lines += ["", "Example:", f'  lrviz plot "{entry.doc.example}" --steps {EXAMPLE_STEPS}']
     if entry.matches:
         lines += ["", "Matches:", *(f"  {m}" for m in entry.matches)]
     if entry.doc.notes:

@@ -20,8 +20,10 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], None], *, binary: bo
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
         os.chmod(temporary, 0o666 & ~_umask())
-        mode = "wb" if binary else "w"
-        with os.fdopen(handle, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as file:
+        file: IO[Any] = (
+            os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        )
+        with file:
             write(file)
         os.replace(temporary, path)
     except BaseException:

@@ -7,6 +7,7 @@ against its kind before anything is evaluated, so each message has one form:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def _increasing_steps(value: object) -> list[int]:
     if not isinstance(value, list | tuple):
         raise TypeError
     steps = [_integer(v) for v in value]
-    if any(s < 0 for s in steps) or any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+    if any(s < 0 for s in steps) or any(b <= a for a, b in itertools.pairwise(steps)):
         raise ValueError
     return steps
 
@@ -112,7 +113,7 @@ def _points(value: object) -> list[tuple[float, float]]:
             raise TypeError
         points.append((_number(point[0]), _number(point[1])))
     xs = [x for x, _ in points]
-    if xs[0] < 0 or any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+    if xs[0] < 0 or any(b <= a for a, b in itertools.pairwise(xs)):
         raise ValueError
     return points
 
@@ -133,9 +134,7 @@ STEPS_OR_FRACTION = Kind(
     "steps, or fraction of the schedule",
     _steps_or_fraction,
 )
-MILESTONES = Kind(
-    "a list of strictly increasing whole steps, each 0 or more", "steps", _increasing_steps
-)
+MILESTONES = Kind("a list of strictly increasing whole steps, each 0 or more", "steps", _increasing_steps)
 NUMBERS = Kind("a non-empty list of finite numbers", "", _numbers)
 POINTS = Kind(
     "a list of (step, rate) pairs with strictly increasing steps from 0 up",

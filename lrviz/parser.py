@@ -14,7 +14,7 @@ import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
 from lrviz.functions import CONSTANTS, FUNCTIONS, VARIABLES, fold
 from lrviz.registry import SCHEDULES, close_names, lookup
-from lrviz.spec import Operation, Spec, Variable, as_schedule, bind
+from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
 _BINARY = {
     ast.Add: "+",
@@ -112,7 +112,9 @@ class _Walker:
             return f"{self.dotted(node.value)}.{node.attr}"
         raise self.fail(node, "a schedule name must be a plain or dotted name")
 
-    def named(self, name: str, node: ast.expr, args: list[Any] | None = None, keywords: dict[str, Any] | None = None) -> Any:
+    def named(
+        self, name: str, node: ast.expr, args: list[Any] | None = None, keywords: dict[str, Any] | None = None
+    ) -> Any:
         if name in VARIABLES:
             if args is not None:
                 raise self.fail(node, f"{name} is a variable ({VARIABLES[name]}), not a function")
@@ -171,11 +173,13 @@ class _Walker:
     def _binop(self, node: ast.BinOp) -> Any:
         left, right = self.value(node.left), self.value(node.right)
         if isinstance(node.op, ast.RShift):
-            parts = []
+            parts: list[Spec] = []
             for side in (left, right):
                 spec = as_schedule(side, f"{self.text(node)}: each side of >>")
-                is_chain = getattr(spec, "entry", None) is SCHEDULES.get("seq") and spec.args.keys() == {"parts"}  # type: ignore[attr-defined]
-                parts.extend(spec.args["parts"] if is_chain else [spec])  # type: ignore[attr-defined]
+                if isinstance(spec, Call) and spec.entry.name == "seq" and spec.args.keys() == {"parts"}:
+                    parts.extend(spec.args["parts"])  # a >> b >> c is one sequence
+                else:
+                    parts.append(spec)
             return bind(lookup("seq"), parts, {}, self.text(node))
         symbol = _BINARY.get(type(node.op))
         if symbol is None:

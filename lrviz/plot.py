@@ -49,8 +49,13 @@ def draw(ax: Axes, curves: Curves, *, logy: bool = False) -> Axes:
     for series in curves.series:
         values = np.where(series.values > 0, series.values, np.nan) if logy else series.values
         # a rate holds for its whole update: step t's value spans [t, t + 1)
-        ax.plot(np.append(steps, steps[-1] + 1), np.append(values, values[-1]), label=series.label,
-                linewidth=1.5, drawstyle="steps-post")
+        ax.plot(
+            np.append(steps, steps[-1] + 1),
+            np.append(values, values[-1]),
+            label=series.label,
+            linewidth=1.5,
+            drawstyle="steps-post",
+        )
     for step, _what in curves.marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     if logy:

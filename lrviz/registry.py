@@ -179,7 +179,7 @@ WARMUP_PARAMS = (
         keyword_only=True,
         generic=True,
         description="linear warm-up before the schedule: whole steps, or a fraction of its length "
-        "below 1 (rounded up); carved from the start of `steps`",
+        "below 1 (rounded up); carved from the start of `steps`.",
     ),
     Param(
         "warmup_start",
@@ -188,7 +188,7 @@ WARMUP_PARAMS = (
         kind=RATE,
         keyword_only=True,
         generic=True,
-        description="the rate the warm-up starts from",
+        description="the rate the warm-up starts from.",
     ),
 )
 
@@ -196,13 +196,13 @@ WARMUP_PARAMS = (
 def _param(p: inspect.Parameter, hint: Any, description: str) -> Param:
     required = p.default is inspect.Parameter.empty
     default = None if required else p.default
-    base: dict[str, Any] = dict(
-        name=p.name,
-        default=default,
-        required=required,
-        description=description,
-        keyword_only=p.kind is inspect.Parameter.KEYWORD_ONLY,
-    )
+    base: dict[str, Any] = {
+        "name": p.name,
+        "default": default,
+        "required": required,
+        "description": description,
+        "keyword_only": p.kind is inspect.Parameter.KEYWORD_ONLY,
+    }
     if p.kind is inspect.Parameter.VAR_POSITIONAL:
         return Param(**base, is_schedule=True, variadic=True)
     optional = False
@@ -294,7 +294,7 @@ def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
 
 
 def entries() -> Iterator[Entry]:
-    """Every registered schedule, in registration order."""
+    """Every registered schedule: by frequency (the article's first criterion), then as registered."""
     import lrviz.schedules  # noqa: F401
 
-    yield from SCHEDULES.values()
+    yield from sorted(SCHEDULES.values(), key=lambda e: FREQUENCIES.index(e.frequency))

@@ -35,7 +35,9 @@ class Run:
                 raise RunError(f"{name} must be a positive integer, got {value!r}")
 
     @classmethod
-    def of(cls, steps: int | None = None, epochs: int | None = None, steps_per_epoch: int | None = None) -> Run:
+    def of(
+        cls, steps: int | None = None, epochs: int | None = None, steps_per_epoch: int | None = None
+    ) -> Run:
         """A run from ``steps``, or from ``epochs`` × ``steps_per_epoch`` (default 1)."""
         if steps is not None and epochs is not None:
             raise RunError("give the run length as steps or as epochs, not both")

@@ -333,7 +333,7 @@ def _render_value(value: Any) -> str:
 def warmed_up(t: Values, warmup: int, start: float, inner: Any) -> Values:
     """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
 
-    .. math:: \\eta_t = s + (\\eta^{inner}_0 - s)\\,t / W \\;(t < W), \\quad \\eta^{inner}_{t - W} \\;(t \\ge W)
+    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock.
     """
     out = np.empty(t.shape)
     ramp = t < warmup

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,9 @@ def test_version(cli: Any) -> None:
 
 def test_no_arguments_show_help(cli: Any) -> None:
     result = cli()
-    assert result.code == 0 and "plot" in result.out and "table" in result.out
+    assert result.code == 0
+    assert "plot" in result.out
+    assert "table" in result.out
 
 
 def test_plot_writes_a_png_named_after_the_spec(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
@@ -54,7 +55,8 @@ def test_table_of_the_articles_step_decay(cli: Any) -> None:
     assert rows["20"] == ["0.1"]
     assert rows["30"] == ["0.01", "decay"]
     assert rows["99"] == ["0.0001"]
-    assert rows["final"] == ["0.0001"] and rows["peak"] == ["0.1"]
+    assert rows["final"] == ["0.0001"]
+    assert rows["peak"] == ["0.1"]
 
 
 def test_table_every_and_all(cli: Any) -> None:
@@ -75,7 +77,9 @@ def test_export_csv_round_trips_every_float(cli: Any) -> None:
 
 
 def test_export_epoch_column(cli: Any) -> None:
-    rows = list(csv.reader(io.StringIO(cli("export", "cosine(1)", "--epochs", "2", "--steps-per-epoch", "2").out)))
+    rows = list(
+        csv.reader(io.StringIO(cli("export", "cosine(1)", "--epochs", "2", "--steps-per-epoch", "2").out))
+    )
     assert rows[0] == ["step", "epoch", "cosine(1)"]
     assert [r[1] for r in rows[1:]] == ["0.0", "0.5", "1.0", "1.5"]
 
@@ -88,10 +92,17 @@ def test_export_json_file(cli: Any, tmp_path: Path) -> None:
     assert data["lrviz_version"] == lrviz.__version__
     assert data["run"] == {"steps": 20, "epochs": None, "steps_per_epoch": 1}
     (schedule,) = data["schedules"]
-    assert schedule["resolved"] == {"schedule": "cosine", "max_lr": 0.1, "min_lr": 0.0, "steps": 20,
-                                    "warmup": 0, "warmup_start": 0.0}
+    assert schedule["resolved"] == {
+        "schedule": "cosine",
+        "max_lr": 0.1,
+        "min_lr": 0.0,
+        "steps": 20,
+        "warmup": 0,
+        "warmup_start": 0.0,
+    }
     assert schedule["lr"] == lrviz.evaluate("cosine(0.1)", 20).tolist()
-    assert schedule["summary"]["peak"] == 0.1 and schedule["summary"]["peak_step"] == 0
+    assert schedule["summary"]["peak"] == 0.1
+    assert schedule["summary"]["peak_step"] == 0
 
 
 def test_sweep_draws_one_curve_per_value(cli: Any) -> None:
@@ -120,18 +131,25 @@ def test_list_and_describe(cli: Any) -> None:
     assert described.code == 0
     assert "cos(π·min(t, S)/S)" in described.out
     assert "optax.cosine_decay_schedule" in described.out
-    assert "max_lr" in described.out and "required" in described.out
+    assert "max_lr" in described.out
+    assert "required" in described.out
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["plot", "cosin", "-n", "5"], "lrviz plot: unknown schedule or function 'cosin'; did you mean 'cosine'?"),
+        (
+            ["plot", "cosin", "-n", "5"],
+            "lrviz plot: unknown schedule or function 'cosin'; did you mean 'cosine'?",
+        ),
         (["table", "cosine(0.1", "-n", "5"], "lrviz table: cannot parse"),
         (["table", "cosine", "-n", "5"], "lrviz table: cosine: missing max_lr"),
         (["table", "step(1, 2)", "--gama", "3", "-n", "5"], "no such option --gama; did you mean --gamma?"),
         (["table", "step(1, 2)", "--gamma", "0", "-n", "5"], "gamma must be a positive number, got 0"),
-        (["table", "step(1, 2)", "--gamma", "0.1,", "-n", "5"], "--gamma takes a number or a comma list of numbers"),
+        (
+            ["table", "step(1, 2)", "--gamma", "0.1,", "-n", "5"],
+            "--gamma takes a number or a comma list of numbers",
+        ),
         (["table", "step(1, 2)", "--gamma"], "--gamma needs a value"),
         (["table", "cosine(0.1)"], "say how long the run is"),
         (["table", "cosine(0.1)", "-n", "0"], "Invalid value for '--steps'"),
@@ -150,13 +168,15 @@ def test_list_and_describe(cli: Any) -> None:
         (["plott", "cosine"], "No such command"),
     ],
 )
-def test_bad_input_is_one_line_and_status_2(cli: Any, tmp_path: Path, monkeypatch: Any, args: list[str],
-                                            message: str) -> None:
+def test_bad_input_is_one_line_and_status_2(
+    cli: Any, tmp_path: Path, monkeypatch: Any, args: list[str], message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli(*args)
     assert result.code == 2
     assert message in result.err
-    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -164,7 +184,8 @@ def test_unwritable_output_is_status_1_and_leaves_nothing(cli: Any, tmp_path: Pa
     for command, suffix in (("plot", ".png"), ("export", ".csv")):
         result = cli(command, "cosine(0.1)", "-n", "5", "-o", str(tmp_path / "missing" / f"out{suffix}"))
         assert result.code == 1
-        assert "cannot write" in result.err and result.err.count("\n") == 1
+        assert "cannot write" in result.err
+        assert result.err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
 
@@ -180,7 +201,9 @@ def test_a_failed_write_removes_its_partial_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["table", "cosine(0.1)", "-n", "5"], ["export", "cosine(1)", "-n", "3"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["table", "cosine(0.1)", "-n", "5"], ["export", "cosine(1)", "-n", "3"]]
+)
 def test_light_import_path(args: list[str]) -> None:
     """--help, table and export never import matplotlib or yaml."""
     code = (
@@ -193,6 +216,11 @@ def test_light_import_path(args: list[str]) -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "lrviz", "export", "constant(0.5)", "-n", "2"],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "step,constant(0.5)\n0,0.5\n1,0.5\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "lrviz", "export", "constant(0.5)", "-n", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout == "step,constant(0.5)\n0,0.5\n1,0.5\n"

@@ -11,6 +11,7 @@ import pytest
 
 import lrviz
 from lrviz.catalog import markdown
+from lrviz.cli import EXAMPLE_STEPS
 from lrviz.registry import entries
 
 EXAMPLES = {
@@ -61,8 +62,11 @@ def test_documented(entry: object) -> None:
     from lrviz.registry import Entry
 
     assert isinstance(entry, Entry)
-    assert entry.summary and entry.doc.formula and entry.doc.example
-    lrviz.parse(entry.doc.example)
+    assert entry.summary
+    assert entry.doc.formula
+    assert entry.doc.example
+    assert '"' not in entry.doc.example  # it is shown inside double quotes
+    assert np.isfinite(lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS)).all()
 
 
 def test_readme_table_matches_the_registry() -> None:

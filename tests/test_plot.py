@@ -25,25 +25,28 @@ def test_drawn_data_is_the_evaluated_data() -> None:
     lines = [line for line in ax.lines if line.get_label() in {"cosine(0.1, warmup=5)", "step(0.1, 10)"}]
     assert len(lines) == 2
     for line, s in zip(lines, curves.series, strict=True):
-        x, y = line.get_xydata().T
+        x, y = np.asarray(line.get_xydata()).T
         np.testing.assert_array_equal(x, np.arange(41))
         np.testing.assert_array_equal(y[:-1], s.values)
         assert line.get_drawstyle() == "steps-post"
-    boundaries = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":")
+    boundaries = sorted(np.asarray(line.get_xdata())[0] for line in ax.lines if line.get_linestyle() == ":")
     assert boundaries == [5.0, 10.0, 20.0, 30.0]
-    assert ax.get_legend() is None and ax.figure.legends
+    assert ax.get_legend() is None
+    assert ax.figure.legends
 
 
 def test_a_single_curve_has_no_legend() -> None:
     ax = plot.draw(Figure().subplots(), _curves("cosine(0.1)"))
-    assert ax.get_legend() is None and not ax.figure.legends
+    assert ax.get_legend() is None
+    assert not ax.figure.legends
 
 
 def test_log_scale_leaves_out_zero_rates() -> None:
     ax = plot.draw(Figure().subplots(), _curves("linear(0, 1, steps=4)", steps=5), logy=True)
     assert ax.get_yscale() == "log"
-    y = ax.lines[0].get_ydata()
-    assert np.isnan(y[0]) and y[1] == 0.25
+    y = np.asarray(ax.lines[0].get_ydata())
+    assert np.isnan(y[0])
+    assert y[1] == 0.25
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
@@ -61,13 +64,14 @@ def test_envelope_is_the_exact_min_and_max_of_each_column() -> None:
     lows, highs = envelope(values, 7)
     edges = np.linspace(0, 1000, 8).astype(int)
     for i in range(7):
-        assert lows[i] == values[edges[i]:edges[i + 1]].min()
-        assert highs[i] == values[edges[i]:edges[i + 1]].max()
+        assert lows[i] == values[edges[i] : edges[i + 1]].min()
+        assert highs[i] == values[edges[i] : edges[i + 1]].max()
 
 
 def test_preview_marks_the_extremes() -> None:
     text = render(_curves("step(0.1, 10)", steps=40), width=50, height=6).plain
     lines = text.splitlines()
-    assert lines[0].lstrip().startswith("0.1 ┤") and lines[5].lstrip().startswith("0.0001 ┤")
+    assert lines[0].lstrip().startswith("0.1 ┤")
+    assert lines[5].lstrip().startswith("0.0001 ┤")
     assert lines[-1].rstrip().endswith("step 39")
     assert all(len(line) <= 50 for line in lines)

@@ -38,24 +38,36 @@ def test_parse_and_render(text: str, rendered: str) -> None:
 
 def test_the_tree_is_data() -> None:
     spec = lrviz.parse("0.5 * cosine(0.1, steps=10)")
-    assert isinstance(spec, Operation) and spec.symbol == "*"
+    assert isinstance(spec, Operation)
+    assert spec.symbol == "*"
     number, call = spec.operands
-    assert isinstance(number, Constant) and number.number == 0.5
-    assert isinstance(call, Call) and call.entry.name == "cosine" and call.args == {"max_lr": 0.1, "steps": 10}
-    assert call.length == 10 and spec.length == 10
+    assert isinstance(number, Constant)
+    assert number.number == 0.5
+    assert isinstance(call, Call)
+    assert call.entry.name == "cosine"
+    assert call.args == {"max_lr": 0.1, "steps": 10}
+    assert call.length == 10
+    assert spec.length == 10
     assert isinstance(lrviz.parse("T"), Variable)
 
 
 def test_numbers_fold_before_binding() -> None:
     spec = lrviz.parse("cosine(0.2 / 2, steps=2 * 5)")
-    assert isinstance(spec, Call) and spec.args == {"max_lr": 0.1, "steps": 10}
+    assert isinstance(spec, Call)
+    assert spec.args == {"max_lr": 0.1, "steps": 10}
     assert lrviz.parse("step(0.1, 1e3)").args["step_size"] == 1000  # type: ignore[attr-defined]
 
 
 def test_json_data_resolves_defaults_and_horizon() -> None:
     data = lrviz.parse("cosine(0.1, warmup=0.1)").to_data(200)
-    assert data == {"schedule": "cosine", "max_lr": 0.1, "min_lr": 0.0, "steps": 200, "warmup": 20,
-                    "warmup_start": 0.0}
+    assert data == {
+        "schedule": "cosine",
+        "max_lr": 0.1,
+        "min_lr": 0.0,
+        "steps": 200,
+        "warmup": 20,
+        "warmup_start": 0.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -142,9 +154,51 @@ def test_non_finite_rates_name_the_first_step(text: str, message: str) -> None:
 
 
 GRAMMAR_PIECES = [
-    "cosine", "step", "t", "T", "(", ")", "[", "]", ",", "*", "+", "-", "/", "**", ">>", "0.1", "3", "=",
-    "steps", "gamma", "exp", "log", "where", "'", "seq", "at", "restarts", "warmup", "1e9", "-1", " ",
-    "<", "{", "}", ":", "lambda", ".", "torch", "piecewise", "interp", "0", "_", "%", "//", "nan",
+    "cosine",
+    "step",
+    "t",
+    "T",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "*",
+    "+",
+    "-",
+    "/",
+    "**",
+    ">>",
+    "0.1",
+    "3",
+    "=",
+    "steps",
+    "gamma",
+    "exp",
+    "log",
+    "where",
+    "'",
+    "seq",
+    "at",
+    "restarts",
+    "warmup",
+    "1e9",
+    "-1",
+    " ",
+    "<",
+    "{",
+    "}",
+    ":",
+    "lambda",
+    ".",
+    "torch",
+    "piecewise",
+    "interp",
+    "0",
+    "_",
+    "%",
+    "//",
+    "nan",
 ]
 
 

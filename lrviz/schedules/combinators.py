@@ -49,7 +49,7 @@ def _seq_length(args: Mapping[str, Any]) -> int | None:
     if last is None:
         return None
     try:
-        return _starts(parts, args.get("at"))[-1] + last
+        return int(_starts(parts, args.get("at"))[-1] + last)
     except Invalid:
         return None
 
@@ -134,7 +134,9 @@ def warmup(
     """
     assert steps is not None
     steps_up = fraction_of(warmup, steps)
-    return warmed_up(t, steps_up, warmup_start, lambda local: schedule.evaluate(local, max(steps - steps_up, 1)))
+    return warmed_up(
+        t, steps_up, warmup_start, lambda local: schedule.evaluate(local, max(steps - steps_up, 1))
+    )
 
 
 def _restart_period(schedule: Schedule, period: int | None) -> int:

@@ -117,7 +117,7 @@ def cyclic(
         gamma: the per-step amplitude factor of exp_range.
 
     Example:
-        cyclic(0.001, 0.1, step_size=500, mode="triangular2")
+        cyclic(0.001, 0.1, step_size=500, mode='triangular2')
     """
     total = step_size + (step_size_down or step_size)
     ratio = step_size / total

@@ -7,6 +7,7 @@ timm — and holds it afterwards.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -121,7 +122,8 @@ def multistep(t: Values, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) 
     Example:
         multistep(0.1, milestones=[30, 60, 90])
     """
-    return lr * gamma ** np.searchsorted(np.asarray(milestones, dtype=np.float64), t, side="right")
+    passed = np.searchsorted(np.asarray(milestones, dtype=np.float64), t, side="right").astype(np.float64)
+    return lr * gamma**passed
 
 
 @schedule(
@@ -181,7 +183,8 @@ def polynomial(
         fraction = t / horizon
     else:
         fraction = np.minimum(t, steps) / steps
-    return (lr - min_lr) * (1 - fraction) ** power + min_lr
+    remaining: Values = 1 - fraction
+    return (lr - min_lr) * remaining**power + min_lr
 
 
 @schedule(
@@ -229,14 +232,12 @@ def log_annealing(t: Values, max_lr: Rate, min_lr: Rate = 0.0, steps: Steps | No
         log_annealing(0.1, steps=100)
     """
     assert steps is not None
-    x = (np.minimum(t, steps) + 1) / (steps + 1)
-    return min_lr + (max_lr - min_lr) * (np.log(1 / x) / np.log(steps + 1))
+    x: Values = (np.minimum(t, steps) + 1) / (steps + 1)
+    return min_lr + (max_lr - min_lr) * (np.log(1 / x) / math.log(steps + 1))
 
 
 @schedule(frequency="continuous", quantity="inverse", warmup=True, matches=("keras.InverseTimeDecay",))
-def inverse_time(
-    t: Values, lr: Rate, gamma: Factor, step_size: Steps = 1, staircase: bool = False
-) -> Values:
+def inverse_time(t: Values, lr: Rate, gamma: Factor, step_size: Steps = 1, staircase: bool = False) -> Values:
     """Inverse-time decay: the rate falls as 1/(1 + γ·t/k).
 
     η_t = lr/(1 + γ·p), p = t/k (⌊t/k⌋ with staircase=True)
@@ -262,9 +263,7 @@ def inverse_time(
     warmup=True,
     matches=("hf.inverse_sqrt (timescale=warmup)",),
 )
-def inverse_sqrt(
-    t: Values, lr: Rate, timescale: Steps | None = None, *, warmup: Warmup = 0
-) -> Values:
+def inverse_sqrt(t: Values, lr: Rate, timescale: Steps | None = None, *, warmup: Warmup = 0) -> Values:
     """Inverse square-root decay after an optional warm-up, as in T5 and HF's inverse_sqrt.
 
     η_t = lr·1/√((t' + τ)/τ), t' = t − W the steps since warm-up; τ defaults to W (then η = lr·√(W/t),
@@ -299,8 +298,9 @@ def noam(t: Values, d_model: Steps = 512, warmup: Warmup = 4000, scale: Factor =
     """
     if warmup < 1:
         raise Invalid("noam needs warmup of at least 1 step")
-    peak = scale * (d_model * warmup) ** -0.5
-    return peak * np.sqrt(warmup / (t + warmup))
+    peak = scale / math.sqrt(d_model * warmup)
+    since: Values = t + warmup
+    return peak * np.sqrt(warmup / since)
 
 
 @schedule(
@@ -400,7 +400,7 @@ def wsd(
         warmup: linear warm-up steps from warmup_start to lr, or a fraction of the run below 1.
 
     Example:
-        wsd(3e-4, decay=0.2, decay_type="1-sqrt", warmup=1000)
+        wsd(3e-4, decay=0.2, decay_type='1-sqrt', warmup=100)
     """
     assert steps is not None
     decay_steps = _wsd_decay_steps(decay, steps, int(warmup))

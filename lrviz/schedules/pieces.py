@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.params import Invalid, Milestones, Numbers, Points
-from lrviz.registry import Mark, Values, schedule
+from lrviz.registry import Values, schedule
 
 Interpolation = Literal["linear", "cosine"]
 
@@ -25,11 +25,13 @@ def through(t: Values, steps: Sequence[float], rates: Sequence[float], method: I
     if len(xs) == 1:
         return np.full(t.shape, ys[0])
     i = np.clip(np.searchsorted(xs, t, side="right") - 1, 0, len(xs) - 2)
-    start, end = ys[i], ys[i + 1]
-    p = np.clip((t - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
+    start: Values = ys[i]
+    end: Values = ys[i + 1]
+    p: Values = np.clip((t - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
     if method == "linear":
         return start + (end - start) * p
-    return end + (start - end) / 2.0 * (np.cos(np.pi * p) + 1)
+    half_cosine: Values = np.cos(np.pi * p) + 1
+    return end + (start - end) / 2.0 * half_cosine
 
 
 def _piecewise_check(boundaries: list[int], values: list[float], **_: Any) -> None:
@@ -60,7 +62,9 @@ def piecewise(t: Values, boundaries: Milestones, values: Numbers) -> Values:
     Example:
         piecewise([1000, 5000], [0.1, 0.01, 0.001])
     """
-    return np.asarray(values, dtype=np.float64)[np.searchsorted(np.asarray(boundaries, dtype=np.float64), t, side="right")]
+    return np.asarray(values, dtype=np.float64)[
+        np.searchsorted(np.asarray(boundaries, dtype=np.float64), t, side="right")
+    ]
 
 
 def _last_knot(args: Any) -> int | None:
@@ -86,6 +90,6 @@ def interp(t: Values, points: Points, method: Interpolation = "linear") -> Value
         method: 'linear' or 'cosine' between neighbouring points.
 
     Example:
-        interp([(0, 0), (500, 0.1), (5000, 0.01)], method="cosine")
+        interp([(0, 0), (500, 0.1), (5000, 0.01)], method='cosine')
     """
     return through(t, [x for x, _ in points], [y for _, y in points], method)
