@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,11 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout == "step,constant(0.5)\n0,0.5\n1,0.5\n"
+
+
+def test_shell_completion_of_schedule_names() -> None:
+    env = {**os.environ, "_LRVIZ_COMPLETE": "complete_bash", "COMP_WORDS": "lrviz plot co", "COMP_CWORD": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lrviz"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.stdout.split() == ["constant", "cosine"]
