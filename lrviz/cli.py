@@ -6,10 +6,10 @@ status 1 and no partial file. matplotlib is imported only by ``lrviz plot``.
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -17,13 +17,17 @@ import typer
 from rich.console import Console
 
 from lrviz import __version__
+from lrviz.config import LAYOUTS, Config, is_config, parse_size
+from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, write_atomically
-from lrviz.params import MILESTONES, NUMBERS, POINTS
-from lrviz.parser import parse, parse_value
-from lrviz.registry import Entry, Param, close_names, entries, lookup
-from lrviz.run import Curves, Run, series
-from lrviz.spec import PEAK_NAMES, Call, Spec
+from lrviz.lineup import Item, expand, run_length, set_params
+from lrviz.lineup import evaluate as evaluate_lineup
+from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
+from lrviz.parser import parse
+from lrviz.registry import Entry, close_names, entries, lookup
+from lrviz.run import Curves, Run
+from lrviz.stats import checkpoints
 
 app = typer.Typer(
     name="lrviz",
@@ -38,8 +42,7 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
 RUN_OPTIONS = ("steps", "epochs", "steps_per_epoch")
 EXAMPLE_STEPS = 1000
-COMMANDS = ("plot", "table", "export", "list", "describe")
-TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
 
 
 def _complete(incomplete: str) -> Iterator[str]:
@@ -77,6 +80,79 @@ PerEpochOption = Annotated[
 ]
 
 
+OutputImage = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Image file: .png, .svg or .pdf (default: NAME.png here).",
+        rich_help_panel="Output",
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Checkpoints to report: steps (-1 the last) or percentages, e.g. 0,25%,-1.",
+        rich_help_panel="Statistics",
+    ),
+]
+LogyOption = Annotated[
+    bool | None, typer.Option("--logy/--no-logy", help="Log-scale rate axis.", rich_help_panel="Look")
+]
+TitleOption = Annotated[str | None, typer.Option(help="Plot title.", rich_help_panel="Look")]
+DpiOption = Annotated[
+    int | None, typer.Option(min=10, max=2400, help="PNG resolution [150].", rich_help_panel="Look")
+]
+SizeOption = Annotated[
+    str | None, typer.Option(help="Figure size in inches, WxH [7x4].", rich_help_panel="Look")
+]
+StyleOption = Annotated[
+    str | None, typer.Option(help="dark, paper or a matplotlib style [default].", rich_help_panel="Look")
+]
+LayoutOption = Annotated[
+    str | None, typer.Option(help="overlay, or grid: a panel per schedule [overlay].", rich_help_panel="Look")
+]
+StatsOption = Annotated[
+    bool | None,
+    typer.Option("--stats/--no-stats", help="Peak, mean and final in the legend.", rich_help_panel="Look"),
+]
+PreviewOption = Annotated[
+    bool, typer.Option(help="Also draw the plot in the terminal (when it is one).", rich_help_panel="Output")
+]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    steps: int | None
+    epochs: int | None
+    steps_per_epoch: int | None
+
+
+def _look(
+    logy: bool | None,
+    title: str | None,
+    dpi: int | None,
+    size: str | None,
+    style: str | None,
+    layout: str | None,
+    stats: bool | None,
+) -> dict[str, Any]:
+    """Plot settings given on the command line (``None`` where not given), checked before any work."""
+    if layout is not None and layout not in LAYOUTS:
+        raise LrvizError(f"--layout is overlay or grid, got {layout!r}")
+    figure_size = parse_size(size) if size is not None else None
+    return {
+        "title": title,
+        "logy": logy,
+        "size": figure_size,
+        "dpi": dpi,
+        "style": style,
+        "layout": layout,
+        "stats": stats,
+    }
+
+
 @app.callback()
 def _main(
     version: Annotated[
@@ -90,8 +166,7 @@ def _main(
 
 
 def _split(tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str | None]]]:
-    """Separate spec texts from ``--name value`` parameter options."""
-    flags = {p.name for e in entries() for p in e.params if p.is_flag}
+    """Separate spec texts (or a config file) from ``--name value`` parameter options."""
     specs: list[str] = []
     options: list[tuple[str, str | None]] = []
     tokens = list(tokens)
@@ -103,8 +178,8 @@ def _split(tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str | None
         name, has_value, value = token[2:].partition("=")
         name = name.replace("-", "_")
         if not has_value:
-            takes_next = tokens and not tokens[0].startswith("--")
-            if name in flags and takes_next and tokens[0].lower() not in TRUE + FALSE:
+            takes_next = bool(tokens) and not tokens[0].startswith("--")
+            if takes_next and is_flag(name) and tokens[0].lower() not in TRUE + FALSE:
                 takes_next = False
             options.append((name, tokens.pop(0) if takes_next else None))
         else:
@@ -112,112 +187,53 @@ def _split(tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str | None
     return specs, options
 
 
-def _params(trees: Sequence[Spec], name: str) -> list[Param]:
-    """The parameters ``name`` sets in the given specs (either peak name sets the peak)."""
-    names = PEAK_NAMES if name in PEAK_NAMES else (name,)
-    found = []
-    for tree in trees:
-        for node in tree.walk():
-            if isinstance(node, Call):
-                found += [p for p in node.entry.params if p.name in names and not p.is_schedule]
-    return found
+def _lineup(tokens: Sequence[str], run: RunOptions, at: str | None) -> tuple[Curves, str, Config | None]:
+    """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate.
 
-
-def _option_values(name: str, raw: str | None, params: list[Param]) -> list[Any]:
-    """The value(s) of one option: a comma list of numbers is a sweep, one curve per value."""
-    flag = f"--{name.replace('_', '-')}"
-    param = params[0]
-    if param.is_flag:
-        if raw is None or raw.lower() in TRUE:
-            return [True]
-        if raw.lower() in FALSE:
-            return [False]
-        raise SpecError(f"{flag} is True or False, got {raw!r}")
-    if raw is None:
-        raise SpecError(f"{flag} needs a value")
-    if param.choices:
-        return [raw.strip("'\"")]
-    if param.kind in (MILESTONES, NUMBERS, POINTS):
-        text = raw if raw.strip().startswith(("[", "(", "{")) else f"[{raw}]"
-        return [parse_value(text)]
-    values = []
-    for part in raw.split(","):
-        value = parse_value(part) if part.strip() else ""
-        if isinstance(value, Spec) or value == "":
-            raise SpecError(f"{flag} takes a number or a comma list of numbers, got {raw!r}")
-        values.append(value)
-    return values
-
-
-def _sweeps(trees: Sequence[Spec], options: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """One options mapping per curve: the product of every swept value."""
-    seen: set[str] = set()
-    axes: list[list[tuple[str, Any]]] = []
-    for name, raw in options:
-        if name in seen:
-            raise SpecError(f"--{name.replace('_', '-')} is given twice")
-        seen.add(name)
-        params = _params(trees, name)
-        if not params:
-            raise SpecError(_unknown_option(name, trees))
-        axes.append([(name, value) for value in _option_values(name, raw, params)])
-    return [dict(combo) for combo in itertools.product(*axes)]
-
-
-def _unknown_option(name: str, trees: Sequence[Spec]) -> str:
-    known = sorted(
-        {p.name for t in trees for n in t.walk() if isinstance(n, Call) for p in n.entry.params}
-        | set(RUN_OPTIONS)
-    )
-    close = close_names(name, known)
-    flag = f"--{name.replace('_', '-')}"
-    if close:
-        return f"no such option {flag}; did you mean --{close[0].replace('_', '-')}?"
-    return f"no such option {flag}: no schedule given takes {name}"
-
-
-def _label(text: str, combo: dict[str, Any], swept: list[str], several: bool, tree: Spec) -> str:
-    if swept:
-        values = ", ".join(f"{name}={combo[name]!r}" for name in swept)
-        return f"{text}, {values}" if several else values
-    return tree.source or tree.render()
-
-
-def _curves(
-    tokens: Sequence[str], steps: int | None, epochs: int | None, steps_per_epoch: int | None
-) -> tuple[Curves, list[str]]:
-    """Parse, set options, size the run and evaluate: the curves, and the spec texts given."""
+    Returns the curves, a name for default output files and the config, if one was given.
+    """
     texts, options = _split(tokens)
-    if not texts:
+    config: Config | None = None
+    if any(is_config(text) for text in texts):
+        if len(texts) > 1:
+            raise LrvizError("give one config file, or specs, not both")
+        config = load_config(texts[0])
+        items, sweeps = list(config.items), list(config.sweeps)
+        name = Path(texts[0]).stem
+    elif texts:
+        items, sweeps = [Item(text.strip(), parse(text)) for text in texts], []
+        name = _slug(texts)
+    else:
         raise SpecError("give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list')")
-    trees = [parse(text) for text in texts]
-    combos = _sweeps(trees, options)
-    swept = [name for name, raw in options if len({repr(c[name]) for c in combos}) > 1]
-    built: list[tuple[str, Spec]] = []
-    for text, tree in zip(texts, trees, strict=True):
-        for combo in combos:
-            new, _used = tree.with_params(combo)
-            built.append((_label(text.strip(), combo, swept, len(texts) > 1, new), new))
-    if steps is None and epochs is None:
-        lengths = [tree.length for _, tree in built if tree.length is not None]
-        if not lengths:
-            raise LrvizError("say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)")
-        steps = max(lengths)
-    run = Run.of(steps, epochs, steps_per_epoch)
-    run.check_memory(len(built))
-    labels = _unique([label for label, _ in built])
-    return Curves(
-        run, tuple(series(tree, run, label) for label, (_, tree) in zip(labels, built, strict=True))
-    ), texts
-
-
-def _unique(labels: list[str]) -> list[str]:
-    counts: dict[str, int] = {}
-    unique = []
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-        unique.append(label if counts[label] == 1 else f"{label} ({counts[label]})")
-    return unique
+    specs = [item.spec for item in items]
+    seen: set[str] = set()
+    for option, raw in options:
+        flag = f"--{option.replace('_', '-')}"
+        if option in seen:
+            raise SpecError(f"{flag} is given twice")
+        seen.add(option)
+        params = params_named(specs, option)
+        if not params:
+            raise SpecError(unknown_option(option, specs, RUN_OPTIONS))
+        values = sweep_values(params[0], raw, flag)
+        if len(values) > 1:
+            sweeps = [s for s in sweeps if s[0] != option] + [(option, values)]
+            continue
+        sweeps = [s for s in sweeps if s[0] != option]
+        items = set_params(items, {option: values[0]})
+        if config is None:  # a spec's label is its text: show what the option made of it
+            items = [replace(item, label=item.spec.render()) for item in items]
+    items = expand(items, sweeps)
+    if config is not None:
+        run = RunOptions(
+            run.steps if run.steps or run.epochs else config.steps,
+            run.epochs if run.steps or run.epochs else config.epochs,
+            run.steps_per_epoch or config.steps_per_epoch,
+        )
+    steps = run.steps if run.steps or run.epochs else run_length(items)
+    length = Run.of(steps, run.epochs, run.steps_per_epoch)
+    points = at if at is not None else (config.checkpoints if config else None)
+    return evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ()), name, config
 
 
 def _slug(texts: Sequence[str]) -> str:
@@ -241,65 +257,84 @@ def _stdout() -> Console:
     return console
 
 
-def _size(text: str) -> tuple[float, float]:
-    match = re.fullmatch(r"\s*([0-9.]+)\s*[x×,]\s*([0-9.]+)\s*", text)
-    try:
-        width, height = (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
-    except ValueError:
-        width = height = 0.0
-    if not (0 < width <= 100 and 0 < height <= 100):
-        raise LrvizError(f"--size takes WIDTHxHEIGHT in inches, such as 7x4, got {text!r}")
-    return width, height
+def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any], preview: bool) -> None:
+    """Write the plot of ``curves`` to ``path``, with the config's plot settings under ``look``'s."""
+    from lrviz import plot as plotting
+
+    settings = {**(config.plot if config else {}), **{k: v for k, v in look.items() if v is not None}}
+    style = plotting.Style(**settings)
+    plotting.check_style(style.style)
+    for s in curves.series:
+        where = config.where("schedules", s.label.split(", ")[0]) if config else s.label
+        plotting.check_look(s.look.color, s.look.linestyle, where)
+    _write(path, lambda file: plotting.save(curves, file, path.suffix.lower(), style), binary=True)
+    console = _stdout()
+    if preview and console.is_terminal:
+        from lrviz.preview import render
+
+        console.print(render(curves, width=min(console.width, 120), logy=style.logy))
+    Console(stderr=True, highlight=False).print(f"wrote {path}")
 
 
 @app.command(context_settings=SPEC_COMMAND)
 def plot(
     specs: Specs,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Image file: .png, .svg or .pdf (default: SPEC.png here).",
-            rich_help_panel="Output",
-        ),
-    ] = None,
+    output: OutputImage = None,
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
-    logy: Annotated[
-        bool, typer.Option("--logy", help="Log-scale rate axis.", rich_help_panel="Look")
-    ] = False,
-    title: Annotated[str | None, typer.Option(help="Plot title.", rich_help_panel="Look")] = None,
-    dpi: Annotated[int, typer.Option(min=10, max=2400, help="PNG resolution.", rich_help_panel="Look")] = 150,
-    size: Annotated[str, typer.Option(help="Figure size in inches, WxH.", rich_help_panel="Look")] = "7x4",
-    style: Annotated[str, typer.Option(help="A matplotlib style.", rich_help_panel="Look")] = "default",
-    preview: Annotated[
-        bool,
-        typer.Option(help="Also draw the plot in the terminal (when it is one).", rich_help_panel="Output"),
-    ] = True,
+    logy: LogyOption = None,
+    title: TitleOption = None,
+    dpi: DpiOption = None,
+    size: SizeOption = None,
+    style: StyleOption = None,
+    layout: LayoutOption = None,
+    stats: StatsOption = None,
+    preview: PreviewOption = True,
 ) -> None:
-    """Plot schedules to an image; several specs overlay.
+    """Plot schedules (or a config) to an image; several specs overlay.
 
     [dim]lrviz plot cosine --max-lr 0.1 --epochs 100[/]
     """
-    from lrviz import plot as plotting
-
     if output is not None:
-        suffix = check_suffix(output, PLOT_SUFFIXES)
-    figure_size = _size(size)
-    plotting.check_style(style)
-    curves, texts = _curves(specs, steps, epochs, steps_per_epoch)
-    path = output if output is not None else Path(_slug(texts) + ".png")
-    suffix = path.suffix.lower()
-    look = plotting.Style(title=title, logy=logy, size=figure_size, dpi=dpi, style=style)
-    _write(path, lambda file: plotting.save(curves, file, suffix, look), binary=True)
-    console = _stdout()
-    if preview and console.is_terminal:
-        from lrviz.preview import render
+        check_suffix(output, PLOT_SUFFIXES)
+    look = _look(logy, title, dpi, size, style, layout, stats)
+    curves, name, config = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), None)
+    _draw(curves, config, output or Path(name + ".png"), look, preview)
 
-        console.print(render(curves, width=min(console.width, 120), logy=logy))
-    Console(stderr=True, highlight=False).print(f"wrote {path}")
+
+@app.command(context_settings=SPEC_COMMAND)
+def compare(
+    ctx: typer.Context,
+    config_file: Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="A config: see the README.")],
+    output: OutputImage = None,
+    steps: StepsOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: PerEpochOption = None,
+    at: AtOption = None,
+    logy: LogyOption = None,
+    title: TitleOption = None,
+    dpi: DpiOption = None,
+    size: SizeOption = None,
+    style: StyleOption = None,
+    layout: LayoutOption = None,
+    stats: StatsOption = None,
+    preview: PreviewOption = True,
+) -> None:
+    """Draw every schedule of a config and print their statistics side by side."""
+    from lrviz.table import comparison
+
+    if not is_config(str(config_file)):
+        raise LrvizError(f"compare takes a config file ending in .yaml or .yml, got {str(config_file)!r}")
+    if output is not None:
+        check_suffix(output, PLOT_SUFFIXES)
+    look = _look(logy, title, dpi, size, style, layout, stats)
+    curves, name, config = _lineup(
+        [str(config_file), *ctx.args], RunOptions(steps, epochs, steps_per_epoch), at
+    )
+    console = _stdout()
+    console.print(comparison(curves, plain=not console.is_terminal))
+    _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
 @app.command(context_settings=SPEC_COMMAND)
@@ -308,6 +343,7 @@ def table(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    at: AtOption = None,
     every: Annotated[
         int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")
     ] = None,
@@ -318,7 +354,7 @@ def table(
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
     from lrviz.table import build, row_steps
 
-    curves, _ = _curves(specs, steps, epochs, steps_per_epoch)
+    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), at)
     console = _stdout()
     rows = row_steps(curves, every=every, show_all=show_all)
     console.print(build(curves, rows, plain=not console.is_terminal))
@@ -345,6 +381,7 @@ def export(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
     from lrviz.export import FORMATS, WRITERS
@@ -353,14 +390,25 @@ def export(
         raise LrvizError(f"--format is csv or json, got {format!r}")
     chosen = format.lower() if format else None
     if output is not None:
-        from_suffix = check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-        chosen = chosen or from_suffix
-    curves, _ = _curves(specs, steps, epochs, steps_per_epoch)
+        chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
+    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), at)
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)
     else:
         _write(output, lambda file: writer(curves, file))
+
+
+@app.command()
+def gallery(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the images.")] = Path("gallery"),
+    configs: Annotated[Path, typer.Option("--configs", help="Folder of configs to draw.")] = Path("configs"),
+) -> None:
+    """Draw every built-in schedule (its example) and every config of a folder, as SVG files."""
+    from lrviz.gallery import render_all
+
+    written = render_all(out, configs, _write)
+    Console(stderr=True, highlight=False).print(f"wrote {len(written)} images to {out}")
 
 
 @app.command("list")

@@ -12,7 +12,6 @@ from typing import IO, Any
 
 from lrviz import __version__
 from lrviz.run import Curves
-from lrviz.stats import Summary
 
 FORMATS = ("csv", "json")
 
@@ -48,7 +47,7 @@ def to_data(curves: Curves) -> dict[str, Any]:
                 "label": s.label,
                 "spec": s.spec.render(),
                 "resolved": s.spec.to_data(run.steps),
-                "summary": Summary.of(s.values).to_data(),
+                "summary": curves.summary(s).to_data(),
                 "marks": [{"step": step, "what": what} for step, what in s.marks],
                 "lr": s.values.tolist(),
             }

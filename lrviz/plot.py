@@ -1,26 +1,66 @@
 """Plots of evaluated schedules, drawn on matplotlib's object-oriented API (never pyplot's state).
 
-The only module that imports matplotlib; the CLI imports it inside the ``plot`` command.
+The only module that imports matplotlib; the CLI imports it inside the commands that draw.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 import matplotlib as mpl
+import matplotlib.colors
 import matplotlib.style
 import numpy as np
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lrviz import __version__
 from lrviz.errors import LrvizError
-from lrviz.run import Curves
+from lrviz.run import Curves, Series
 
-SUFFIXES = (".png", ".svg", ".pdf")
 MAX_MARK_LINES = 50
+SWEEP_COLORMAP = "viridis"
+LINESTYLES = ("-", "--", "-.", ":", "solid", "dashed", "dashdot", "dotted")
+
+STYLES: dict[str, dict[str, Any]] = {
+    "dark": {
+        "figure.facecolor": "#15181e",
+        "axes.facecolor": "#15181e",
+        "savefig.facecolor": "#15181e",
+        "axes.edgecolor": "#8b93a1",
+        "axes.labelcolor": "#d8dee9",
+        "text.color": "#d8dee9",
+        "xtick.color": "#8b93a1",
+        "ytick.color": "#8b93a1",
+        "grid.color": "#3b4252",
+        "axes.prop_cycle": cycler(
+            color=["#88c0d0", "#ebcb8b", "#a3be8c", "#d08770", "#b48ead", "#81a1c1", "#bf616a"]
+        ),
+    },
+    "paper": {
+        "font.family": "serif",
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "lines.linewidth": 1.0,
+        "axes.linewidth": 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": cycler(
+            color=["#000000", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
+        ),
+    },
+}
+"""lrviz's own styles, on top of matplotlib's: ``dark`` for dark screens, ``paper`` for print."""
 
 
 @dataclass(frozen=True)
@@ -32,31 +72,75 @@ class Style:
     size: tuple[float, float] = (7.0, 4.0)
     dpi: int = 150
     style: str = "default"
+    layout: str = "overlay"
+    stats: bool = False
+
+
+def style_names() -> list[str]:
+    return ["default", *STYLES, *matplotlib.style.available]
 
 
 def check_style(name: str) -> None:
-    """Raise :class:`LrvizError` for a style matplotlib does not know, naming the closest."""
-    available = ["default", *matplotlib.style.available]
+    """Raise :class:`LrvizError` for a style neither lrviz nor matplotlib knows, naming the closest."""
+    available = style_names()
     if name not in available:
         close = difflib.get_close_matches(name, available, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else f"; choose from {', '.join(available)}"
         raise LrvizError(f"unknown plot style {name!r}{hint}")
 
 
-def draw(ax: Axes, curves: Curves, *, logy: bool = False) -> Axes:
-    """Draw every schedule of ``curves`` on ``ax``, with its phase boundaries, and return ``ax``."""
-    steps = curves.steps
-    for series in curves.series:
-        values = np.where(series.values > 0, series.values, np.nan) if logy else series.values
-        # a rate holds for its whole update: step t's value spans [t, t + 1)
+def check_look(color: str | None, linestyle: str | None, where: str) -> None:
+    """Raise :class:`LrvizError` for a colour or line style matplotlib cannot draw."""
+    if color is not None and not matplotlib.colors.is_color_like(color):
+        raise LrvizError(f"{where}: color {color!r} is not a colour: give a name (red, tab:blue) or #rrggbb")
+    if linestyle is not None and linestyle not in LINESTYLES:
+        raise LrvizError(f"{where}: linestyle must be one of {', '.join(LINESTYLES)}, got {linestyle!r}")
+
+
+@contextlib.contextmanager
+def styled(name: str) -> Iterator[None]:
+    """Draw in a style; settings that keep output deterministic are applied after it."""
+    with matplotlib.style.context(STYLES.get(name, name)), mpl.rc_context({"svg.hashsalt": "lrviz"}):
+        yield
+
+
+def _label(curves: Curves, series: Series, stats: bool) -> str:
+    """The legend text: the label less its panel's title, with the statistics when asked for."""
+    label = series.label.removeprefix(f"{series.look.panel}, ") if series.look.panel else series.label
+    if not stats:
+        return label
+    summary = curves.summary(series)
+    return f"{label}  (peak {summary.peak:.3g}, mean {summary.mean:.3g}, final {summary.final:.3g})"
+
+
+def draw(
+    ax: Axes,
+    curves: Curves,
+    series: Sequence[Series] | None = None,
+    *,
+    logy: bool = False,
+    stats: bool = False,
+) -> Axes:
+    """Draw ``series`` (default: all of ``curves``) on ``ax`` with their phase boundaries; return ``ax``.
+
+    Each rate holds for its whole update, so a curve is a staircase: step t's value spans [t, t + 1).
+    """
+    chosen = list(curves.series if series is None else series)
+    steps = np.append(curves.steps, curves.run.steps)
+    colormap = mpl.colormaps[SWEEP_COLORMAP]
+    for s in chosen:
+        values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
+        color = s.look.color or (colormap(0.9 * s.look.shade) if s.look.shade is not None else None)
         ax.plot(
-            np.append(steps, steps[-1] + 1),
+            steps,
             np.append(values, values[-1]),
-            label=series.label,
-            linewidth=1.5,
+            label=_label(curves, s, stats),
+            color=color,
+            linestyle=s.look.linestyle or "-",
             drawstyle="steps-post",
         )
-    for step, _what in curves.marks[:MAX_MARK_LINES]:
+    marks = sorted({step for s in chosen for step, _ in s.marks})
+    for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     if logy:
         ax.set_yscale("log")
@@ -64,20 +148,41 @@ def draw(ax: Axes, curves: Curves, *, logy: bool = False) -> Axes:
     ax.set_ylabel("learning rate")
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
-    if len(curves.series) > 1:
-        # below the axes, so that it never hides a curve
-        columns = 1 if max(len(s.label) for s in curves.series) > 40 else 2
-        ax.figure.legend(loc="outside lower center", ncols=columns, fontsize="small", frameon=False)
     return ax
 
 
 def figure(curves: Curves, style: Style) -> Figure:
-    """A new figure of ``curves``, drawn in the current matplotlib style."""
+    """A new figure of ``curves``: one panel, or a grid of panels with shared axes."""
     fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
-    ax = draw(fig.subplots(), curves, logy=style.logy)
+    panels = curves.panels()
+    if style.layout == "grid" and len(panels) == 1:
+        panels = {s.label: [s] for s in curves.series}
+    if len(panels) == 1:
+        ax = draw(fig.subplots(), curves, logy=style.logy, stats=style.stats)
+        if len(curves.series) > 1:
+            _legend(fig, curves.series, *ax.get_legend_handles_labels())
+    else:
+        columns = math.ceil(math.sqrt(len(panels)))
+        rows = math.ceil(len(panels) / columns)
+        axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+        for ax, (title, members) in zip(axes, panels.items(), strict=False):
+            draw(ax, curves, members, logy=style.logy, stats=style.stats)
+            ax.set_title(title, fontsize="small")
+            ax.label_outer()
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        first = next(iter(panels.values()))
+        if len(first) > 1:  # the same overlaid values in every panel: one legend for all
+            _legend(fig, first, *axes[0].get_legend_handles_labels())
     if style.title:
-        ax.set_title(style.title)
+        fig.suptitle(style.title)
     return fig
+
+
+def _legend(fig: Figure, series: Sequence[Series], handles: list[Any], labels: list[str]) -> None:
+    # below the axes, so that it never hides a curve
+    columns = 1 if max(len(label) for label in labels) > 40 else min(len(series), 2 if len(series) < 5 else 3)
+    fig.legend(handles, labels, loc="outside lower center", ncols=columns, fontsize="small", frameon=False)
 
 
 def _metadata(suffix: str) -> dict[str, Any]:
@@ -95,6 +200,5 @@ def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = Non
     The same curves and style give byte-identical files.
     """
     style = style or Style()
-    # the style first: it resets every setting, the ones that make output deterministic included
-    with matplotlib.style.context(style.style), mpl.rc_context({"svg.hashsalt": "lrviz"}):
+    with styled(style.style):
         figure(curves, style).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))

@@ -12,6 +12,7 @@ import numpy as np
 from lrviz.errors import RunError, SpecError
 from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
+from lrviz.stats import Checkpoint, Summary
 
 BYTES_PER_STEP = 8 * 8
 """A generous bound on the float64 arrays a step needs while a spec is evaluated and drawn."""
@@ -112,6 +113,17 @@ def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = Non
 
 
 @dataclass(frozen=True)
+class Look:
+    """How one curve is drawn and where: its colour and line style (matplotlib's names; ``None`` for the
+    defaults), its place in a sweep's colour map (0 to 1) and the panel it belongs to."""
+
+    color: str | None = None
+    linestyle: str | None = None
+    shade: float | None = None
+    panel: str = ""
+
+
+@dataclass(frozen=True)
 class Series:
     """One evaluated schedule: its label, its spec and its rate at every step of the run."""
 
@@ -119,6 +131,7 @@ class Series:
     spec: Spec
     values: Values
     marks: list[Mark] = field(default_factory=list)
+    look: Look = field(default_factory=Look)
 
 
 def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
@@ -137,11 +150,11 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     return values
 
 
-def series(spec: Spec, run: Run, label: str) -> Series:
+def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series:
     """Evaluate ``spec`` over ``run`` with its phase boundaries."""
     values = evaluate_spec(spec, run, label)
     marks = sorted({(step, what) for step, what in spec.marks(run.steps) if 0 < step < run.steps})
-    return Series(label, spec, values, marks)
+    return Series(label, spec, values, marks, look or Look())
 
 
 def evaluate(spec: str | Spec, steps: int, **options: Any) -> Values:
@@ -162,6 +175,18 @@ class Curves:
 
     run: Run
     series: tuple[Series, ...]
+    checkpoints: tuple[Checkpoint, ...] = ()
+
+    def summary(self, series: Series) -> Summary:
+        """The statistics of one series, with this line-up's checkpoints."""
+        return Summary.of(series.values, self.checkpoints)
+
+    def panels(self) -> dict[str, list[Series]]:
+        """The series of each panel, in order; a single overlay is the one panel ``""``."""
+        panels: dict[str, list[Series]] = {}
+        for s in self.series:
+            panels.setdefault(s.look.panel, []).append(s)
+        return panels
 
     @property
     def steps(self) -> Values:

@@ -51,8 +51,9 @@ class Spec:
         """The spec as canonical text."""
         raise NotImplementedError
 
-    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
-        """This tree with ``overrides`` set in every schedule that has them, and the names it used."""
+    def with_params(self, overrides: Mapping[str, Any], fill: bool = False) -> tuple[Spec, set[str]]:
+        """This tree with ``overrides`` set in every schedule that takes them (``fill``: only where the
+        spec leaves them out), and the names it set."""
         return self, set()
 
     def walk(self) -> Iterator[Spec]:
@@ -137,8 +138,8 @@ class Operation(Spec):
         left, right = self.operands
         return f"{_wrapped(left)} {self.symbol} {_wrapped(right)}"
 
-    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
-        operands, used = _with_params(self.operands, overrides)
+    def with_params(self, overrides: Mapping[str, Any], fill: bool = False) -> tuple[Spec, set[str]]:
+        operands, used = _with_params(self.operands, overrides, fill)
         return (replace(self, operands=operands, source=""), used) if used else (self, used)
 
     def to_data(self, horizon: int | None = None) -> Any:
@@ -154,11 +155,13 @@ def _wrapped(spec: Spec) -> str:
     return text
 
 
-def _with_params(specs: tuple[Spec, ...], overrides: Mapping[str, Any]) -> tuple[tuple[Spec, ...], set[str]]:
+def _with_params(
+    specs: tuple[Spec, ...], overrides: Mapping[str, Any], fill: bool
+) -> tuple[tuple[Spec, ...], set[str]]:
     used: set[str] = set()
     result = []
     for spec in specs:
-        new, names = spec.with_params(overrides)
+        new, names = spec.with_params(overrides, fill)
         result.append(new)
         used |= names
     return tuple(result), used
@@ -273,20 +276,20 @@ class Call(Spec):
             return self.entry.name
         return f"{self.entry.name}({', '.join(positional + keywords)})"
 
-    def with_params(self, overrides: Mapping[str, Any]) -> tuple[Spec, set[str]]:
+    def with_params(self, overrides: Mapping[str, Any], fill: bool = False) -> tuple[Spec, set[str]]:
         args: dict[str, Any] = {}
         used: set[str] = set()
         for name, value in self.args.items():
             if isinstance(value, Spec):
-                value, names = value.with_params(overrides)
+                value, names = value.with_params(overrides, fill)
                 used |= names
             elif isinstance(value, tuple) and value and all(isinstance(v, Spec) for v in value):
-                value, names = _with_params(value, overrides)
+                value, names = _with_params(value, overrides, fill)
                 used |= names
             args[name] = value
         for name, value in overrides.items():
             param = self.entry.param(_param_name(self.entry, name) or "")
-            if param is None or param.is_schedule:
+            if param is None or param.is_schedule or (fill and param.name in self.args):
                 continue
             args[param.name] = _check(self.entry, param, value, self.entry.name)
             used.add(name)

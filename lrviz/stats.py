@@ -1,20 +1,54 @@
-"""Summary statistics of an evaluated schedule."""
+"""Summary statistics of an evaluated schedule, and the checkpoints a user asks about."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from lrviz.errors import LrvizError
 from lrviz.registry import Values
+
+Checkpoint = tuple[str, int]
+"""A checkpoint as the user wrote it ("25%", "-1", "300") and the step it falls on."""
+
+
+def checkpoints(points: str | Sequence[Any], steps: int) -> list[Checkpoint]:
+    """Steps from a comma list or a list: whole steps (negative ones count back from the end, -1 being
+    the last step) and percentages of the run (``50%`` of 100 steps is step 50)."""
+    items = [p.strip() for p in points.split(",")] if isinstance(points, str) else [str(p) for p in points]
+    found = []
+    for item in items:
+        try:
+            if item.endswith("%"):
+                share = float(item[:-1])
+                if not 0 <= share <= 100:
+                    raise ValueError
+                step = min(math.floor(share / 100 * steps), steps - 1)
+            else:
+                step = int(item)
+                step = step + steps if step < 0 else step
+                if not 0 <= step < steps:
+                    raise ValueError
+        except ValueError:
+            raise LrvizError(
+                f"checkpoint {item!r} is not a step of this {steps}-step run: give whole steps "
+                "(-1 is the last) or percentages such as 25%"
+            ) from None
+        found.append((item, step))
+    return found
 
 
 @dataclass(frozen=True)
 class Summary:
     """The numbers that describe a whole run of a schedule.
 
-    ``mean`` is the area under the curve divided by its length: the average rate of an update.
+    ``mean`` is the area under the curve divided by its length: the average rate of an update. The
+    ``above`` counts are steps at 90% and 50% of the peak or more; ``warmup_end`` is the first step at
+    the peak when the schedule starts below it (``None`` when it starts at its peak).
     """
 
     peak: float
@@ -22,17 +56,54 @@ class Summary:
     final: float
     minimum: float
     mean: float
+    above_90: int
+    above_50: int
+    warmup_end: int | None
+    at: tuple[tuple[str, int, float], ...] = ()
 
     @classmethod
-    def of(cls, values: Values) -> Summary:
+    def of(cls, values: Values, points: Sequence[Checkpoint] = ()) -> Summary:
         peak_step = int(np.argmax(values))
+        peak = float(values[peak_step])
         return cls(
-            peak=float(values[peak_step]),
+            peak=peak,
             peak_step=peak_step,
             final=float(values[-1]),
             minimum=float(values.min()),
             mean=float(values.mean()),
+            above_90=int(np.count_nonzero(values >= 0.9 * peak)),
+            above_50=int(np.count_nonzero(values >= 0.5 * peak)),
+            warmup_end=peak_step if values[0] < peak else None,
+            at=tuple((label, step, float(values[step])) for label, step in points),
         )
 
+    def rows(self) -> list[tuple[str, str]]:
+        """(name, value) pairs as tables show them."""
+        rows = [
+            ("peak", _number(self.peak)),
+            ("peak step", str(self.peak_step)),
+            ("final", _number(self.final)),
+            ("minimum", _number(self.minimum)),
+            ("mean", _number(self.mean)),
+            ("steps ≥ 90% peak", str(self.above_90)),
+            ("steps ≥ 50% peak", str(self.above_50)),
+            ("warm-up ends", "—" if self.warmup_end is None else str(self.warmup_end)),
+        ]
+        return rows + [(f"at {label} (step {step})", _number(value)) for label, step, value in self.at]
+
     def to_data(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "peak": self.peak,
+            "peak_step": self.peak_step,
+            "final": self.final,
+            "minimum": self.minimum,
+            "mean": self.mean,
+            "steps_above_90_percent_of_peak": self.above_90,
+            "steps_above_50_percent_of_peak": self.above_50,
+            "warmup_end": self.warmup_end,
+            "at": [{"checkpoint": label, "step": step, "lr": value} for label, step, value in self.at],
+        }
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"

@@ -7,7 +7,6 @@ from rich import box
 from rich.table import Table
 
 from lrviz.run import Curves
-from lrviz.stats import Summary
 
 ROWS = 10
 """About this many evenly spread rows are shown by default, before the key points are added."""
@@ -33,7 +32,8 @@ def row_steps(curves: Curves, every: int | None = None, show_all: bool = False) 
     spread = set(range(0, curves.run.steps, every or round_interval(curves.run.steps)))
     keys = {0, last}
     keys |= {int(np.ceil(step)) for step, _ in curves.marks if step <= last}
-    keys |= {Summary.of(s.values).peak_step for s in curves.series}
+    keys |= {curves.summary(s).peak_step for s in curves.series}
+    keys |= {step for _, step in curves.checkpoints}
     return sorted(spread | keys)
 
 
@@ -65,14 +65,21 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
         if notes:
             cells.append("; ".join(notes.get(step, [])))
         table.add_row(*cells, end_section=step == steps[-1])
-    summaries = [Summary.of(s.values) for s in curves.series]
-    padding = [""] * (1 + epochs)
-    rows = (
-        ("peak", [_number(x.peak) for x in summaries]),
-        ("peak step", [str(x.peak_step) for x in summaries]),
-        ("final", [_number(x.final) for x in summaries]),
-        ("mean", [_number(x.mean) for x in summaries]),
-    )
-    for name, cells in rows:
-        table.add_row(name, *padding[1:], *cells, *([""] if notes else []), style="bold")
+    summaries = [curves.summary(s).rows() for s in curves.series]
+    padding = [""] * epochs
+    for index, (name, _) in enumerate(summaries[0]):
+        cells = [rows[index][1] for rows in summaries]
+        table.add_row(name, *padding, *cells, *([""] if notes else []), style="bold")
+    return table
+
+
+def comparison(curves: Curves, *, plain: bool = False) -> Table:
+    """A rich table with one row per schedule and its summary statistics as columns."""
+    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("schedule")
+    rows = [curves.summary(s).rows() for s in curves.series]
+    for name, _ in rows[0]:
+        table.add_column(name, justify="right")
+    for s, cells in zip(curves.series, rows, strict=True):
+        table.add_row(s.label, *(value for _, value in cells))
     return table

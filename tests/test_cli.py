@@ -161,7 +161,7 @@ def test_list_and_describe(cli: Any) -> None:
         (["table", "-n", "5"], "Missing argument 'SPEC...'"),
         (["table", "--gamma", "0.1", "-n", "5"], "give at least one schedule"),
         (["plot", "cosine(0.1)", "-n", "5", "-o", "x.gif"], "cannot tell the format of 'x.gif'"),
-        (["plot", "cosine(0.1)", "-n", "5", "--size", "7"], "--size takes WIDTHxHEIGHT"),
+        (["plot", "cosine(0.1)", "-n", "5", "--size", "7"], "the size is WIDTHxHEIGHT"),
         (["plot", "cosine(0.1)", "-n", "5", "--style", "dark_backgrund"], "did you mean dark_background"),
         (["export", "cosine(0.1)", "-n", "5", "-o", "x.txt"], "cannot tell the format of 'x.txt'"),
         (["export", "cosine(0.1)", "-n", "5", "--format", "xml"], "--format is csv or json"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -21,7 +23,7 @@ def _curves(*specs: str, steps: int = 40) -> Curves:
 
 def test_drawn_data_is_the_evaluated_data() -> None:
     curves = _curves("cosine(0.1, warmup=5)", "step(0.1, 10)")
-    ax = plot.draw(Figure().subplots(), curves)
+    (ax,) = plot.figure(curves, plot.Style()).axes
     lines = [line for line in ax.lines if line.get_label() in {"cosine(0.1, warmup=5)", "step(0.1, 10)"}]
     assert len(lines) == 2
     for line, s in zip(lines, curves.series, strict=True):
@@ -36,9 +38,58 @@ def test_drawn_data_is_the_evaluated_data() -> None:
 
 
 def test_a_single_curve_has_no_legend() -> None:
-    ax = plot.draw(Figure().subplots(), _curves("cosine(0.1)"))
-    assert ax.get_legend() is None
-    assert not ax.figure.legends
+    fig = plot.figure(_curves("cosine(0.1)"), plot.Style())
+    assert not fig.legends
+
+
+def _lines(ax: Any) -> dict[str, Any]:
+    return {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+
+
+def test_grid_layout_gives_each_schedule_a_panel_with_shared_axes() -> None:
+    curves = _curves("cosine(0.1)", "step(0.1, 10)", "onecycle(0.1)")
+    fig = plot.figure(curves, plot.Style(layout="grid"))
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["cosine(0.1)", "step(0.1, 10)", "onecycle(0.1)"]
+    for ax, s in zip(visible, curves.series, strict=True):
+        (line,) = _lines(ax).values()
+        np.testing.assert_array_equal(np.asarray(line.get_ydata())[:-1], s.values)
+    assert visible[0].get_shared_y_axes().joined(visible[0], visible[2])
+
+
+def test_sweeps_shade_along_a_colour_map_and_panel_by_the_first_sweep() -> None:
+    from lrviz.lineup import Item, expand
+    from lrviz.lineup import evaluate as evaluate_lineup
+
+    items = expand([Item("s", parse("step(0.1, 5)"))], [("step_size", [5, 10]), ("gamma", [0.1, 0.5, 0.9])])
+    curves = evaluate_lineup(items, Run(30))
+    assert [s.label for s in curves.series][:3] == [
+        "step_size=5, gamma=0.1",
+        "step_size=5, gamma=0.5",
+        "step_size=5, gamma=0.9",
+    ]
+    fig = plot.figure(curves, plot.Style())
+    assert [ax.get_title() for ax in fig.axes] == ["step_size=5", "step_size=10"]
+    lines = _lines(fig.axes[1])
+    assert list(lines) == ["gamma=0.1", "gamma=0.5", "gamma=0.9"]
+    colors = [mpl.colors.to_rgba(line.get_color()) for line in lines.values()]
+    cmap = mpl.colormaps[plot.SWEEP_COLORMAP]
+    assert colors == [cmap(0.0), cmap(0.45), cmap(0.9)]
+    np.testing.assert_array_equal(np.asarray(lines["gamma=0.5"].get_ydata())[:-1], curves.series[4].values)
+
+
+def test_colours_line_styles_and_statistics_in_the_legend() -> None:
+    from lrviz.lineup import Item
+    from lrviz.lineup import evaluate as evaluate_lineup
+    from lrviz.run import Look
+
+    items = [Item("a", parse("cosine(1)"), Look(color="tab:red", linestyle="--")), Item("b", parse("0.5"))]
+    fig = plot.figure(evaluate_lineup(items, Run(10)), plot.Style(stats=True))
+    lines = _lines(fig.axes[0])
+    line = lines["a  (peak 1, mean 0.55, final 0.0245)"]  # Σ cos(πt/10) over t = 0…9 is 1
+    assert line.get_color() == "tab:red"
+    assert line.get_linestyle() == "--"
+    assert "b  (peak 0.5, mean 0.5, final 0.5)" in lines
 
 
 def test_log_scale_leaves_out_zero_rates() -> None:

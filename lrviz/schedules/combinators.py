@@ -100,7 +100,8 @@ def seq(t: Values, *parts: Schedule, at: Milestones | None = None, steps: Steps 
 def _warmup_length(args: Mapping[str, Any]) -> int | None:
     if args.get("steps") is not None:
         return int(args["steps"])
-    warmup, length = args.get("warmup"), args["schedule"].length
+    schedule = args.get("schedule")
+    warmup, length = args.get("warmup"), schedule.length if schedule is not None else None
     return warmup + length if isinstance(warmup, int) and length is not None else None
 
 

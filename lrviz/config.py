@@ -1,0 +1,310 @@
+"""YAML configs: several schedules side by side, with their run, shared defaults, sweeps and looks.
+
+Loaded with PyYAML's safe loader only. Every error names the file, the line and the key path:
+``configs/x.yaml:12: schedules.sgdr.period: must be a positive integer, got 0``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import LrvizError
+from lrviz.lineup import Item, Sweep, set_params
+from lrviz.options import coerce, known_params, params_named
+from lrviz.params import STEPS, Invalid
+from lrviz.parser import parse
+from lrviz.registry import close_names
+from lrviz.run import Look
+
+SUFFIXES = (".yaml", ".yml")
+TOP_KEYS = ("steps", "epochs", "steps_per_epoch", "defaults", "schedules", "sweep", "plot", "table")
+SCHEDULE_KEYS = ("spec", "color", "linestyle")
+PLOT_KEYS = ("title", "logy", "layout", "size", "dpi", "style", "stats")
+TABLE_KEYS = ("checkpoints",)
+LAYOUTS = ("overlay", "grid")
+
+KeyPath = tuple[str, ...]
+
+
+class ConfigError(LrvizError):
+    """A config file that cannot be read or does not fit the format."""
+
+
+def is_config(text: str) -> bool:
+    """Whether a command-line argument names a config file rather than a spec."""
+    return text.lower().endswith(SUFFIXES) and "(" not in text
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded config: what to evaluate, over which run, and how to show it."""
+
+    path: Path
+    items: list[Item]
+    steps: int | None = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    sweeps: list[Sweep] = field(default_factory=list)
+    plot: dict[str, Any] = field(default_factory=dict)
+    checkpoints: list[Any] | str | None = None
+    lines: dict[KeyPath, int] = field(default_factory=dict, repr=False)
+
+    def where(self, *keys: str) -> str:
+        """``file:line: key.path`` for messages about a value of this config."""
+        return _where(self.path, self.lines, keys)
+
+
+def _where(path: Path, lines: Mapping[KeyPath, int], keys: KeyPath) -> str:
+    line = next((lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in lines), None)
+    place = f"{path}:{line}" if line else f"{path}"
+    return f"{place}: {'.'.join(keys)}" if keys else place
+
+
+def load(path: str | Path) -> Config:
+    """Read and check a config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read it: {reason}") from None
+    data, lines = _read_yaml(path, text)
+    return _Reader(path, lines).config(data)
+
+
+def _read_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
+    """The document as plain values, and the line of every key path; duplicate keys are errors."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError(f"{path}: the file is empty: a config needs at least 'schedules:'")
+        lines: dict[KeyPath, int] = {}
+        return _plain(loader, node, (), lines, path), lines
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: not valid YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _plain(loader: Any, node: Any, keys: KeyPath, lines: dict[KeyPath, int], path: Path) -> Any:
+    import yaml
+
+    lines.setdefault(keys, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(loader.construct_object(key_node, deep=True))
+            if key in result:
+                where = _where(path, {(*keys, key): key_node.start_mark.line + 1}, (*keys, key))
+                raise ConfigError(f"{where}: given twice (each key, and each label, once)")
+            lines[(*keys, key)] = key_node.start_mark.line + 1
+            result[key] = _plain(loader, value_node, (*keys, key), lines, path)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(loader, item, (*keys, str(i)), lines, path) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+class _Reader:
+    def __init__(self, path: Path, lines: dict[KeyPath, int]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def fail(self, keys: KeyPath, message: str) -> ConfigError:
+        return ConfigError(f"{_where(self.path, self.lines, keys)}: {message}")
+
+    def mapping(self, value: Any, keys: KeyPath, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(keys, f"must be a mapping ({what}), got {_kind(value)}")
+        return value
+
+    def known(self, data: Mapping[str, Any], keys: KeyPath, allowed: tuple[str, ...]) -> None:
+        for key in data:
+            if key not in allowed:
+                close = close_names(key, allowed)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(allowed)}"
+                raise self.fail((*keys, key), f"unknown key{hint}")
+
+    def positive(self, data: Mapping[str, Any], key: str, keys: KeyPath = ()) -> int | None:
+        if key not in data:
+            return None
+        try:
+            return int(STEPS.check(data[key]))
+        except Invalid as error:
+            raise self.fail((*keys, key), f"must be {error}") from None
+
+    def config(self, data: Any) -> Config:
+        data = self.mapping(data, (), "steps, schedules, …")
+        self.known(data, (), TOP_KEYS)
+        if "schedules" not in data:
+            raise self.fail((), "has no 'schedules:': give it a mapping from label to spec")
+        schedules = self.mapping(data["schedules"], ("schedules",), "from label to spec")
+        if not schedules:
+            raise self.fail(("schedules",), "is empty: give at least one label and spec")
+        items = [self.item(label, value) for label, value in schedules.items()]
+        items = self.defaults(data.get("defaults", {}), items)
+        return Config(
+            path=self.path,
+            items=items,
+            steps=self.positive(data, "steps"),
+            epochs=self.positive(data, "epochs"),
+            steps_per_epoch=self.positive(data, "steps_per_epoch"),
+            sweeps=self.sweeps(data.get("sweep", {}), items),
+            plot=self.plot(data.get("plot", {})),
+            checkpoints=self.table(data.get("table", {})),
+            lines=self.lines,
+        )
+
+    def item(self, label: str, value: Any) -> Item:
+        keys: KeyPath = ("schedules", label)
+        settings: dict[str, Any] = {}
+        if isinstance(value, dict):
+            if "spec" not in value:
+                raise self.fail(keys, "has no 'spec:': give the schedule, such as spec: cosine(0.1)")
+            settings = {k: v for k, v in value.items() if k != "spec"}
+            value = value["spec"]
+            keys = (*keys, "spec")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = repr(value)
+        if not isinstance(value, str):
+            raise self.fail(
+                keys, f"must be a spec such as 'cosine(0.1)', or a mapping with spec:, got {_kind(value)}"
+            )
+        try:
+            item = Item(label, parse(value))
+        except LrvizError as error:
+            raise self.fail(keys, str(error)) from None
+        look = Look(
+            color=self.text(settings, "color", keys[:2]), linestyle=self.text(settings, "linestyle", keys[:2])
+        )
+        overrides = {k: v for k, v in settings.items() if k not in SCHEDULE_KEYS}
+        for name, raw in overrides.items():
+            where = (*keys[:2], name)
+            params = params_named([item.spec], name)
+            if not params:
+                allowed = (*SCHEDULE_KEYS, *known_params([item.spec]))
+                self.known({name: raw}, keys[:2], allowed)
+            try:
+                (item,) = set_params([item], {name: coerce(params[0], raw, name)})
+            except LrvizError as error:
+                raise self.fail(where, _local(str(error), name)) from None
+        return replace(item, look=look)
+
+    def text(self, settings: Mapping[str, Any], key: str, keys: KeyPath) -> str | None:
+        value = settings.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.fail((*keys, key), f"must be text, got {_kind(value)}")
+        return value
+
+    def defaults(self, value: Any, items: list[Item]) -> list[Item]:
+        defaults = self.mapping(value, ("defaults",), "from parameter to value")
+        specs = [item.spec for item in items]
+        for name, raw in defaults.items():
+            params = params_named(specs, name)
+            if not params:
+                self.known({name: raw}, ("defaults",), tuple(known_params(specs)))
+            try:
+                items = set_params(items, {name: coerce(params[0], raw, name)}, fill=True)
+            except LrvizError as error:
+                raise self.fail(("defaults", name), _local(str(error), name)) from None
+        return items
+
+    def sweeps(self, value: Any, items: list[Item]) -> list[Sweep]:
+        sweep = self.mapping(value, ("sweep",), "from parameter to a list of values")
+        specs = [item.spec for item in items]
+        result: list[Sweep] = []
+        for name, raw in sweep.items():
+            params = params_named(specs, name)
+            if not params:
+                self.known({name: raw}, ("sweep",), tuple(known_params(specs)))
+            values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",")]
+            try:
+                coerced = [coerce(params[0], v, name) for v in values]
+                set_params(items, {name: coerced[0]})
+            except LrvizError as error:
+                raise self.fail(("sweep", name), _local(str(error), name)) from None
+            if not coerced:
+                raise self.fail(("sweep", name), "has no values")
+            result.append((name, coerced))
+        return result
+
+    def plot(self, value: Any) -> dict[str, Any]:
+        plot = self.mapping(value, ("plot",), "title, logy, layout, size, dpi, style, stats")
+        self.known(plot, ("plot",), PLOT_KEYS)
+        for key in ("logy", "stats"):
+            if key in plot and not isinstance(plot[key], bool):
+                raise self.fail(("plot", key), f"must be true or false, got {_kind(plot[key])}")
+        if "layout" in plot and plot["layout"] not in LAYOUTS:
+            raise self.fail(("plot", "layout"), f"must be overlay or grid, got {plot['layout']!r}")
+        if "dpi" in plot:
+            plot["dpi"] = self.positive(plot, "dpi", ("plot",))
+        if "size" in plot:
+            plot["size"] = self.size(plot["size"])
+        for key in ("title", "style"):
+            if key in plot and not isinstance(plot[key], str):
+                raise self.fail(("plot", key), f"must be text, got {_kind(plot[key])}")
+        return plot
+
+    def size(self, value: Any) -> tuple[float, float]:
+        try:
+            return parse_size(value)
+        except LrvizError as error:
+            raise self.fail(("plot", "size"), str(error)) from None
+
+    def table(self, value: Any) -> list[Any] | str | None:
+        table = self.mapping(value, ("table",), "checkpoints")
+        self.known(table, ("table",), TABLE_KEYS)
+        points = table.get("checkpoints")
+        if points is not None and not isinstance(points, list | str):
+            raise self.fail(
+                ("table", "checkpoints"), f"must be a list such as [0, 25%, -1], got {_kind(points)}"
+            )
+        return points
+
+
+def parse_size(value: Any) -> tuple[float, float]:
+    """A figure size in inches from ``"7x4"``, ``"7,4"`` or ``[7, 4]``."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        value = f"{value[0]}x{value[1]}"
+    match = re.fullmatch(r"\s*([0-9.]+)\s*[x×,]\s*([0-9.]+)\s*", str(value))
+    try:
+        width, height = (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
+    except ValueError:
+        width = height = 0.0
+    if not (0 < width <= 100 and 0 < height <= 100):
+        raise LrvizError(f"the size is WIDTHxHEIGHT in inches, such as 7x4, got {value!r}")
+    return width, height
+
+
+def _local(message: str, name: str) -> str:
+    """A message about parameter ``name`` told at its own key: "must be …", without the schedule and
+    parameter names the spec binder puts first."""
+    head, sep, tail = message.partition(": ")
+    if sep and " " not in head:
+        message = tail
+    return message.removeprefix(f"{name} ")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)

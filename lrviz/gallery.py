@@ -1,0 +1,58 @@
+"""The gallery: one image per built-in schedule (its documented example) and one per config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from lrviz import config as configs
+from lrviz.lineup import Item, run_length
+from lrviz.lineup import evaluate as evaluate_lineup
+from lrviz.parser import parse
+from lrviz.registry import entries
+from lrviz.run import Curves, Run
+from lrviz.stats import checkpoints
+
+EXAMPLE_STEPS = 1000
+"""The run length of every built-in schedule's example."""
+
+Writer = Callable[..., None]
+
+
+def schedule_curves(name: str, example: str) -> Curves:
+    """The example of a built-in schedule over :data:`EXAMPLE_STEPS` steps."""
+    return evaluate_lineup([Item(example, parse(example))], Run(EXAMPLE_STEPS))
+
+
+def config_curves(config: configs.Config) -> Curves:
+    """Every schedule of a config over its run."""
+    from lrviz.lineup import expand
+
+    items = expand(config.items, config.sweeps)
+    steps = config.steps if config.steps or config.epochs else run_length(items)
+    run = Run.of(steps, config.epochs, config.steps_per_epoch)
+    points = checkpoints(config.checkpoints, run.steps) if config.checkpoints else ()
+    return evaluate_lineup(items, run, points)
+
+
+def render_all(out: Path, config_folder: Path, write: Writer) -> list[Path]:
+    """Draw every built-in schedule and every config of ``config_folder`` into ``out`` as SVG files."""
+    from lrviz import plot
+
+    out.mkdir(parents=True, exist_ok=True)
+    jobs: list[tuple[Path, Curves, plot.Style]] = []
+    for entry in entries():
+        style = plot.Style(title=f"{entry.name}: {entry.doc.example}", size=(6.0, 3.4))
+        jobs.append((out / f"{entry.name}.svg", schedule_curves(entry.name, entry.doc.example), style))
+    for path in sorted(config_folder.glob("*.y*ml")):
+        config = configs.load(path)
+        settings: dict[str, Any] = {"size": (7.0, 4.2), **config.plot}
+        jobs.append((out / f"{path.stem}.svg", config_curves(config), plot.Style(**settings)))
+    for path, curves, style in jobs:
+        write(path, lambda file, c=curves, s=style: _save(plot, c, file, s), binary=True)
+    return [path for path, _, _ in jobs]
+
+
+def _save(plot: Any, curves: Curves, file: IO[bytes], style: Any) -> None:
+    plot.save(curves, file, ".svg", style)

@@ -1,0 +1,101 @@
+"""A line-up of schedules to compare: labelled specs with their looks, parameters set on them, sweeps
+expanded into one curve per value, evaluated over one run."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lrviz.errors import LrvizError, SpecError
+from lrviz.options import unknown_option
+from lrviz.run import Curves, Look, Run, series
+from lrviz.spec import Spec
+from lrviz.stats import Checkpoint
+
+
+@dataclass(frozen=True)
+class Item:
+    """One schedule of a line-up: its label, its spec and how it is drawn."""
+
+    label: str
+    spec: Spec
+    look: Look = field(default_factory=Look)
+
+
+Sweep = tuple[str, list[Any]]
+"""A swept parameter and its values."""
+
+
+def set_params(
+    items: Sequence[Item], values: Mapping[str, Any], *, fill: bool = False, also: Sequence[str] = ()
+) -> list[Item]:
+    """Set parameters in every schedule of every item that takes them (``fill``: only where the spec
+    leaves them out). A name no schedule takes is an error naming the closest one."""
+    used: set[str] = set()
+    result = []
+    for item in items:
+        spec, names = item.spec.with_params(values, fill=fill)
+        used |= names
+        result.append(replace(item, spec=spec) if names else item)
+    unused = [name for name in values if name not in used]
+    if unused and not fill:
+        raise SpecError(unknown_option(unused[0], [i.spec for i in items], also))
+    return result
+
+
+def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
+    """One item per schedule and combination of swept values.
+
+    The last sweep's values are overlaid, labelled by value and shaded along a sequential colour map;
+    each schedule (when there are several) and each value of the other sweeps gets a panel of its own.
+    """
+    if not sweeps:
+        return list(items)
+    for name, values in sweeps:
+        if not values:
+            raise LrvizError(f"the sweep over {name} has no values")
+    several = len(items) > 1
+    overlaid_name, overlaid = sweeps[-1]
+    result = []
+    for item in items:
+        for combo in itertools.product(*(values for _, values in sweeps)):
+            settings = dict(zip((name for name, _ in sweeps), combo, strict=True))
+            (swept,) = set_params([item], settings)
+            value = settings[overlaid_name]
+            panels = [item.label] if several else []
+            panels += [f"{name}={settings[name]!r}" for name, _ in sweeps[:-1]]
+            panel = ", ".join(panels)
+            label = ", ".join([*panels, f"{overlaid_name}={value!r}"])
+            shade = overlaid.index(value) / max(len(overlaid) - 1, 1)
+            look = replace(item.look, shade=shade, panel=panel or item.look.panel)
+            result.append(Item(label, swept.spec, look))
+    return result
+
+
+def evaluate(items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = ()) -> Curves:
+    """Evaluate every item over ``run``; repeated labels get a number."""
+    run.check_memory(len(items))
+    labels = _unique([item.label for item in items])
+    evaluated = tuple(
+        series(item.spec, run, label, item.look) for label, item in zip(labels, items, strict=True)
+    )
+    return Curves(run, evaluated, tuple(points))
+
+
+def run_length(items: Sequence[Item]) -> int:
+    """The length of the longest item that has one, for a run whose length was not given."""
+    lengths = [item.spec.length for item in items if item.spec.length is not None]
+    if not lengths:
+        raise LrvizError("say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)")
+    return max(lengths)
+
+
+def _unique(labels: list[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+        unique.append(label if counts[label] == 1 else f"{label} ({counts[label]})")
+    return unique

@@ -1,0 +1,84 @@
+"""Parameter values given outside a spec — command-line options and config entries — read the way the
+spec grammar reads them, so that ``--gamma 1/3``, ``gamma: 3e-4`` and ``gamma=3e-4`` agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lrviz.errors import SpecError
+from lrviz.params import MILESTONES, NUMBERS, POINTS
+from lrviz.parser import parse_value
+from lrviz.registry import Param, close_names, entries
+from lrviz.spec import PEAK_NAMES, Call, Spec
+
+TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+LIST_KINDS = (MILESTONES, NUMBERS, POINTS)
+
+
+def params_named(trees: Iterable[Spec], name: str) -> list[Param]:
+    """The parameters ``name`` sets in these specs (either peak name sets the peak)."""
+    names = PEAK_NAMES if name in PEAK_NAMES else (name,)
+    return [
+        p
+        for tree in trees
+        for node in tree.walk()
+        if isinstance(node, Call)
+        for p in node.entry.params
+        if p.name in names and not p.is_schedule
+    ]
+
+
+def known_params(trees: Iterable[Spec]) -> list[str]:
+    """Every parameter name the schedules of these specs take."""
+    return sorted({p.name for t in trees for n in t.walk() if isinstance(n, Call) for p in n.entry.params})
+
+
+def is_flag(name: str) -> bool:
+    """Whether ``name`` is a True/False parameter of some schedule (so it may stand alone as an option)."""
+    return any(p.name == name and p.is_flag for e in entries() for p in e.params)
+
+
+def coerce(param: Param, raw: Any, where: str) -> Any:
+    """One value for ``param`` from text or a config value; the schedule checks its range later."""
+    if param.is_flag:
+        if isinstance(raw, bool):
+            return raw
+        if raw is None or str(raw).lower() in TRUE:
+            return True
+        if str(raw).lower() in FALSE:
+            return False
+        raise SpecError(f"{where} is True or False, got {raw!r}")
+    if raw is None or raw == "":
+        raise SpecError(f"{where} needs a value")
+    if param.choices or not isinstance(raw, str):
+        return raw.strip("'\"") if isinstance(raw, str) else raw
+    text = raw.strip()
+    if param.kind in LIST_KINDS and not text.startswith(("[", "(", "{")):
+        text = f"[{text}]"
+    value = parse_value(text)
+    if isinstance(value, Spec):
+        raise SpecError(f"{where} takes a plain value, got the expression {raw!r}")
+    return value
+
+
+def sweep_values(param: Param, raw: str | None, where: str) -> list[Any]:
+    """The values of one command-line option: a comma list of numbers is a sweep, one curve each; for a
+    list parameter it is the list itself."""
+    if raw is None or param.is_flag or param.choices or param.kind in LIST_KINDS:
+        return [coerce(param, raw, where)]
+    parts = raw.split(",")
+    if any(not part.strip() for part in parts):
+        raise SpecError(f"{where} takes a number or a comma list of numbers, got {raw!r}")
+    return [coerce(param, part, where) for part in parts]
+
+
+def unknown_option(name: str, trees: Sequence[Spec], also: Iterable[str] = ()) -> str:
+    """The message for an option no schedule takes, naming the closest one."""
+    known = sorted(set(known_params(trees)) | set(also))
+    close = close_names(name, known)
+    flag = f"--{name.replace('_', '-')}"
+    if close:
+        return f"no such option {flag}; did you mean --{close[0].replace('_', '-')}?"
+    return f"no such option {flag}: no schedule given takes {name}"
