@@ -105,6 +105,10 @@ def _plain(loader: Any, node: Any, keys: KeyPath, lines: dict[KeyPath, int], pat
     import yaml
 
     lines.setdefault(keys, node.start_mark.line + 1)
+    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    if type(node) in plain and node.tag != plain[type(node)]:
+        where = _where(path, lines, keys)
+        raise ConfigError(f"{where}: YAML tag {node.tag} is not allowed: a config holds plain values")
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -235,7 +239,8 @@ class _Reader:
             values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",")]
             try:
                 coerced = [coerce(params[0], v, name) for v in values]
-                set_params(items, {name: coerced[0]})
+                for one in coerced:
+                    set_params(items, {name: one})
             except LrvizError as error:
                 raise self.fail(("sweep", name), _local(str(error), name)) from None
             if not coerced:

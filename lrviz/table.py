@@ -74,12 +74,12 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
 
 
 def comparison(curves: Curves, *, plain: bool = False) -> Table:
-    """A rich table with one row per schedule and its summary statistics as columns."""
+    """A rich table of every schedule's summary statistics, a column per schedule."""
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("schedule")
-    rows = [curves.summary(s).rows() for s in curves.series]
-    for name, _ in rows[0]:
-        table.add_column(name, justify="right")
-    for s, cells in zip(curves.series, rows, strict=True):
-        table.add_row(s.label, *(value for _, value in cells))
+    table.add_column("")
+    for s in curves.series:
+        table.add_column(s.label, justify="right")
+    summaries = [curves.summary(s).rows() for s in curves.series]
+    for index, (name, _) in enumerate(summaries[0]):
+        table.add_row(name, *(rows[index][1] for rows in summaries))
     return table

@@ -1,0 +1,35 @@
+"""The gallery holds an image of every built-in schedule and every config, made deterministically."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lrviz.files import write_atomically
+from lrviz.gallery import render_all
+from lrviz.registry import entries
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.parametrize(
+    "name", [e.name for e in entries()] + [p.stem for p in sorted((ROOT / "configs").glob("*.yaml"))]
+)
+def test_every_schedule_and_config_has_a_gallery_image(name: str) -> None:
+    image = ROOT / "gallery" / f"{name}.svg"
+    assert image.exists(), "regenerate the gallery with: lrviz gallery"
+    assert f"gallery/{name}.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_regenerating_gives_byte_identical_files(tmp_path: Path) -> None:
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    shutil.copy(ROOT / "configs" / "llm-pretraining.yaml", configs)
+    first = render_all(tmp_path / "first", configs, write_atomically)
+    second = render_all(tmp_path / "second", configs, write_atomically)
+    assert [p.name for p in first] == [p.name for p in second]
+    assert len(first) == len(list(entries())) + 1
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
