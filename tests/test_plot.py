@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from lrviz import plot
+from lrviz.errors import LrvizError
 from lrviz.parser import parse
 from lrviz.preview import envelope, render
 from lrviz.run import Curves, Run, series
@@ -126,3 +127,23 @@ def test_preview_marks_the_extremes() -> None:
     assert lines[5].lstrip().startswith("0.0001 ┤")
     assert lines[-1].rstrip().endswith("step 39")
     assert all(len(line) <= 50 for line in lines)
+
+
+@pytest.mark.parametrize("name", ["dark", "paper", "ggplot"])
+def test_styles(name: str) -> None:
+    plot.check_style(name)
+    curves = _curves("cosine(0.1)")
+    with plot.styled(name):
+        fig = plot.figure(curves, plot.Style(style=name))
+        if name == "dark":
+            assert mpl.colors.to_hex(fig.get_facecolor()) == "#15181e"
+        if name == "paper":
+            assert mpl.rcParams["font.family"] == ["serif"]
+    buffer = io.BytesIO()
+    plot.save(curves, buffer, ".png", plot.Style(style=name))
+    assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_unknown_style_names_the_closest() -> None:
+    with pytest.raises(LrvizError, match="did you mean paper"):
+        plot.check_style("papr")

@@ -12,8 +12,10 @@ from lrviz.stats import Summary, checkpoints
 def test_summary_by_hand() -> None:
     values = np.array([0.0, 0.5, 1.0, 0.9, 0.5, 0.2])
     summary = Summary.of(values, checkpoints("0,50%,-1", 6))
-    assert summary.peak == 1.0 and summary.peak_step == 2
-    assert summary.final == 0.2 and summary.minimum == 0.0
+    assert summary.peak == 1.0
+    assert summary.peak_step == 2
+    assert summary.final == 0.2
+    assert summary.minimum == 0.0
     assert summary.mean == pytest.approx(3.1 / 6)
     assert summary.above_90 == 2  # 1.0 and 0.9
     assert summary.above_50 == 4  # 0.5, 1.0, 0.9, 0.5
