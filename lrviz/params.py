@@ -118,6 +118,21 @@ def _points(value: object) -> list[tuple[float, float]]:
     return points
 
 
+def _whole_steps(value: object) -> list[int]:
+    if not isinstance(value, list | tuple):
+        raise TypeError
+    steps = [_integer(v) for v in value]
+    if any(s < 0 for s in steps):
+        raise ValueError
+    return steps
+
+
+def _last_epoch(value: object) -> int:
+    if _integer(value) != -1:
+        raise ValueError
+    return -1
+
+
 RATE = Kind("a finite number", "learning rate", _number)
 NUMBER = Kind("a finite number", "", _number)
 FACTOR = Kind("a positive number", "factor", _where(_number, lambda x: x > 0))
@@ -135,6 +150,9 @@ STEPS_OR_FRACTION = Kind(
     _steps_or_fraction,
 )
 MILESTONES = Kind("a list of strictly increasing whole steps, each 0 or more", "steps", _increasing_steps)
+WHOLE_STEPS = Kind("a list of whole steps, each 0 or more", "steps", _whole_steps)
+LAST_EPOCH = Kind("-1: lrviz runs every schedule from its start", "", _last_epoch)
+COUNT = Kind("a whole number, 0 or more", "steps", _where(_integer, lambda x: x >= 0))
 NUMBERS = Kind("a non-empty list of finite numbers", "", _numbers)
 POINTS = Kind(
     "a list of (step, rate) pairs with strictly increasing steps from 0 up",
@@ -151,6 +169,9 @@ OpenFraction = Annotated[float, OPEN_FRACTION]
 Warmup = Annotated[float, WARMUP]
 StepsOrFraction = Annotated[float, STEPS_OR_FRACTION]
 Milestones = Annotated[list[int], MILESTONES]
+WholeSteps = Annotated[list[int], WHOLE_STEPS]
+LastEpoch = Annotated[int, LAST_EPOCH]
+Count = Annotated[int, COUNT]
 Numbers = Annotated[list[float], NUMBERS]
 Points = Annotated[list[tuple[float, float]], POINTS]
 

@@ -13,7 +13,7 @@ from typing import Any
 import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
 from lrviz.functions import CONSTANTS, FUNCTIONS, VARIABLES, fold
-from lrviz.registry import SCHEDULES, close_names, lookup
+from lrviz.registry import SCHEDULES, close_names, dialects, lookup
 from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
 _BINARY = {
@@ -62,6 +62,8 @@ def parse_value(source: str) -> Any:
 class _Walker:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.aliases: dict[str, str] = {}
+        """Names standing for the step ``t`` here: a lambda's parameter, ``epoch`` in an lr_lambda."""
 
     def text(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.source, node) or self.source
@@ -115,6 +117,10 @@ class _Walker:
     def named(
         self, name: str, node: ast.expr, args: list[Any] | None = None, keywords: dict[str, Any] | None = None
     ) -> Any:
+        if name in self.aliases:
+            if args is not None:
+                raise self.fail(node, f"{name} is the step here, not a function")
+            return Variable(self.aliases[name], name)
         if name in VARIABLES:
             if args is not None:
                 raise self.fail(node, f"{name} is a variable ({VARIABLES[name]}), not a function")
@@ -135,19 +141,66 @@ class _Walker:
 
     def _call(self, node: ast.Call) -> Any:
         name = self.dotted(node.func)
-        args = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.fail(arg, "* unpacking is not allowed in a spec")
-            args.append(self.value(arg))
-        keywords: dict[str, Any] = {}
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                raise self.fail(keyword.value, "** unpacking is not allowed in a spec")
-            if keyword.arg in keywords:
-                raise self.fail(node, f"{keyword.arg} is given twice")
-            keywords[keyword.arg] = self.value(keyword.value)
+        entry = self._entry(name)
+        if entry is None and self._free(node.func):
+            return self.named(name, node.func)  # an unknown name: say so before its arguments
+        arg_nodes = list(node.args)
+        keyword_nodes = list(node.keywords)
+        if entry is not None and entry.takes_optimizer:
+            # a scheduler pasted from training code: SchedulerClass(optimizer, …)
+            if arg_nodes and isinstance(arg_nodes[0], ast.Name | ast.Attribute) and self._free(arg_nodes[0]):
+                arg_nodes = arg_nodes[1:]
+            keyword_nodes = [k for k in keyword_nodes if k.arg != "optimizer"]
+        saved = dict(self.aliases)
+        self.aliases.update(dict.fromkeys(entry.variables if entry else (), "t"))
+        try:
+            args = []
+            for arg in arg_nodes:
+                if isinstance(arg, ast.Starred):
+                    raise self.fail(arg, "* unpacking is not allowed in a spec")
+                args.append(self.value(arg))
+            keywords: dict[str, Any] = {}
+            for keyword in keyword_nodes:
+                if keyword.arg is None:
+                    raise self.fail(keyword.value, "** unpacking is not allowed in a spec")
+                if keyword.arg in keywords:
+                    raise self.fail(node, f"{keyword.arg} is given twice")
+                keywords[keyword.arg] = self.value(keyword.value)
+        finally:
+            self.aliases = saved
         return self.named(name, node, args, keywords)
+
+    def _entry(self, name: str) -> Any:
+        if name in self.aliases or name in VARIABLES or name in CONSTANTS:
+            return None
+        try:
+            return lookup(name)
+        except KeyError:
+            return None
+
+    def _free(self, node: ast.expr) -> bool:
+        """Whether a name means nothing in a spec (``optimizer``, ``self.opt``): a pasted argument."""
+        name = self.dotted(node)
+        return self._entry(name) is None and name not in {*FUNCTIONS, *VARIABLES, *CONSTANTS, *self.aliases}
+
+    def _lambda(self, node: ast.Lambda) -> Any:
+        """``lambda epoch: 0.95 ** epoch``: a schedule in its one parameter, which is the step."""
+        arguments = node.args
+        plain = arguments.posonlyargs + arguments.args
+        if (
+            len(plain) != 1
+            or arguments.vararg
+            or arguments.kwarg
+            or arguments.kwonlyargs
+            or arguments.defaults
+        ):
+            raise self.fail(node, "a lambda in a spec takes exactly one parameter: the step")
+        saved = dict(self.aliases)
+        self.aliases[plain[0].arg] = "t"
+        try:
+            return as_schedule(self.value(node.body), self.text(node))
+        finally:
+            self.aliases = saved
 
     def function(self, name: str, node: ast.expr, args: list[Any], keywords: dict[str, Any]) -> Any:
         arity = FUNCTIONS[name][1]
@@ -216,9 +269,9 @@ def _unknown(name: str, close: list[str]) -> str:
     kind = "schedule or function"
     known = [*SCHEDULES, *FUNCTIONS, *VARIABLES, *CONSTANTS]
     close = close or close_names(name, known)
-    if "." in name:
-        hint = "framework dialects (torch., optax., keras., hf., timm.) are not available in this version"
-        return f"unknown {kind} {name!r}: {hint}" + (f"; did you mean {close[0]!r}?" if close else "")
+    if "." in name and not close:
+        spoken = ", ".join(f"{d}." for d in dialects())
+        return f"unknown {kind} {name!r}; the framework dialects are {spoken} (see 'lrviz list --dialect NAME')"
     if close:
         return f"unknown {kind} {name!r}; did you mean {' or '.join(repr(c) for c in close)}?"
     return f"unknown {kind} {name!r} (see 'lrviz list')"

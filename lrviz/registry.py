@@ -59,6 +59,7 @@ class Param:
     is_flag: bool = False
     is_schedule: bool = False
     variadic: bool = False
+    many: bool = False
     keyword_only: bool = False
     generic: bool = False
     description: str = ""
@@ -114,6 +115,9 @@ class Entry:
     marks_rule: Callable[..., list[Mark]] | None
     check_rule: Callable[..., None] | None
     doc: Docstring = field(repr=False)
+    dialect: str = ""
+    takes_optimizer: bool = False
+    variables: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -217,6 +221,8 @@ def _param(p: inspect.Parameter, hint: Any, description: str) -> Param:
         return Param(**base, is_flag=True, optional=optional)
     if hint is Schedule:
         return Param(**base, is_schedule=True, optional=optional)
+    if typing.get_origin(hint) is list and typing.get_args(hint) == (Schedule,):
+        return Param(**base, is_schedule=True, many=True, optional=optional)
     kinds = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Kind)]
     if not kinds:
         raise TypeError(f"parameter {p.name!r} has no kind annotation")
@@ -232,6 +238,9 @@ def schedule(
     length: Callable[[Mapping[str, Any]], int | None] | None = None,
     marks: Callable[..., list[Mark]] | None = None,
     check: Callable[..., None] | None = None,
+    name: str | None = None,
+    optimizer: bool = False,
+    variables: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Register a schedule function under its own name.
 
@@ -244,6 +253,12 @@ def schedule(
         marks: its phase boundaries, from ``horizon`` and its resolved arguments, in its own steps.
         check: raises :class:`~lrviz.params.Invalid` when its arguments (defaults filled in) do not fit
             together, such as ``min_lr`` above ``max_lr``.
+        name: the name a spec calls it by, when not the function's (``torch.StepLR``); the part before
+            the first dot is its framework dialect.
+        optimizer: it is a framework scheduler built on an optimizer: a pasted first argument such as
+            ``optimizer`` is accepted and ignored.
+        variables: more names for the step ``t`` inside its arguments (``epoch`` in a PyTorch
+            ``lr_lambda``).
     """
     assert frequency in FREQUENCIES, frequency
 
@@ -257,8 +272,9 @@ def schedule(
             params += [p for p in WARMUP_PARAMS if p.name not in declared]
         missing = [p.name for p in params if not p.description]
         assert not missing, f"{func.__name__}: document {missing} under Args:"
-        SCHEDULES[func.__name__] = Entry(
-            name=func.__name__,
+        called = name or func.__name__
+        SCHEDULES[called] = Entry(
+            name=called,
             func=func,
             frequency=frequency,
             quantity=quantity,
@@ -269,20 +285,46 @@ def schedule(
             marks_rule=marks,
             check_rule=check,
             doc=doc,
+            dialect=called.partition(".")[0] if "." in called else "",
+            takes_optimizer=optimizer,
+            variables=variables,
         )
         return func
 
     return register
 
 
+MODULE_PATHS = {
+    "torch.optim.lr_scheduler.": "torch.",
+    "optax.schedules.": "optax.",
+    "tf.keras.optimizers.schedules.": "keras.",
+    "keras.optimizers.schedules.": "keras.",
+    "transformers.optimization.": "hf.",
+    "transformers.": "hf.",
+    "timm.scheduler.": "timm.",
+}
+"""Full module paths a pasted name may carry, and the dialect prefix each stands for."""
+
+
+def canonical(name: str) -> str:
+    """A name with a framework's module path shortened to its dialect prefix."""
+    for path, prefix in MODULE_PATHS.items():
+        if name.startswith(path):
+            rest = name.removeprefix(path)
+            # timm's classes live one module further down: timm.scheduler.cosine_lr.CosineLRScheduler
+            return prefix + (rest.rpartition(".")[2] if prefix == "timm." else rest)
+    return name
+
+
 def lookup(name: str) -> Entry:
     """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
     import lrviz.schedules  # noqa: F401  (registers the built-ins)
 
-    try:
-        return SCHEDULES[name]
-    except KeyError:
-        raise KeyError(close_names(name, SCHEDULES)) from None
+    name = canonical(name)
+    for candidate in (name, f"{name}_schedule"):
+        if candidate in SCHEDULES:
+            return SCHEDULES[candidate]
+    raise KeyError(close_names(name, SCHEDULES))
 
 
 def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
@@ -293,8 +335,17 @@ def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
     return [lowered[c] for c in close]
 
 
-def entries() -> Iterator[Entry]:
-    """Every registered schedule: by frequency (the article's first criterion), then as registered."""
+def entries(dialect: str = "") -> Iterator[Entry]:
+    """The schedules of a dialect ("" for lrviz's own): by frequency (the article's first criterion),
+    then as registered."""
     import lrviz.schedules  # noqa: F401
 
-    yield from sorted(SCHEDULES.values(), key=lambda e: FREQUENCIES.index(e.frequency))
+    chosen = [e for e in SCHEDULES.values() if e.dialect == dialect]
+    yield from sorted(chosen, key=lambda e: FREQUENCIES.index(e.frequency))
+
+
+def dialects() -> list[str]:
+    """The framework dialects lrviz speaks."""
+    import lrviz.schedules  # noqa: F401
+
+    return sorted({e.dialect for e in SCHEDULES.values() if e.dialect})

@@ -307,13 +307,7 @@ class Call(Spec):
                 if "steps" in resolved:
                     resolved["steps"] += warmup
         for param in self.entry.params:
-            value = resolved.get(param.name, self.args.get(param.name, param.default))
-            if param.variadic:
-                data[param.name] = [v.to_data() for v in value]
-            elif isinstance(value, Spec):
-                data[param.name] = value.to_data()
-            else:
-                data[param.name] = list(value) if isinstance(value, tuple) else value
+            data[param.name] = _data(resolved.get(param.name, self.args.get(param.name, param.default)))
         return data
 
 
@@ -322,6 +316,14 @@ def _describe_param(param: Param) -> str:
     if param.description:
         text += f" ({param.description.rstrip('.')})"
     return text + f": give {param.name}=… in the call or --{param.name.replace('_', '-')} …"
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, Spec):
+        return value.to_data()
+    if isinstance(value, tuple | list):
+        return [_data(v) for v in value]
+    return value
 
 
 def _render_value(value: Any) -> str:
@@ -351,7 +353,7 @@ def _param_name(entry: Entry, name: str) -> str | None:
     """The parameter of ``entry`` that ``name`` sets, allowing either peak name; ``None`` if none."""
     if entry.param(name) is not None:
         return name
-    if name in PEAK_NAMES:
+    if name in PEAK_NAMES and not entry.dialect:
         other = PEAK_NAMES[1 - PEAK_NAMES.index(name)]
         if entry.param(other) is not None:
             return other
@@ -359,6 +361,12 @@ def _param_name(entry: Entry, name: str) -> str | None:
 
 
 def _check(entry: Entry, param: Param, value: Any, where: str) -> Any:
+    if param.is_schedule and value is None and param.optional:
+        return None
+    if param.many:
+        if not isinstance(value, list | tuple) or not value:
+            raise SpecError(f"{where}: {param.name} must be a list of schedules, got {value!r}")
+        return tuple(as_schedule(v, f"{where}: each of {param.name}") for v in value)
     if param.is_schedule:
         return as_schedule(value, f"{where}: {param.name}")
     if isinstance(value, Spec) and not isinstance(value, Constant):

@@ -118,7 +118,7 @@ def test_sweeps_in_a_config_give_one_curve_per_value(tmp_path: Path) -> None:
         ),
         (
             "steps: 10\nschedules:\n  a: cosin(0.1)\n",
-            "x.yaml:3: schedules.a: cosin(0.1): unknown schedule or function 'cosin'; did you mean 'cosine'?",
+            "x.yaml:3: schedules.a: unknown schedule or function 'cosin'; did you mean 'cosine'?",
         ),
         (
             "steps: 10\nschedules:\n  a: {spec: cosine(0.1), gama: 1}\n",

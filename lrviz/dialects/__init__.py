@@ -1,0 +1,5 @@
+"""Framework dialects: schedules written in a framework's own words give that framework's numbers."""
+
+from lrviz.dialects import pytorch
+
+__all__ = ["pytorch"]

@@ -1,0 +1,36 @@
+"""Importing the real frameworks for the parity suite: skipped where they are not installed, except in
+CI (``CI=true``), where a missing framework is a failure rather than a skip."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+import pytest
+
+
+def require(module: str) -> ModuleType:
+    """Import ``module`` or skip the tests that need it (fail instead under CI)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must install {module} for the parity suite: {error}", pytrace=False)
+        pytest.skip(f"{module} is not installed", allow_module_level=True)
+        raise
+
+
+def assert_parity(name: str, ours: object, theirs: object, float32: bool = False) -> None:
+    """|lrviz − framework| ≤ 1e-10·|framework| + 1e-12·peak at every step (float64 frameworks), or
+    ≤ 1e-6·peak (float32 frameworks)."""
+    import numpy as np
+
+    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    assert a.shape == b.shape, f"{name}: {a.shape} rows, the framework gives {b.shape}"
+    peak = float(np.max(np.abs(b))) if b.size else 0.0
+    bound = 1e-6 * peak if float32 else 1e-10 * np.abs(b) + 1e-12 * peak
+    bad = np.abs(a - b) > bound
+    if bad.any():
+        step = int(np.argmax(bad))
+        raise AssertionError(f"{name}: step {step}: lrviz {a[step]!r}, framework {b[step]!r}")
