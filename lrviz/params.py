@@ -133,6 +133,12 @@ def _last_epoch(value: object) -> int:
     return -1
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise TypeError
+    return value
+
+
 RATE = Kind("a finite number", "learning rate", _number)
 NUMBER = Kind("a finite number", "", _number)
 FACTOR = Kind("a positive number", "factor", _where(_number, lambda x: x > 0))
@@ -153,6 +159,7 @@ MILESTONES = Kind("a list of strictly increasing whole steps, each 0 or more", "
 WHOLE_STEPS = Kind("a list of whole steps, each 0 or more", "steps", _whole_steps)
 LAST_EPOCH = Kind("-1: lrviz runs every schedule from its start", "", _last_epoch)
 COUNT = Kind("a whole number, 0 or more", "steps", _where(_integer, lambda x: x >= 0))
+MAPPING = Kind("a dict of parameter names to values, such as {'num_cycles': 2}", "", _mapping)
 NUMBERS = Kind("a non-empty list of finite numbers", "", _numbers)
 POINTS = Kind(
     "a list of (step, rate) pairs with strictly increasing steps from 0 up",
@@ -172,6 +179,7 @@ Milestones = Annotated[list[int], MILESTONES]
 WholeSteps = Annotated[list[int], WHOLE_STEPS]
 LastEpoch = Annotated[int, LAST_EPOCH]
 Count = Annotated[int, COUNT]
+Keywords = Annotated[dict[str, Any], MAPPING]
 Numbers = Annotated[list[float], NUMBERS]
 Points = Annotated[list[tuple[float, float]], POINTS]
 

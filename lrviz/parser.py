@@ -146,10 +146,12 @@ class _Walker:
             return self.named(name, node.func)  # an unknown name: say so before its arguments
         arg_nodes = list(node.args)
         keyword_nodes = list(node.keywords)
-        if entry is not None and entry.takes_optimizer:
+        if entry is not None and entry.optimizer_at is not None:
             # a scheduler pasted from training code: SchedulerClass(optimizer, …)
-            if arg_nodes and isinstance(arg_nodes[0], ast.Name | ast.Attribute) and self._free(arg_nodes[0]):
-                arg_nodes = arg_nodes[1:]
+            at = entry.optimizer_at
+            pasted = arg_nodes[at] if len(arg_nodes) > at else None
+            if isinstance(pasted, ast.Name | ast.Attribute) and self._free(pasted):
+                arg_nodes = arg_nodes[:at] + arg_nodes[at + 1 :]
             keyword_nodes = [k for k in keyword_nodes if k.arg != "optimizer"]
         saved = dict(self.aliases)
         self.aliases.update(dict.fromkeys(entry.variables if entry else (), "t"))
@@ -271,7 +273,8 @@ def _unknown(name: str, close: list[str]) -> str:
     close = close or close_names(name, known)
     if "." in name and not close:
         spoken = ", ".join(f"{d}." for d in dialects())
-        return f"unknown {kind} {name!r}; the framework dialects are {spoken} (see 'lrviz list --dialect NAME')"
+        hint = "see 'lrviz list --dialect NAME'"
+        return f"unknown {kind} {name!r}; the framework dialects are {spoken} ({hint})"
     if close:
         return f"unknown {kind} {name!r}; did you mean {' or '.join(repr(c) for c in close)}?"
     return f"unknown {kind} {name!r} (see 'lrviz list')"

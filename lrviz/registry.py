@@ -116,7 +116,7 @@ class Entry:
     check_rule: Callable[..., None] | None
     doc: Docstring = field(repr=False)
     dialect: str = ""
-    takes_optimizer: bool = False
+    optimizer_at: int | None = None
     variables: tuple[str, ...] = ()
 
     @property
@@ -239,7 +239,7 @@ def schedule(
     marks: Callable[..., list[Mark]] | None = None,
     check: Callable[..., None] | None = None,
     name: str | None = None,
-    optimizer: bool = False,
+    optimizer: bool | int = False,
     variables: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Register a schedule function under its own name.
@@ -255,8 +255,8 @@ def schedule(
             together, such as ``min_lr`` above ``max_lr``.
         name: the name a spec calls it by, when not the function's (``torch.StepLR``); the part before
             the first dot is its framework dialect.
-        optimizer: it is a framework scheduler built on an optimizer: a pasted first argument such as
-            ``optimizer`` is accepted and ignored.
+        optimizer: it is a framework scheduler built on an optimizer: a pasted argument such as
+            ``optimizer`` in that position (True: the first; a number: that index) is ignored.
         variables: more names for the step ``t`` inside its arguments (``epoch`` in a PyTorch
             ``lr_lambda``).
     """
@@ -286,7 +286,7 @@ def schedule(
             check_rule=check,
             doc=doc,
             dialect=called.partition(".")[0] if "." in called else "",
-            takes_optimizer=optimizer,
+            optimizer_at=None if optimizer is False else int(optimizer) - (optimizer is True),
             variables=variables,
         )
         return func

@@ -90,9 +90,9 @@ def _running_product(factors: Schedule, t: Values, first: int) -> Values:
     """Π λ(u) for u = first … t, at every step t (1 where the range is empty)."""
     top = int(t.max(initial=0))
     steps = np.arange(top + 1, dtype=np.float64)
-    lambdas = np.array(factors.evaluate(steps, top + 1), dtype=np.float64)
+    lambdas: Values = np.array(factors.evaluate(steps, top + 1), dtype=np.float64)
     lambdas[:first] = 1.0
-    products: Values = np.cumprod(lambdas)
+    products: Values = np.cumprod(lambdas, dtype=np.float64)
     return products[t.astype(np.int64)]
 
 
