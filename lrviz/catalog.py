@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lrviz.registry import Entry, entries
+from lrviz.registry import Entry, dialects, entries
+
+DIALECTS = {
+    "torch": ("PyTorch", "torch.optim.lr_scheduler", "torch 2.13.0"),
+    "hf": ("Hugging Face transformers", "transformers.optimization", "transformers 5.23.0"),
+}
+"""Each dialect's framework, the module its names come from, and the version lrviz is checked against."""
 
 
 def family(entry: Entry) -> str:
@@ -14,10 +20,20 @@ def parameters(entry: Entry) -> str:
     return ", ".join(p.signature_text() for p in entry.params)
 
 
-def markdown() -> str:
-    """A Markdown table of every built-in schedule: name, family, parameters, one line."""
+def markdown(dialect: str = "") -> str:
+    """A Markdown table of every built-in schedule (or a dialect's): name, family, parameters, one line."""
     lines = ["| schedule | family | parameters | what it does |", "|---|---|---|---|"]
-    for entry in entries():
+    for entry in entries(dialect):
         cells = [f"`{entry.name}`", family(entry), f"`{parameters(entry)}`", entry.summary]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def dialects_markdown() -> str:
+    """The README's list of every framework name lrviz speaks, by dialect, with the version checked."""
+    parts = []
+    for dialect in dialects():
+        framework, module, version = DIALECTS[dialect]
+        names = ", ".join(f"`{e.name}`" for e in sorted(entries(dialect), key=lambda e: e.name))
+        parts.append(f"- **{framework}** (`{dialect}.` or `{module}.`; checked against {version}): {names}")
+    return "\n".join(parts) + "\n"

@@ -414,21 +414,27 @@ def gallery(
 @app.command("list")
 def list_(
     markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table, as in the README.")] = False,
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="A framework's schedules instead: torch, hf.")
+    ] = "",
 ) -> None:
-    """List every built-in schedule with its family and parameters."""
+    """List every built-in schedule (or a framework dialect's) with its family and parameters."""
     from rich.table import Table
 
     from lrviz.catalog import family, parameters
     from lrviz.catalog import markdown as markdown_table
+    from lrviz.registry import dialects
 
+    if dialect and dialect not in dialects():
+        raise LrvizError(f"--dialect is one of {', '.join(dialects())}, got {dialect!r}")
     if markdown:
-        sys.stdout.write(markdown_table())
+        sys.stdout.write(markdown_table(dialect))
         return
     console = _stdout()
     listing = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("schedule", "family", "parameters", "what it does"):
         listing.add_column(column, overflow="fold")
-    for entry in entries():
+    for entry in entries(dialect):
         listing.add_row(f"[bold]{entry.name}[/]", family(entry), parameters(entry), entry.summary)
     console.print(listing)
     console.print(
@@ -466,7 +472,7 @@ def _description(entry: Entry) -> str:
     if entry.matches:
         lines += ["", "Matches:", *(f"  {m}" for m in entry.matches)]
     if entry.doc.notes:
-        lines += ["", entry.doc.notes]
+        lines += ["", "Notes:", *(f"  {line}" for line in entry.doc.notes.splitlines())]
     return "\n".join(lines)
 
 

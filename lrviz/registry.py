@@ -96,7 +96,9 @@ class Param:
             return f"*{self.name}"
         if self.required:
             return self.name
-        default = "run" if self.name == "steps" and self.default is None else repr(self.default)
+        default = repr(self.default)
+        if self.default is None and self.name in ("steps", "lr"):
+            default = "run" if self.name == "steps" else "optimizer"
         return f"{self.name}={default}"
 
 

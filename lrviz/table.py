@@ -6,6 +6,7 @@ import numpy as np
 from rich import box
 from rich.table import Table
 
+from lrviz.registry import Values
 from lrviz.run import Curves
 
 ROWS = 10
@@ -82,4 +83,15 @@ def comparison(curves: Curves, *, plain: bool = False) -> Table:
     summaries = [curves.summary(s).rows() for s in curves.series]
     for index, (name, _) in enumerate(summaries[0]):
         table.add_row(name, *(rows[index][1] for rows in summaries))
+    if len(curves.series) > 1:
+        first = curves.series[0]
+        cells = ["", *(_first_difference(first.values, s.values) for s in curves.series[1:])]
+        table.add_row(f"differs from {first.label} at step", *cells)
     return table
+
+
+def _first_difference(reference: Values, values: Values) -> str:
+    """The first step where two runs differ beyond float64 rounding, or — where they never do."""
+    scale = max(float(np.max(np.abs(reference))), float(np.max(np.abs(values))), 1e-300)
+    differs = np.abs(reference - values) > 1e-12 * scale
+    return str(int(np.argmax(differs))) if differs.any() else "—"

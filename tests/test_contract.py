@@ -74,3 +74,12 @@ def test_readme_table_matches_the_registry() -> None:
     found = re.search(r"<!-- schedules -->\n(.*?)<!-- /schedules -->", readme, re.S)
     assert found, "README.md needs the schedule table between <!-- schedules --> markers"
     assert found.group(1) == markdown(), "regenerate the README table with: lrviz list --markdown"
+
+
+def test_readme_lists_every_framework_name() -> None:
+    from lrviz.catalog import dialects_markdown
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- dialects -->\n(.*?)<!-- /dialects -->", readme, re.S)
+    assert found, "README.md needs the dialect list between <!-- dialects --> markers"
+    assert found.group(1) == dialects_markdown()
