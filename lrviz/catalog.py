@@ -7,6 +7,9 @@ from lrviz.registry import Entry, dialects, entries
 DIALECTS = {
     "torch": ("PyTorch", "torch.optim.lr_scheduler", "torch 2.13.0"),
     "hf": ("Hugging Face transformers", "transformers.optimization", "transformers 5.23.0"),
+    "optax": ("optax", "optax.schedules", "optax 0.2.8 on jax 0.10.2, float32"),
+    "keras": ("Keras 3", "keras.optimizers.schedules", "keras 3.15.1 with the JAX backend, float32"),
+    "timm": ("timm", "timm.scheduler", "timm 1.0.31"),
 }
 """Each dialect's framework, the module its names come from, and the version lrviz is checked against."""
 

@@ -122,11 +122,20 @@ PreviewOption = Annotated[
 ]
 
 
+DtypeOption = Annotated[
+    str,
+    typer.Option(
+        "--dtype", help="float64, or float32 for the rates a float32 framework holds.", rich_help_panel="Run"
+    ),
+]
+
+
 @dataclass(frozen=True)
 class RunOptions:
     steps: int | None
     epochs: int | None
     steps_per_epoch: int | None
+    dtype: str = "float64"
 
 
 def _look(
@@ -229,9 +238,10 @@ def _lineup(tokens: Sequence[str], run: RunOptions, at: str | None) -> tuple[Cur
             run.steps if run.steps or run.epochs else config.steps,
             run.epochs if run.steps or run.epochs else config.epochs,
             run.steps_per_epoch or config.steps_per_epoch,
+            run.dtype,
         )
     steps = run.steps if run.steps or run.epochs else run_length(items)
-    length = Run.of(steps, run.epochs, run.steps_per_epoch)
+    length = Run.of(steps, run.epochs, run.steps_per_epoch, run.dtype)
     points = at if at is not None else (config.checkpoints if config else None)
     return evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ()), name, config
 
@@ -283,6 +293,7 @@ def plot(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    dtype: DtypeOption = "float64",
     logy: LogyOption = None,
     title: TitleOption = None,
     dpi: DpiOption = None,
@@ -299,7 +310,7 @@ def plot(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), None)
+    curves, name, config = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), None)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
@@ -311,6 +322,7 @@ def compare(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    dtype: DtypeOption = "float64",
     at: AtOption = None,
     logy: LogyOption = None,
     title: TitleOption = None,
@@ -330,7 +342,7 @@ def compare(
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
     curves, name, config = _lineup(
-        [str(config_file), *ctx.args], RunOptions(steps, epochs, steps_per_epoch), at
+        [str(config_file), *ctx.args], RunOptions(steps, epochs, steps_per_epoch, dtype), at
     )
     console = _stdout()
     console.print(comparison(curves, plain=not console.is_terminal))
@@ -343,6 +355,7 @@ def table(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    dtype: DtypeOption = "float64",
     at: AtOption = None,
     every: Annotated[
         int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")
@@ -354,7 +367,7 @@ def table(
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
     from lrviz.table import build, row_steps
 
-    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), at)
+    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), at)
     console = _stdout()
     rows = row_steps(curves, every=every, show_all=show_all)
     console.print(build(curves, rows, plain=not console.is_terminal))
@@ -381,6 +394,7 @@ def export(
     steps: StepsOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
+    dtype: DtypeOption = "float64",
     at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
@@ -391,7 +405,7 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch), at)
+    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), at)
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)

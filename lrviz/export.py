@@ -10,7 +10,10 @@ import io
 import json
 from typing import IO, Any
 
+import numpy as np
+
 from lrviz import __version__
+from lrviz.registry import Values
 from lrviz.run import Curves
 
 FORMATS = ("csv", "json")
@@ -32,8 +35,20 @@ def write_csv(curves: Curves, file: IO[str]) -> None:
     columns: list[list[str]] = [[str(i) for i in range(curves.run.steps)]]
     if curves.run.in_epochs:
         columns.append(list(map(repr, curves.run.epoch_of(curves.steps).tolist())))
-    columns += [list(map(repr, s.values.tolist())) for s in curves.series]
+    columns += [_texts(s.values) for s in curves.series]
     file.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+
+
+def _texts(values: Values) -> list[str]:
+    """Each value in its shortest form that reads back to the same number of its own precision."""
+    if values.dtype == np.float32:
+        return [
+            np.format_float_positional(v, unique=True, trim="0")
+            if 1e-4 <= abs(v) < 1e16 or v == 0
+            else np.format_float_scientific(v, unique=True, trim="0")
+            for v in values
+        ]
+    return list(map(repr, values.tolist()))
 
 
 def to_data(curves: Curves) -> dict[str, Any]:
@@ -41,7 +56,12 @@ def to_data(curves: Curves) -> dict[str, Any]:
     run = curves.run
     return {
         "lrviz_version": __version__,
-        "run": {"steps": run.steps, "epochs": run.epochs, "steps_per_epoch": run.steps_per_epoch},
+        "run": {
+            "steps": run.steps,
+            "epochs": run.epochs,
+            "steps_per_epoch": run.steps_per_epoch,
+            "dtype": run.dtype,
+        },
         "schedules": [
             {
                 "label": s.label,

@@ -127,6 +127,24 @@ def _whole_steps(value: object) -> list[int]:
     return steps
 
 
+def _step_factors(value: object) -> dict[int, float]:
+    if not isinstance(value, dict):
+        raise TypeError
+    return {_integer(step): _number(factor) for step, factor in value.items()}
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list | tuple) or not value or not all(isinstance(v, dict) for v in value):
+        raise TypeError
+    return list(value)
+
+
 def _last_epoch(value: object) -> int:
     if _integer(value) != -1:
         raise ValueError
@@ -159,6 +177,11 @@ MILESTONES = Kind("a list of strictly increasing whole steps, each 0 or more", "
 WHOLE_STEPS = Kind("a list of whole steps, each 0 or more", "steps", _whole_steps)
 LAST_EPOCH = Kind("-1: lrviz runs every schedule from its start", "", _last_epoch)
 COUNT = Kind("a whole number, 0 or more", "steps", _where(_integer, lambda x: x >= 0))
+INTEGER = Kind("a whole number", "steps", _integer)
+DICTS = Kind("a non-empty list of dicts", "", lambda value: _dicts(value))
+STEP_FACTORS = Kind("a dict from whole steps to factors, such as {100: 0.5}", "", _step_factors)
+TEXT = Kind("text", "", _text)
+ANYTHING = Kind("any value", "", lambda value: value)
 MAPPING = Kind("a dict of parameter names to values, such as {'num_cycles': 2}", "", _mapping)
 NUMBERS = Kind("a non-empty list of finite numbers", "", _numbers)
 POINTS = Kind(
@@ -180,6 +203,11 @@ WholeSteps = Annotated[list[int], WHOLE_STEPS]
 LastEpoch = Annotated[int, LAST_EPOCH]
 Count = Annotated[int, COUNT]
 Keywords = Annotated[dict[str, Any], MAPPING]
+Integer = Annotated[int, INTEGER]
+Text = Annotated[str, TEXT]
+Anything = Annotated[Any, ANYTHING]
+StepFactors = Annotated[dict[int, float], STEP_FACTORS]
+Dicts = Annotated[list[dict[str, Any]], DICTS]
 Numbers = Annotated[list[float], NUMBERS]
 Points = Annotated[list[tuple[float, float]], POINTS]
 

@@ -14,6 +14,7 @@ from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
 from lrviz.stats import Checkpoint, Summary
 
+DTYPES = ("float64", "float32")
 BYTES_PER_STEP = 8 * 8
 """A generous bound on the float64 arrays a step needs while a spec is evaluated and drawn."""
 
@@ -22,14 +23,18 @@ BYTES_PER_STEP = 8 * 8
 class Run:
     """The run a schedule is evaluated over: ``steps`` optimizer updates, ``steps_per_epoch`` an epoch.
 
-    ``epochs`` is set when the run was given in epochs.
+    ``epochs`` is set when the run was given in epochs. ``dtype`` is float64, or float32 to get the
+    rates rounded to what a float32 framework (optax, Keras) holds.
     """
 
     steps: int
     steps_per_epoch: int = 1
     epochs: int | None = None
+    dtype: str = "float64"
 
     def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise RunError(f"dtype is float64 or float32, got {self.dtype!r}")
         for name in ("steps", "steps_per_epoch"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -37,7 +42,11 @@ class Run:
 
     @classmethod
     def of(
-        cls, steps: int | None = None, epochs: int | None = None, steps_per_epoch: int | None = None
+        cls,
+        steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        dtype: str = "float64",
     ) -> Run:
         """A run from ``steps``, or from ``epochs`` × ``steps_per_epoch`` (default 1)."""
         if steps is not None and epochs is not None:
@@ -46,10 +55,10 @@ class Run:
             if epochs < 1:
                 raise RunError(f"epochs must be a positive integer, got {epochs!r}")
             per_epoch = steps_per_epoch or 1
-            return cls(epochs * per_epoch, per_epoch, epochs)
+            return cls(epochs * per_epoch, per_epoch, epochs, dtype)
         if steps is None:
             raise RunError("say how long the run is: give steps, or epochs (with steps per epoch)")
-        return cls(steps, steps_per_epoch or 1)
+        return cls(steps, steps_per_epoch or 1, dtype=dtype)
 
     @property
     def in_epochs(self) -> bool:
@@ -147,7 +156,7 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
             f"{name!r} gives {values[first]} at step {first}: a rate must be a finite number "
             "(check for a division by zero, a log of zero or an overflow there)"
         )
-    return values
+    return values.astype(run.dtype, copy=False)
 
 
 def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series:
@@ -157,8 +166,9 @@ def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series
     return Series(label, spec, values, marks, look or Look())
 
 
-def evaluate(spec: str | Spec, steps: int, **options: Any) -> Values:
-    """The rate of ``spec`` at each of ``steps`` steps, as a float64 array of shape ``(steps,)``.
+def evaluate(spec: str | Spec, steps: int, *, dtype: str = "float64", **options: Any) -> Values:
+    """The rate of ``spec`` at each of ``steps`` steps, as an array of shape ``(steps,)``: float64, or
+    float32 with ``dtype="float32"``.
 
     ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
     ``evaluate("cosine", 100, max_lr=0.1)``.
@@ -166,7 +176,7 @@ def evaluate(spec: str | Spec, steps: int, **options: Any) -> Values:
     from lrviz.parser import parse
 
     tree = parse(spec) if isinstance(spec, str) else spec
-    return evaluate_spec(with_options(tree, options), Run(steps))
+    return evaluate_spec(with_options(tree, options), Run(steps, dtype=dtype))
 
 
 @dataclass(frozen=True)

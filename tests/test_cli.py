@@ -91,7 +91,7 @@ def test_export_json_file(cli: Any, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     data = json.loads(out.read_text())
     assert data["lrviz_version"] == lrviz.__version__
-    assert data["run"] == {"steps": 20, "epochs": None, "steps_per_epoch": 1}
+    assert data["run"] == {"steps": 20, "epochs": None, "steps_per_epoch": 1, "dtype": "float64"}
     (schedule,) = data["schedules"]
     assert schedule["resolved"] == {
         "schedule": "cosine",
@@ -233,3 +233,11 @@ def test_shell_completion_of_schedule_names() -> None:
         [sys.executable, "-m", "lrviz"], env=env, capture_output=True, text=True, check=False
     )
     assert result.stdout.split() == ["constant", "cosine"]
+
+
+def test_float32_export_writes_shortest_float32_text(cli: Any) -> None:
+    result = cli("export", "cosine(0.1, steps=4)", "-n", "3", "--dtype", "float32")
+    assert result.out.splitlines() == ['step,"cosine(0.1, steps=4)"', "0,0.1", "1,0.08535534", "2,0.05"]
+    bad = cli("export", "cosine(0.1)", "-n", "3", "--dtype", "float16")
+    assert bad.code == 2
+    assert "dtype is float64 or float32" in bad.err

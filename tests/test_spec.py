@@ -78,7 +78,10 @@ def test_json_data_resolves_defaults_and_horizon() -> None:
         ("cosin(0.1)", "unknown schedule or function 'cosin'; did you mean 'cosine'"),
         ("torch.StepLr(step_size=3)", "function 'torch.StepLr'; did you mean 'torch.StepLR'"),
         ("pytorch.StepLR(step_size=3)", "did you mean 'torch.StepLR'"),
-        ("zzz.qqq(1)", "unknown schedule or function 'zzz.qqq'; the framework dialects are hf., torch."),
+        (
+            "zzz.qqq(1)",
+            "unknown schedule or function 'zzz.qqq'; the framework dialects are hf., keras., optax., torch., timm.",
+        ),
         ("__import__('os')", "unknown schedule or function '__import__'"),
         ("cosine.__class__", "unknown schedule or function 'cosine.__class__'"),
         ("lambda: 1", "a lambda in a spec takes exactly one parameter"),

@@ -1,0 +1,254 @@
+"""Keras 3's learning-rate schedules (``keras.optimizers.schedules``, 3.15), reproduced.
+
+Row t is the schedule at the optimizer's iteration count t. Keras computes in float32: lrviz computes
+in float64, within float32 precision of Keras, except where float32 decides a branch (the restart
+index of CosineDecayRestarts), which lrviz takes in float32 as Keras does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lrviz.params import Invalid, Number, Numbers, Rate, Text
+from lrviz.registry import Values, schedule
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise Invalid(f"{name} must be above 0, as Keras requires, got {value!r}")
+
+
+@schedule(name="keras.ExponentialDecay", frequency="continuous", quantity="exponential")
+def exponential_decay(
+    t: Values,
+    initial_learning_rate: Rate,
+    decay_steps: Number,
+    decay_rate: Number,
+    staircase: bool = False,
+    name: Text = "ExponentialDecay",
+) -> Values:
+    """Keras ExponentialDecay: the rate times decay_rate every decay_steps.
+
+    η_t = η0·r^(t/D) (⌊t/D⌋ with staircase)
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the steps D over which the rate is multiplied by decay_rate once.
+        decay_rate: the factor r.
+        staircase: decay in whole steps of D.
+        name: ignored.
+
+    Example:
+        keras.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96, staircase=True)
+    """
+    _positive("decay_steps", decay_steps)
+    p = t / decay_steps
+    if staircase:
+        p = np.floor(p)
+    return initial_learning_rate * np.power(decay_rate, p)
+
+
+def _piecewise_check(boundaries: list[float], values: list[float], **_: Any) -> None:
+    if len(boundaries) != len(values) - 1:
+        raise Invalid(
+            f"values needs one more entry than boundaries, as Keras requires: got {len(boundaries)} "
+            f"boundaries and {len(values)} values"
+        )
+
+
+@schedule(
+    name="keras.PiecewiseConstantDecay",
+    frequency="stepwise",
+    quantity="piecewise constant",
+    check=_piecewise_check,
+)
+def piecewise_constant_decay(
+    t: Values, boundaries: Numbers, values: Numbers, name: Text = "PiecewiseConstant"
+) -> Values:
+    """Keras PiecewiseConstantDecay: values[i] while boundaries[i−1] < t ≤ boundaries[i].
+
+    η_t = v_0 for t ≤ b_0; v_i for b_{i−1} < t ≤ b_i; v_last for t > b_last.
+
+    Args:
+        boundaries: the steps where the value changes, one step after each.
+        values: the rates, one more than the boundaries.
+        name: ignored.
+
+    Example:
+        keras.PiecewiseConstantDecay([100, 200], [1.0, 0.5, 0.1])
+
+    Notes:
+        The new value applies one step after its boundary (t = b + 1), unlike PyTorch's and optax's
+        milestones, which switch at t = b.
+    """
+    out = np.where(t <= boundaries[0], values[0], 0.0) + np.where(t > boundaries[-1], values[-1], 0.0)
+    for low, high, value in zip(boundaries[:-1], boundaries[1:], values[1:-1], strict=True):
+        out = out + np.where((t > low) & (t <= high), value, 0.0)
+    return out
+
+
+@schedule(name="keras.PolynomialDecay", frequency="continuous", quantity="polynomial")
+def polynomial_decay(
+    t: Values,
+    initial_learning_rate: Rate,
+    decay_steps: Number,
+    end_learning_rate: Rate = 0.0001,
+    power: Number = 1.0,
+    cycle: bool = False,
+    name: Text = "PolynomialDecay",
+) -> Values:
+    """Keras PolynomialDecay: from the rate down to end_learning_rate along a polynomial.
+
+    η_t = (η0 − η_end)·(1 − min(t, D)/D)^power + η_end; with cycle, D grows to D·⌈t/D⌉ instead.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the steps D of the decay.
+        end_learning_rate: the final rate (1e-4 by default, not 0).
+        power: the degree of the polynomial.
+        cycle: stretch the horizon to the next multiple of D rather than hold.
+        name: ignored.
+
+    Example:
+        keras.PolynomialDecay(0.1, decay_steps=1000, end_learning_rate=0.0, power=2.0)
+
+    Notes:
+        With cycle=True the rate does not restart at initial_learning_rate: after reaching the end at
+        t = k·D it jumps to the value of a horizon k + 1 times as long.
+    """
+    _positive("decay_steps", decay_steps)
+    if cycle:
+        multiplier = np.where(t == 0, 1.0, np.ceil(t / decay_steps))
+        p = t / (decay_steps * multiplier)
+    else:
+        p = np.minimum(t, decay_steps) / decay_steps
+    remaining: Values = 1 - p
+    return (initial_learning_rate - end_learning_rate) * remaining**power + end_learning_rate
+
+
+@schedule(name="keras.InverseTimeDecay", frequency="continuous", quantity="inverse")
+def inverse_time_decay(
+    t: Values,
+    initial_learning_rate: Rate,
+    decay_steps: Number,
+    decay_rate: Number,
+    staircase: bool = False,
+    name: Text = "InverseTimeDecay",
+) -> Values:
+    """Keras InverseTimeDecay: the rate divided by 1 + decay_rate·t/decay_steps.
+
+    η_t = η0/(1 + r·t/D) (⌊t/D⌋ with staircase)
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the steps D.
+        decay_rate: the rate r.
+        staircase: decay in whole steps of D.
+        name: ignored.
+
+    Example:
+        keras.InverseTimeDecay(0.1, decay_steps=1, decay_rate=0.5)
+    """
+    _positive("decay_steps", decay_steps)
+    p = t / decay_steps
+    if staircase:
+        p = np.floor(p)
+    return initial_learning_rate / (1 + decay_rate * p)
+
+
+def _cosine(t: Values, steps: float, start: float, alpha: float) -> Values:
+    decayed = 0.5 * (1.0 + np.cos(math.pi * (t / steps)))
+    return start * ((1 - alpha) * decayed + alpha)
+
+
+@schedule(name="keras.CosineDecay", frequency="continuous", quantity="cosine")
+def cosine_decay(
+    t: Values,
+    initial_learning_rate: Rate,
+    decay_steps: Number,
+    alpha: Number = 0.0,
+    name: Text = "CosineDecay",
+    warmup_target: Rate | None = None,
+    warmup_steps: Number = 0,
+) -> Values:
+    """Keras CosineDecay: an optional linear warm-up to warmup_target, then a cosine down to alpha of it.
+
+    Without warm-up: η_t = η0·((1 − α)·½(1 + cos(π·min(t, D)/D)) + α). With it: a line from η0 to the
+    target over W steps, then the same cosine of the target over D more steps.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the steps D of the decay (after the warm-up).
+        alpha: the floor as a fraction of the decay's start rate.
+        name: ignored.
+        warmup_target: the rate the warm-up reaches; without it there is no warm-up.
+        warmup_steps: the steps W of the warm-up.
+
+    Example:
+        keras.CosineDecay(0.0, decay_steps=9000, warmup_target=1e-3, warmup_steps=1000)
+
+    Notes:
+        decay_steps counts after the warm-up, whereas optax's warmup_cosine_decay_schedule counts the
+        warm-up in it; the docstring's warm-up formula leaves out the + initial_learning_rate that the
+        code adds.
+    """
+    _positive("decay_steps", decay_steps)
+    if warmup_target is None:
+        return _cosine(np.minimum(t, decay_steps), decay_steps, initial_learning_rate, alpha)
+    step = np.minimum(t, decay_steps + warmup_steps)
+    with np.errstate(all="ignore"):
+        ramp = (warmup_target - initial_learning_rate) * (step / warmup_steps) + initial_learning_rate
+    return np.where(
+        step < warmup_steps, ramp, _cosine(step - warmup_steps, decay_steps, warmup_target, alpha)
+    )
+
+
+@schedule(name="keras.CosineDecayRestarts", frequency="cyclic", quantity="cosine")
+def cosine_decay_restarts(
+    t: Values,
+    initial_learning_rate: Rate,
+    first_decay_steps: Number,
+    t_mul: Number = 2.0,
+    m_mul: Number = 1.0,
+    alpha: Number = 0.0,
+    name: Text = "SGDRDecay",
+) -> Values:
+    """Keras CosineDecayRestarts (SGDR): cosine cycles, each t_mul times longer and m_mul times lower.
+
+    f = t/D0; the cycle i = ⌊log(1 − f(1 − t_mul))/log t_mul⌋ (⌊f⌋ when t_mul = 1) and the place in it
+    f' = (f − (1 − t_mul^i)/(1 − t_mul))/t_mul^i; η_t = η0·((1 − α)·m_mul^i·½(1 + cos πf') + α).
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        first_decay_steps: the first cycle's length D0.
+        t_mul: the factor each cycle grows by (2 by default).
+        m_mul: the factor each cycle's peak shrinks by.
+        alpha: the floor as a fraction of initial_learning_rate (not scaled by m_mul).
+        name: ignored.
+
+    Example:
+        keras.CosineDecayRestarts(0.1, first_decay_steps=100)
+
+    Notes:
+        t_mul defaults to 2.0 (PyTorch's T_mult to 1), and alpha is not scaled by m_mul, so restart
+        peaks are (1 − α)·m_mul^i + α. The cycle index is taken in float32, as Keras takes it.
+    """
+    _positive("first_decay_steps", first_decay_steps)
+    fraction = t / first_decay_steps
+    if t_mul == 1.0:
+        restart = np.floor(fraction)
+        place = fraction - restart
+    else:
+        f32 = np.float32
+        with np.errstate(all="ignore"):
+            restart32 = np.floor(
+                np.log(f32(1.0) - fraction.astype(f32) * (f32(1.0) - f32(t_mul))) / np.log(f32(t_mul))
+            )
+        restart = restart32.astype(np.float64)
+        done = (1.0 - t_mul**restart) / (1.0 - t_mul)
+        place = (fraction - done) / t_mul**restart
+    decayed = 0.5 * m_mul**restart * (1.0 + np.cos(math.pi * place))
+    return initial_learning_rate * ((1 - alpha) * decayed + alpha)

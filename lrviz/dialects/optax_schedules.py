@@ -1,0 +1,509 @@
+"""optax's schedules (``optax.schedules``, 0.2.8), reproduced.
+
+Row t is the schedule at step count t, as ``scale_by_schedule`` feeds it. optax computes in float32:
+lrviz computes in float64, within float32 precision of optax; ``--dtype float32`` rounds the result.
+The ``_schedule`` suffix of a name is optional: ``optax.cosine_decay`` is ``optax.cosine_decay_schedule``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from lrviz.params import Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
+from lrviz.registry import Schedule, Values, schedule
+
+Scales = StepFactors
+"""optax's boundaries_and_scales: {step: factor}."""
+
+
+def _polynomial(t: Values, init: float, end: float, power: float, steps: int, begin: int) -> Values:
+    if steps <= 0:
+        return np.full(t.shape, init)
+    count = np.clip(t - max(begin, 0), 0, steps)
+    frac: Values = 1 - count / steps
+    return (init - end) * (frac**power) + end
+
+
+@schedule(name="optax.constant_schedule", frequency="continuous", quantity="constant")
+def constant_schedule(t: Values, value: Rate) -> Values:
+    """optax's constant schedule.
+
+    η_t = value
+
+    Args:
+        value: the rate.
+
+    Example:
+        optax.constant_schedule(1e-3)
+    """
+    return np.full(t.shape, value)
+
+
+@schedule(name="optax.polynomial_schedule", frequency="continuous", quantity="polynomial")
+def polynomial_schedule(
+    t: Values,
+    init_value: Rate,
+    end_value: Rate,
+    power: Number,
+    transition_steps: Integer,
+    transition_begin: Integer = 0,
+) -> Values:
+    """optax's polynomial schedule: from init_value to end_value along a polynomial, after a delay.
+
+    c = clip(t − B, 0, T); η_t = (I − E)·(1 − c/T)^power + E.
+
+    Args:
+        init_value: the rate up to transition_begin.
+        end_value: the rate from transition_begin + transition_steps on.
+        power: the degree of the polynomial (no default in optax).
+        transition_steps: the steps T of the transition.
+        transition_begin: the steps B before it starts.
+
+    Example:
+        optax.polynomial_schedule(1e-3, 1e-5, power=2, transition_steps=1000)
+
+    Notes:
+        As in optax, transition_steps ≤ 0 gives a constant init_value and a negative
+        transition_begin counts as 0: optax only logs these.
+    """
+    return _polynomial(t, init_value, end_value, power, transition_steps, transition_begin)
+
+
+@schedule(name="optax.linear_schedule", frequency="continuous", quantity="linear")
+def linear_schedule(
+    t: Values, init_value: Rate, end_value: Rate, transition_steps: Integer, transition_begin: Integer = 0
+) -> Values:
+    """optax's linear schedule: a straight line from init_value to end_value, after a delay.
+
+    c = clip(t − B, 0, T); η_t = (I − E)·(1 − c/T) + E.
+
+    Args:
+        init_value: the rate up to transition_begin.
+        end_value: the rate from transition_begin + transition_steps on.
+        transition_steps: the steps T of the line.
+        transition_begin: the steps B before it starts.
+
+    Example:
+        optax.linear_schedule(0.0, 1e-3, transition_steps=500)
+    """
+    return _polynomial(t, init_value, end_value, 1, transition_steps, transition_begin)
+
+
+def _scales(boundaries_and_scales: dict[Any, Any] | None) -> list[tuple[float, float]]:
+    items = []
+    for step, scale in (boundaries_and_scales or {}).items():
+        if isinstance(step, bool) or not isinstance(step, int | float) or isinstance(scale, bool):
+            raise Invalid(f"boundaries_and_scales maps steps to factors, got {step!r}: {scale!r}")
+        items.append((float(step), float(scale)))
+    if any(scale < 0 for _, scale in items):
+        raise Invalid("boundaries_and_scales needs non-negative scale factors, as optax requires")
+    return sorted(items)
+
+
+def _scales_check(boundaries_and_scales: dict[Any, Any] | None) -> None:
+    _scales(boundaries_and_scales)
+
+
+@schedule(
+    name="optax.piecewise_constant_schedule",
+    frequency="stepwise",
+    quantity="piecewise constant",
+    check=lambda boundaries_and_scales, **_: _scales_check(boundaries_and_scales),
+)
+def piecewise_constant_schedule(
+    t: Values, init_value: Rate, boundaries_and_scales: Scales | None = None
+) -> Values:
+    """optax's piecewise constant schedule: multiply the rate by each scale from its boundary on.
+
+    η_t = I·Π_{b ≤ t} s_b
+
+    Args:
+        init_value: the rate before the first boundary.
+        boundaries_and_scales: {step: factor}; the factors are cumulative.
+
+    Example:
+        optax.piecewise_constant_schedule(0.1, {30: 0.1, 60: 0.1})
+
+    Notes:
+        The scales multiply: {30: 0.1, 60: 0.1} ends at 0.001·I, not 0.1·I.
+    """
+    value = np.full(t.shape, float(init_value))
+    for threshold, scale in _scales(boundaries_and_scales):
+        value = np.where(t < threshold, value, scale * value)
+    return value
+
+
+@schedule(
+    name="optax.piecewise_interpolate_schedule",
+    frequency="continuous",
+    quantity="linear or cosine",
+    check=lambda boundaries_and_scales, **_: _scales_check(boundaries_and_scales),
+)
+def piecewise_interpolate_schedule(
+    t: Values,
+    interpolate_type: Literal["linear", "cosine"],
+    init_value: Rate,
+    boundaries_and_scales: Scales | None = None,
+) -> Values:
+    """optax's piecewise interpolation: between boundaries, from one accumulated rate to the next.
+
+    Rates v_0 = I, v_i = v_{i−1}·s_i at boundaries b_i (b_0 = 0); between b_i and b_{i+1}, with
+    p = (t − b_i)/max(b_{i+1} − b_i, 1): (v_{i+1} − v_i)·p + v_i ('linear') or
+    v_{i+1} + (v_i − v_{i+1})/2·(cos πp + 1) ('cosine'); v_last after the last boundary.
+
+    Args:
+        interpolate_type: 'linear' or 'cosine'.
+        init_value: the rate at step 0.
+        boundaries_and_scales: {step: factor}; each factor multiplies the previous rate.
+
+    Example:
+        optax.piecewise_interpolate_schedule('cosine', 0.1, {100: 0.5, 1000: 0.01})
+    """
+    items = _scales(boundaries_and_scales)
+    bounds = np.array([0.0, *(b for b, _ in items)])
+    values = np.cumprod([float(init_value), *(s for _, s in items)])
+    out = np.where(t >= bounds[-1], values[-1], 0.0)
+    for i in range(len(items)):
+        low, high = bounds[i], bounds[i + 1]
+        inside = (low <= t) & (t < high)
+        pct = (t - low) / max(high - low, 1.0)
+        start, end = values[i], values[i + 1]
+        if interpolate_type == "linear":
+            part = (end - start) * pct + start
+        else:
+            part = end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
+        out = np.where(inside, part, out)
+    return out
+
+
+def _exponential(
+    t: Values, init: float, steps: int, rate: float, begin: int, staircase: bool, end: float | None
+) -> Values:
+    if steps <= 0 or rate == 0:
+        return np.full(t.shape, init)
+    decreased = t - max(begin, 0)
+    p = decreased / steps
+    if staircase:
+        p = np.floor(p)
+    with np.errstate(all="ignore"):
+        value = np.where(decreased <= 0, init, init * np.power(rate, p))
+    if end is not None:
+        value = np.maximum(value, end) if rate < 1.0 else np.minimum(value, end)
+    return value
+
+
+@schedule(name="optax.exponential_decay", frequency="continuous", quantity="exponential")
+def exponential_decay(
+    t: Values,
+    init_value: Rate,
+    transition_steps: Integer,
+    decay_rate: Number,
+    transition_begin: Integer = 0,
+    staircase: bool = False,
+    end_value: Rate | None = None,
+) -> Values:
+    """optax's exponential decay: the rate times decay_rate every transition_steps, after a delay.
+
+    d = t − B; η_t = I for d ≤ 0, else I·r^(d/T) (⌊d/T⌋ with staircase), clipped at end_value.
+
+    Args:
+        init_value: the rate up to transition_begin.
+        transition_steps: the steps T over which the rate is multiplied by decay_rate once.
+        decay_rate: the factor r.
+        transition_begin: the steps B before it starts.
+        staircase: decay in whole steps of T.
+        end_value: a floor (for r < 1) or a ceiling (for r > 1).
+
+    Example:
+        optax.exponential_decay(0.1, transition_steps=1000, decay_rate=0.5)
+
+    Notes:
+        transition_steps ≤ 0 or decay_rate = 0 silently give a constant init_value, as in optax.
+    """
+    return _exponential(t, init_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
+
+
+def _cosine(t: Values, init: float, steps: int, alpha: float, exponent: float) -> Values:
+    count = np.minimum(t, float(steps))
+    decay: Values = 0.5 * (1 + np.cos(np.pi * count / steps))
+    return init * ((1 - alpha) * decay**exponent + alpha)
+
+
+@schedule(name="optax.cosine_decay_schedule", frequency="continuous", quantity="cosine")
+def cosine_decay_schedule(
+    t: Values, init_value: Rate, decay_steps: Steps, alpha: Number = 0.0, exponent: Number = 1.0
+) -> Values:
+    """optax's cosine decay: from init_value down to alpha·init_value over decay_steps, then held.
+
+    c = min(t, D); η_t = I·((1 − α)·(½(1 + cos(πc/D)))^exponent + α)
+
+    Args:
+        init_value: the rate at step 0.
+        decay_steps: the steps D of the decay.
+        alpha: the floor as a fraction of init_value.
+        exponent: a power on the cosine factor.
+
+    Example:
+        optax.cosine_decay_schedule(0.1, decay_steps=1000, alpha=0.01)
+    """
+    return _cosine(t, init_value, decay_steps, alpha, exponent)
+
+
+def _joined(t: Values, parts: list[tuple[int, Any]]) -> Values:
+    """optax's join_schedules: the first part, then each later one on its own clock from its boundary."""
+    out = parts[0][1](t)
+    for boundary, part in parts[1:]:
+        later = t >= boundary
+        if later.any():
+            out = np.array(out, dtype=np.float64)
+            out[later] = part(t[later] - boundary)
+    return np.asarray(out, dtype=np.float64)
+
+
+@schedule(name="optax.warmup_constant_schedule", frequency="continuous", quantity="linear, then constant")
+def warmup_constant_schedule(t: Values, init_value: Rate, peak_value: Rate, warmup_steps: Integer) -> Values:
+    """optax's warm-up then constant: a line from init_value to peak_value, then peak_value.
+
+    η_t = I + (P − I)·min(t, W)/W
+
+    Args:
+        init_value: the rate at step 0.
+        peak_value: the rate from warmup_steps on.
+        warmup_steps: the steps W of the warm-up.
+
+    Example:
+        optax.warmup_constant_schedule(0.0, 1e-3, warmup_steps=500)
+    """
+    return _polynomial(t, init_value, peak_value, 1, warmup_steps, 0)
+
+
+def _warmup_cosine_check(warmup_steps: int, decay_steps: int, **_: Any) -> None:
+    if decay_steps - warmup_steps <= 0:
+        raise Invalid(
+            f"decay_steps ({decay_steps}) counts the warm-up too, so it must exceed warmup_steps "
+            f"({warmup_steps}), as optax requires"
+        )
+
+
+@schedule(
+    name="optax.warmup_cosine_decay_schedule",
+    frequency="continuous",
+    quantity="linear, then cosine",
+    check=_warmup_cosine_check,
+)
+def warmup_cosine_decay_schedule(
+    t: Values,
+    init_value: Rate,
+    peak_value: Rate,
+    warmup_steps: Integer,
+    decay_steps: Steps,
+    end_value: Rate = 0.0,
+    exponent: Number = 1.0,
+) -> Values:
+    """optax's warm-up then cosine: a line to peak_value, then a cosine down to end_value.
+
+    Linear from I to P over W steps; then the cosine decay of P over D − W steps with α = E/P.
+
+    Args:
+        init_value: the rate at step 0.
+        peak_value: the rate at the end of the warm-up.
+        warmup_steps: the steps W of the warm-up.
+        decay_steps: the whole schedule's length D, warm-up included.
+        end_value: the rate at step decay_steps.
+        exponent: a power on the cosine factor.
+
+    Example:
+        optax.warmup_cosine_decay_schedule(0.0, 1e-3, warmup_steps=500, decay_steps=10000)
+
+    Notes:
+        decay_steps includes the warm-up, whereas Keras' CosineDecay counts its decay_steps after it.
+    """
+    alpha = 0.0 if peak_value == 0.0 else end_value / peak_value
+    return _joined(
+        t,
+        [
+            (0, lambda c: _polynomial(c, init_value, peak_value, 1, warmup_steps, 0)),
+            (warmup_steps, lambda c: _cosine(c, peak_value, decay_steps - warmup_steps, alpha, exponent)),
+        ],
+    )
+
+
+@schedule(
+    name="optax.warmup_exponential_decay_schedule",
+    frequency="continuous",
+    quantity="linear, then exponential",
+)
+def warmup_exponential_decay_schedule(
+    t: Values,
+    init_value: Rate,
+    peak_value: Rate,
+    warmup_steps: Integer,
+    transition_steps: Integer,
+    decay_rate: Number,
+    transition_begin: Integer = 0,
+    staircase: bool = False,
+    end_value: Rate | None = None,
+) -> Values:
+    """optax's warm-up then exponential decay.
+
+    Linear from I to P over W steps; then optax's exponential decay of P on its own clock.
+
+    Args:
+        init_value: the rate at step 0.
+        peak_value: the rate at the end of the warm-up.
+        warmup_steps: the steps W of the warm-up.
+        transition_steps: the steps over which the rate is multiplied by decay_rate once.
+        decay_rate: the factor of each transition.
+        transition_begin: steps after the warm-up before the decay starts.
+        staircase: decay in whole transitions.
+        end_value: a floor (or ceiling, for decay_rate > 1).
+
+    Example:
+        optax.warmup_exponential_decay_schedule(0.0, 1e-3, 500, transition_steps=1000, decay_rate=0.5)
+    """
+    return _joined(
+        t,
+        [
+            (0, lambda c: _polynomial(c, init_value, peak_value, 1, warmup_steps, 0)),
+            (
+                warmup_steps,
+                lambda c: _exponential(
+                    c, peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value
+                ),
+            ),
+        ],
+    )
+
+
+@schedule(name="optax.linear_onecycle_schedule", frequency="cyclic", quantity="linear")
+def linear_onecycle_schedule(
+    t: Values,
+    transition_steps: Steps,
+    peak_value: Rate,
+    pct_start: Number = 0.3,
+    pct_final: Number = 0.85,
+    div_factor: Number = 25.0,
+    final_div_factor: Number = 1e4,
+) -> Values:
+    """optax's linear one-cycle: up to peak_value, back down, then a steep final descent.
+
+    Lines through (0, P/div), (⌊pct_start·T⌋, P), (⌊pct_final·T⌋, P/div) and (T, P/(div·final_div)).
+
+    Args:
+        transition_steps: the cycle length T.
+        peak_value: the peak rate P.
+        pct_start: the share of the cycle spent rising.
+        pct_final: where the descent back to the start rate ends.
+        div_factor: the start rate is P/div_factor.
+        final_div_factor: the final rate is P/final_div_factor.
+
+    Example:
+        optax.linear_onecycle_schedule(1000, 0.1)
+    """
+    scales = {
+        int(pct_start * transition_steps): div_factor,
+        int(pct_final * transition_steps): 1.0 / div_factor,
+        transition_steps: 1.0 / final_div_factor,
+    }
+    return piecewise_interpolate_schedule(t, "linear", peak_value / div_factor, scales)
+
+
+@schedule(name="optax.cosine_onecycle_schedule", frequency="cyclic", quantity="cosine")
+def cosine_onecycle_schedule(
+    t: Values,
+    transition_steps: Steps,
+    peak_value: Rate,
+    pct_start: Number = 0.3,
+    div_factor: Number = 25.0,
+    final_div_factor: Number = 1e4,
+) -> Values:
+    """optax's cosine one-cycle: a half cosine up to peak_value, then one down.
+
+    Cosine interpolation through (0, P/div), (⌊pct_start·T⌋, P) and (T, P/(div·final_div)).
+
+    Args:
+        transition_steps: the cycle length T.
+        peak_value: the peak rate P.
+        pct_start: the share of the cycle spent rising.
+        div_factor: the start rate is P/div_factor.
+        final_div_factor: the final rate is the start rate/final_div_factor.
+
+    Example:
+        optax.cosine_onecycle_schedule(1000, 0.1)
+
+    Notes:
+        Against PyTorch's OneCycleLR the peak comes one step later and the minimum at T rather than
+        T − 1.
+    """
+    scales = {
+        int(pct_start * transition_steps): div_factor,
+        int(transition_steps): 1.0 / (div_factor * final_div_factor),
+    }
+    return piecewise_interpolate_schedule(t, "cosine", peak_value / div_factor, scales)
+
+
+SGDR_KEYS = ("init_value", "peak_value", "warmup_steps", "decay_steps", "end_value", "exponent")
+
+
+def _sgdr_check(cosine_kwargs: list[Any], **_: Any) -> None:
+    if not isinstance(cosine_kwargs, list | tuple) or not cosine_kwargs:
+        raise Invalid("cosine_kwargs is a list of dicts, one per cycle, as optax takes it")
+    for cycle in cosine_kwargs:
+        if not isinstance(cycle, dict):
+            raise Invalid(f"each cycle of cosine_kwargs is a dict, got {cycle!r}")
+        unknown = set(cycle) - set(SGDR_KEYS)
+        missing = set(SGDR_KEYS[:4]) - set(cycle)
+        if unknown or missing:
+            raise Invalid(f"each cycle needs {', '.join(SGDR_KEYS[:4])} (and may have end_value, exponent)")
+        _warmup_cosine_check(int(cycle["warmup_steps"]), int(cycle["decay_steps"]))
+
+
+@schedule(name="optax.sgdr_schedule", frequency="cyclic", quantity="cosine", check=_sgdr_check)
+def sgdr_schedule(t: Values, cosine_kwargs: Dicts) -> Values:
+    """optax's SGDR: one warm-up + cosine cycle per dict of cosine_kwargs, joined end to end.
+
+    Cycle i is warmup_cosine_decay_schedule(**cosine_kwargs[i]), starting where the previous
+    decay_steps end.
+
+    Args:
+        cosine_kwargs: a list of dicts of warmup_cosine_decay_schedule arguments.
+
+    Example:
+        optax.sgdr_schedule([{'init_value': 0, 'peak_value': 0.1, 'warmup_steps': 10, 'decay_steps': 200},
+                             {'init_value': 0, 'peak_value': 0.05, 'warmup_steps': 10, 'decay_steps': 400}])
+    """
+    parts: list[tuple[int, Any]] = []
+    start = 0
+    for cycle in cosine_kwargs:
+        args = {k: float(v) if k not in ("warmup_steps", "decay_steps") else int(v) for k, v in cycle.items()}
+        parts.append((start, lambda c, a=args: warmup_cosine_decay_schedule(c, **a)))
+        start += int(cycle["decay_steps"])
+    return _joined(t, parts)
+
+
+@schedule(name="optax.join_schedules", frequency="composite", quantity="any", length=lambda args: None)
+def join_schedules(t: Values, schedules: list[Schedule], boundaries: Milestones) -> Values:
+    """optax's join_schedules: each schedule from its boundary on, on its own clock.
+
+    η_t = s_0(t), replaced by s_i(t − b_i) wherever t ≥ b_i.
+
+    Args:
+        schedules: the schedules, as a list.
+        boundaries: the step where each later schedule takes over.
+
+    Example:
+        optax.join_schedules([optax.constant_schedule(0.1), optax.linear_schedule(1, 0, 3)], [3])
+    """
+    if len(boundaries) != len(schedules) - 1:
+        raise Invalid(f"join_schedules needs {len(schedules) - 1} boundaries for {len(schedules)} schedules")
+    horizon = int(t.max(initial=0)) + 1
+    return _joined(
+        t,
+        [(0, lambda c, s=schedules[0]: s.evaluate(c, horizon))]
+        + [
+            (b, lambda c, s=s, b=b: s.evaluate(c, horizon - b))
+            for b, s in zip(boundaries, schedules[1:], strict=True)
+        ],
+    )

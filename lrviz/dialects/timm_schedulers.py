@@ -1,0 +1,498 @@
+"""timm's schedulers (``timm.scheduler``, 1.0.31), reproduced.
+
+Row t is the rate timm's training loop uses at t, counted in the scheduler's own unit (epochs with
+``t_in_epochs=True``, updates without): ``_get_lr(t)``, except that row 0 is what the constructor sets
+(the base rate, or ``warmup_lr_init`` with a warm-up). The base rate is the optimizer's: ``lr=…`` or
+``--lr``. Noise (``noise_range_t``) is drawn from torch's random generator and is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
+from lrviz.registry import Values, schedule
+
+
+def _base(lr: float | None) -> float:
+    if lr is None:
+        raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
+    return lr
+
+
+def _no_noise(noise_range_t: Anything = None, **_: Any) -> None:
+    if noise_range_t is not None:
+        raise Invalid(
+            "timm draws its noise from torch's random generator, which lrviz does not reproduce: "
+            "leave out noise_range_t"
+        )
+
+
+def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Values, Values]:
+    """timm's cycle index i, cycle length t_i and place in the cycle, with timm's float logs."""
+    if cycle_mul != 1:
+        with np.errstate(all="ignore"):
+            i = np.floor(np.log(1 - t / t_initial * (1 - cycle_mul)) / math.log(cycle_mul))
+        t_i = cycle_mul**i * t_initial
+        t_curr = t - (1 - cycle_mul**i) / (1 - cycle_mul) * t_initial
+    else:
+        i = np.floor(t / t_initial)
+        t_i = np.full(t.shape, float(t_initial))
+        t_curr = t - t_initial * i
+    return i, t_i, t_curr
+
+
+def _timm(
+    t: Values,
+    base: float,
+    warmup_t: int,
+    warmup_lr_init: float,
+    prefix: bool,
+    after: Any,
+    ramp_to: float | None = None,
+) -> Values:
+    """The shared frame: a warm-up of warmup_t steps, the schedule after it, and the constructor's row 0."""
+    step_up = ((ramp_to if ramp_to is not None else base) - warmup_lr_init) / warmup_t if warmup_t else 1.0
+    shifted = t - warmup_t if prefix else t
+    out = np.where(t < warmup_t, warmup_lr_init + t * step_up, after(np.maximum(shifted, 0.0)))
+    return np.where(t == 0, warmup_lr_init if warmup_t else base, out)
+
+
+def _cyclic_check(t_initial: int, lr_min: float, **args: Any) -> None:
+    _no_noise(**args)
+    if lr_min < 0:
+        raise Invalid(f"lr_min must be 0 or more, as timm asserts, got {lr_min!r}")
+
+
+@schedule(
+    name="timm.CosineLRScheduler", frequency="cyclic", quantity="cosine", optimizer=True, check=_cyclic_check
+)
+def cosine_lr_scheduler(
+    t: Values,
+    t_initial: Steps,
+    lr_min: Number = 0.0,
+    cycle_mul: Number = 1.0,
+    cycle_decay: Number = 1.0,
+    cycle_limit: Count = 1,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    k_decay: Number = 1.0,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's CosineLRScheduler: cosine cycles (with restarts, decay and k-decay) after a warm-up.
+
+    In cycle i of length t_i, at t_c within it: lr_min + ½(lr·cycle_decay^i − lr_min)(1 + cos(π·t_c^k/t_i^k));
+    lr_min after cycle_limit cycles. The warm-up rises from warmup_lr_init by (lr − warmup_lr_init)/W a step.
+
+    Args:
+        t_initial: the first cycle's length.
+        lr_min: the floor.
+        cycle_mul: the factor each cycle grows by.
+        cycle_decay: the factor each cycle's peak shrinks by.
+        cycle_limit: how many cycles run before the rate stays at lr_min.
+        warmup_t: the warm-up steps W.
+        warmup_lr_init: the rate the warm-up starts from.
+        warmup_prefix: run the cosine after the warm-up (True) or under it (False).
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        k_decay: the k of k-decay (Zhang et al. 2020): t^k/T^k in place of t/T.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.CosineLRScheduler(optimizer, t_initial=300, warmup_t=5, warmup_lr_init=1e-5, lr=0.1)
+
+    Notes:
+        With warmup_prefix=False (the default) the warm-up replaces the first steps of the cosine
+        rather than delaying it, so the rate drops from lr·cos(…) at the end of warm-up and never
+        reaches lr. lr_min comes at t_initial, one step past a t_initial-step run. With cycle_mul ≠ 1
+        the cycle index comes from a float log, which can misplace a restart, as in timm.
+    """
+    base = _base(lr)
+
+    def after(s: Values) -> Values:
+        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+        peak = base * cycle_decay**i
+        with np.errstate(all="ignore"):
+            value = lr_min + 0.5 * (peak - lr_min) * (1 + np.cos(math.pi * t_curr**k_decay / t_i**k_decay))
+        return np.where(i < cycle_limit, value, lr_min)
+
+    return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
+
+
+def _tanh_check(lb: float, ub: float, **args: Any) -> None:
+    _cyclic_check(**args)
+    if not lb < ub:
+        raise Invalid(f"lb must be below ub, as timm asserts, got lb={lb!r}, ub={ub!r}")
+
+
+@schedule(name="timm.TanhLRScheduler", frequency="cyclic", quantity="tanh", optimizer=True, check=_tanh_check)
+def tanh_lr_scheduler(
+    t: Values,
+    t_initial: Steps,
+    lb: Number = -7.0,
+    ub: Number = 3.0,
+    lr_min: Number = 0.0,
+    cycle_mul: Number = 1.0,
+    cycle_decay: Number = 1.0,
+    cycle_limit: Count = 1,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's TanhLRScheduler: hyperbolic-tangent decay cycles (Hsueh et al. 2019) after a warm-up.
+
+    In cycle i, with r = t_c/t_i: lr_min + ½(lr·cycle_decay^i − lr_min)(1 − tanh(lb(1 − r) + ub·r)).
+
+    Args:
+        t_initial: the first cycle's length.
+        lb: the tanh argument at the start of a cycle.
+        ub: the tanh argument at its end.
+        lr_min: the floor.
+        cycle_mul: the factor each cycle grows by.
+        cycle_decay: the factor each cycle's peak shrinks by.
+        cycle_limit: how many cycles run before the rate stays at lr_min.
+        warmup_t: the warm-up steps W.
+        warmup_lr_init: the rate the warm-up starts from.
+        warmup_prefix: run the decay after the warm-up (True) or under it (False).
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.TanhLRScheduler(optimizer, t_initial=100, lr=0.1)
+
+    Notes:
+        Unlike the others, a warm-up that is not a prefix ramps to the decay's value at warmup_t, so
+        it joins the curve without a jump. The first rate of a run is lr itself (what the constructor
+        sets), the next 0.9999…·lr, since tanh(−7) ≠ −1.
+    """
+    base = _base(lr)
+
+    def after(s: Values) -> Values:
+        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+        peak = base * cycle_decay**i
+        r = t_curr / t_i
+        value = lr_min + 0.5 * (peak - lr_min) * (1 - np.tanh(lb * (1.0 - r) + ub * r))
+        return np.where(i < cycle_limit, value, lr_min)
+
+    ramp_to = None if warmup_prefix or not warmup_t else float(after(np.array([float(warmup_t)]))[0])
+    return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after, ramp_to)
+
+
+@schedule(
+    name="timm.StepLRScheduler", frequency="stepwise", quantity="exponential", optimizer=True, check=_no_noise
+)
+def step_lr_scheduler(
+    t: Values,
+    decay_t: Number,
+    decay_rate: Number = 1.0,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    warmup_prefix: bool = True,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's StepLRScheduler: the rate times decay_rate every decay_t steps, after a warm-up.
+
+    η_t = lr·decay_rate^⌊t/decay_t⌋ (t counted after the warm-up when it is a prefix).
+
+    Args:
+        decay_t: the steps between decays (may be fractional).
+        decay_rate: the factor of each decay.
+        warmup_t: the warm-up steps W.
+        warmup_lr_init: the rate the warm-up starts from.
+        warmup_prefix: count the decays after the warm-up (the default here).
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.StepLRScheduler(optimizer, decay_t=30, decay_rate=0.1, lr=0.1)
+    """
+    if decay_t <= 0:
+        raise Invalid(f"decay_t must be above 0, got {decay_t!r}")
+    base = _base(lr)
+    return _timm(
+        t, base, warmup_t, warmup_lr_init, warmup_prefix, lambda s: base * decay_rate ** np.floor(s / decay_t)
+    )
+
+
+@schedule(
+    name="timm.MultiStepLRScheduler",
+    frequency="stepwise",
+    quantity="exponential",
+    optimizer=True,
+    check=_no_noise,
+)
+def multistep_lr_scheduler(
+    t: Values,
+    decay_t: WholeSteps,
+    decay_rate: Number = 1.0,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    warmup_prefix: bool = True,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's MultiStepLRScheduler: the rate times decay_rate at each milestone, one step early.
+
+    η_t = lr·decay_rate^#{m ∈ decay_t : m ≤ t + 1}
+
+    Args:
+        decay_t: the milestones.
+        decay_rate: the factor at each milestone.
+        warmup_t: the warm-up steps W.
+        warmup_lr_init: the rate the warm-up starts from.
+        warmup_prefix: count the milestones after the warm-up (the default here).
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.MultiStepLRScheduler(optimizer, decay_t=[30, 60], decay_rate=0.1, lr=0.1)
+
+    Notes:
+        Each decay comes at m − 1, one step before PyTorch's MultiStepLR and timm's own StepLRScheduler
+        would put it (bisect_right(decay_t, t + 1), a convention timm keeps on purpose).
+    """
+    base = _base(lr)
+    milestones = np.asarray(decay_t, dtype=np.float64)
+
+    def after(s: Values) -> Values:
+        passed = np.searchsorted(milestones, s + 1, side="right").astype(np.float64)
+        return base * decay_rate**passed
+
+    return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
+
+
+@schedule(
+    name="timm.PolyLRScheduler",
+    frequency="cyclic",
+    quantity="polynomial",
+    optimizer=True,
+    check=_cyclic_check,
+)
+def poly_lr_scheduler(
+    t: Values,
+    t_initial: Steps,
+    power: Number = 0.5,
+    lr_min: Number = 0.0,
+    cycle_mul: Number = 1.0,
+    cycle_decay: Number = 1.0,
+    cycle_limit: Count = 1,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    k_decay: Number = 1.0,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's PolyLRScheduler: polynomial decay cycles after a warm-up.
+
+    In cycle i: lr_min + (lr·cycle_decay^i − lr_min)·(1 − t_c^k/t_i^k)^power; lr_min after cycle_limit.
+
+    Args:
+        t_initial: the first cycle's length.
+        power: the degree (0.5 by default).
+        lr_min: the floor.
+        cycle_mul: the factor each cycle grows by.
+        cycle_decay: the factor each cycle's peak shrinks by.
+        cycle_limit: how many cycles run before the rate stays at lr_min.
+        warmup_t: the warm-up steps W.
+        warmup_lr_init: the rate the warm-up starts from.
+        warmup_prefix: run the decay after the warm-up (True) or under it (False).
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        k_decay: the k of k-decay.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.PolyLRScheduler(optimizer, t_initial=100, power=1.0, lr=0.1)
+    """
+    base = _base(lr)
+
+    def after(s: Values) -> Values:
+        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+        peak = base * cycle_decay**i
+        with np.errstate(all="ignore"):
+            remaining: Values = 1 - t_curr**k_decay / t_i**k_decay
+            value = lr_min + (peak - lr_min) * remaining**power
+        return np.where(i < cycle_limit, value, lr_min)
+
+    return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
+
+
+def _wsd_check(
+    t_initial: int,
+    decay_t: int,
+    lr_min: float,
+    stable_fn: str,
+    stable_timescale: float | None,
+    warmup_t: int,
+    decay_ratio: float,
+    decay_power: float,
+    stable_power: float,
+    **args: Any,
+) -> None:
+    _no_noise(**args)
+    rules = [
+        (0 < decay_t <= t_initial, f"decay_t must be in (0, t_initial], got {decay_t!r}"),
+        (lr_min >= 0, f"lr_min must be 0 or more, got {lr_min!r}"),
+        (0.0 < decay_ratio < 1.0, f"decay_ratio must be in (0, 1), got {decay_ratio!r}"),
+        (decay_power > 0, f"decay_power must be above 0, got {decay_power!r}"),
+        (stable_power > 0, f"stable_power must be above 0, got {stable_power!r}"),
+    ]
+    if stable_fn != "constant":
+        scale = warmup_t if stable_timescale is None else stable_timescale
+        rules.append(
+            (scale > 0, f"stable_fn={stable_fn!r} needs a positive stable_timescale (default warmup_t)")
+        )
+    for ok, message in rules:
+        if not ok:
+            raise Invalid(f"{message}, as timm requires")
+
+
+@schedule(
+    name="timm.WSDLRScheduler",
+    frequency="continuous",
+    quantity="constant, then decay",
+    optimizer=True,
+    check=_wsd_check,
+)
+def wsd_lr_scheduler(
+    t: Values,
+    t_initial: Steps,
+    decay_t: Count,
+    lr_min: Number = 0.0,
+    stable_fn: Literal["constant", "rsqrt", "power"] = "constant",
+    stable_timescale: Number | None = None,
+    stable_power: Number = 0.5,
+    decay_fn: Literal["linear", "1-sqrt", "cosine", "power", "exp"] = "1-sqrt",
+    decay_power: Number = 0.5,
+    decay_ratio: Number = 0.1,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    t_in_epochs: bool = True,
+    noise_range_t: Anything = None,
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Count = 42,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's WSDLRScheduler: warm-up, a stable phase, then a decay over the last decay_t steps.
+
+    After the warm-up W, with t_s = t − W: stable = max(lr·S(t_s), lr_min), S = 1, (1 + t_s/τ)^−½ or
+    (1 + t_s/τ)^−p; from t_s = t_initial − decay_t: lr_min + (stable − lr_min)·D(min(t_d/decay_t, 1)),
+    D = 1 − f, 1 − √f, ½(1 + cos πf), 1 − f^q or (r^f − r)/(1 − r).
+
+    Args:
+        t_initial: the stable and decay steps together (after the warm-up).
+        decay_t: the decay steps.
+        lr_min: the floor.
+        stable_fn: 'constant', 'rsqrt' or 'power'.
+        stable_timescale: τ of rsqrt or power; default warmup_t.
+        stable_power: p of power.
+        decay_fn: 'linear', '1-sqrt', 'cosine', 'power' or 'exp'.
+        decay_power: q of power.
+        decay_ratio: r of exp.
+        warmup_t: the warm-up steps W (always before the rest).
+        warmup_lr_init: the rate the warm-up starts from.
+        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.WSDLRScheduler(optimizer, t_initial=900, decay_t=200, warmup_t=100, lr=3e-4)
+
+    Notes:
+        lr_min is reached at warmup_t + t_initial, one step past a run of that length.
+    """
+    base = _base(lr)
+    scale = warmup_t if stable_timescale is None else stable_timescale
+
+    def after(t_s: Values) -> Values:
+        if stable_fn == "constant":
+            stable = np.full(t_s.shape, base)
+        else:
+            exponent = 0.5 if stable_fn == "rsqrt" else stable_power
+            stable = base * (1.0 + t_s / scale) ** -exponent
+        stable = np.maximum(stable, lr_min)
+        t_decay = t_s - (t_initial - decay_t)
+        f = np.minimum(np.maximum(t_decay, 0.0) / decay_t, 1.0) if decay_t else np.ones(t_s.shape)
+        if decay_fn == "linear":
+            shape = 1.0 - f
+        elif decay_fn == "1-sqrt":
+            shape = 1.0 - np.sqrt(f)
+        elif decay_fn == "cosine":
+            shape = 0.5 * (1.0 + np.cos(math.pi * f))
+        elif decay_fn == "power":
+            shape = 1.0 - f**decay_power
+        else:
+            shape = (decay_ratio**f - decay_ratio) / (1.0 - decay_ratio)
+        decayed: Values = np.where(t_decay <= 0, stable, lr_min + (stable - lr_min) * shape)
+        return decayed
+
+    return _timm(t, base, warmup_t, warmup_lr_init, True, after)
