@@ -83,3 +83,18 @@ def test_readme_lists_every_framework_name() -> None:
     found = re.search(r"<!-- dialects -->\n(.*?)<!-- /dialects -->", readme, re.S)
     assert found, "README.md needs the dialect list between <!-- dialects --> markers"
     assert found.group(1) == dialects_markdown()
+
+
+@pytest.mark.parametrize(
+    "entry", [e for d in ("torch", "hf", "optax", "keras", "timm") for e in entries(d)], ids=lambda e: e.name
+)
+def test_dialects_are_documented(entry: object) -> None:
+    from lrviz.registry import Entry
+
+    assert isinstance(entry, Entry)
+    assert entry.summary
+    assert entry.doc.formula
+    assert entry.doc.example
+    values = lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS)
+    assert values.shape == (EXAMPLE_STEPS,)
+    assert np.isfinite(values).all()
