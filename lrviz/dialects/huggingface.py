@@ -10,18 +10,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.dialects.common import optimizer_rate
 from lrviz.errors import SpecError
 from lrviz.params import Count, Invalid, Keywords, LastEpoch, Number, Rate
 from lrviz.registry import Values, lookup, schedule
 from lrviz.spec import bind
 
 DECAYS = ("linear", "cosine", "1-sqrt")
-
-
-def _rate(lr: float | None) -> float:
-    if lr is None:
-        raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
-    return lr
 
 
 def _warmup(t: Values, warmup: int) -> Values:
@@ -47,7 +42,7 @@ def get_constant_schedule(t: Values, last_epoch: LastEpoch = -1, *, lr: Rate | N
     Example:
         hf.get_constant_schedule(optimizer, lr=3e-5)
     """
-    return np.full(t.shape, _rate(lr))
+    return np.full(t.shape, optimizer_rate(lr))
 
 
 @schedule(
@@ -71,7 +66,7 @@ def get_constant_schedule_with_warmup(
     Notes:
         Warm-up starts at 0: the first update has rate 0.
     """
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), 1.0)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), 1.0)
 
 
 @schedule(
@@ -102,7 +97,7 @@ def get_linear_schedule_with_warmup(
         Warm-up starts at 0, so the first update has rate 0; a run of T steps ends one step short of 0.
     """
     decay = np.maximum(0.0, (num_training_steps - t) / float(max(1, num_training_steps - num_warmup_steps)))
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 @schedule(
@@ -141,7 +136,7 @@ def get_cosine_schedule_with_warmup(
             1.0 + np.cos(np.pi * float(num_cycles) * 2.0 * _progress(t, num_warmup_steps, num_training_steps))
         ),
     )
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 @schedule(
@@ -177,7 +172,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     progress = _progress(t, num_warmup_steps, num_training_steps)
     wave = np.maximum(0.0, 0.5 * (1.0 + np.cos(np.pi * np.mod(float(num_cycles) * progress, 1.0))))
     decay = np.where(progress >= 1.0, 0.0, wave)
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 @schedule(
@@ -212,7 +207,7 @@ def get_polynomial_decay_schedule_with_warmup(
     Example:
         hf.get_polynomial_decay_schedule_with_warmup(optimizer, 100, 1000, lr_end=1e-6, power=2.0, lr=5e-5)
     """
-    init = _rate(lr)
+    init = optimizer_rate(lr)
     span = num_training_steps - num_warmup_steps
     if span == 0 and t.max(initial=0) >= num_warmup_steps:
         raise Invalid(
@@ -264,14 +259,14 @@ def get_inverse_sqrt_schedule(
     if scale == 0:
         raise Invalid("timescale=0 divides by zero, where transformers raises ZeroDivisionError")
     decay = 1.0 / np.sqrt((t + (scale - num_warmup_steps)) / scale)
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 def _min_lr_rate(lr: float | None, min_lr: float | None, min_lr_rate: float | None) -> float:
     if min_lr is not None and min_lr_rate is not None:
         raise Invalid("give min_lr or min_lr_rate, not both, as transformers requires")
     if min_lr is not None:
-        return min_lr / _rate(lr)
+        return min_lr / optimizer_rate(lr)
     if min_lr_rate is None:
         raise Invalid("give min_lr or min_lr_rate, as transformers requires")
     return min_lr_rate
@@ -320,7 +315,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         1.0 + np.cos(np.pi * float(num_cycles) * 2.0 * _progress(t, num_warmup_steps, num_training_steps))
     )
     decay = np.maximum(0, wave * (1 - floor) + floor)
-    return _rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 def _both_check(min_lr: float | None, min_lr_rate: float | None) -> None:
@@ -380,7 +375,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     progress = (t - warm + 1.0) / max(1.0, total - warm)
     wave = 0.5 * (1.0 + np.cos(np.pi * num_cycles * 2.0 * progress))
     decay = np.maximum(0, wave * (1 - floor) + floor)
-    return _rate(lr) * np.where(t < warm, ramp, decay)
+    return optimizer_rate(lr) * np.where(t < warm, ramp, decay)
 
 
 def _wsd_shape(progress: Values, kind: str, cycles: float, rising: bool) -> Values:
@@ -467,7 +462,7 @@ def get_wsd_schedule(
             [warm, 1.0, decay],
             float(min_lr_ratio),
         )
-    return _rate(lr) * factor
+    return optimizer_rate(lr) * factor
 
 
 TRAINER_NAMES = {

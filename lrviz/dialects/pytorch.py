@@ -13,15 +13,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.dialects.common import optimizer_rate
 from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Schedule, Values, schedule
 from lrviz.spec import Call, Spec
-
-
-def _base(lr: float | None) -> float:
-    if lr is None:
-        raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
-    return lr
 
 
 def with_rate(spec: Schedule, lr: float | None) -> Spec:
@@ -47,7 +42,7 @@ def member_rates(schedulers: tuple[Schedule, ...], lr: float | None) -> list[flo
             initial = args["max_lr"] / args.get("div_factor", 25.0)
             rates.append(None)
         else:
-            initial = _base(lr) if initial is None else initial
+            initial = optimizer_rate(lr) if initial is None else initial
             rates.append(initial)
     return rates
 
@@ -83,7 +78,7 @@ def lambda_lr(
         λ(0) is applied when the scheduler is built, so a warm-up λ with λ(0) = 0 gives the first
         update a rate of 0.
     """
-    return _base(lr) * lr_lambda.evaluate(t, int(t.max(initial=0)) + 1)
+    return optimizer_rate(lr) * lr_lambda.evaluate(t, int(t.max(initial=0)) + 1)
 
 
 def _running_product(factors: Schedule, t: Values, first: int) -> Values:
@@ -122,7 +117,7 @@ def multiplicative_lr(
         Unlike LambdaLR, λ(0) is not applied when the scheduler is built. Inside SequentialLR it
         continues from the current rate at its milestone instead of restarting from the base rate.
     """
-    return _base(lr) * _running_product(lr_lambda, t, first=1)
+    return optimizer_rate(lr) * _running_product(lr_lambda, t, first=1)
 
 
 @schedule(name="torch.StepLR", frequency="stepwise", quantity="exponential", optimizer=True)
@@ -142,7 +137,7 @@ def step_lr(
     Example:
         torch.StepLR(optimizer, step_size=30, gamma=0.1, lr=0.1)
     """
-    return _base(lr) * gamma ** np.floor(t / step_size)
+    return optimizer_rate(lr) * gamma ** np.floor(t / step_size)
 
 
 @schedule(name="torch.MultiStepLR", frequency="stepwise", quantity="exponential", optimizer=True)
@@ -171,7 +166,7 @@ def multistep_lr(
         A milestone given twice applies gamma twice, and the milestones need not be sorted.
     """
     passed = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.float64)), t, side="right")
-    return _base(lr) * gamma ** passed.astype(np.float64)
+    return optimizer_rate(lr) * gamma ** passed.astype(np.float64)
 
 
 def _constant_check(factor: float, total_iters: int, **_: Any) -> None:
@@ -211,7 +206,7 @@ def constant_lr(
     # PyTorch multiplies by factor at step 0 and divides it out again at total_iters; with
     # total_iters = 0 the second never happens
     held = t < total_iters if total_iters else np.ones(t.shape, dtype=bool)
-    return _base(lr) * np.where(held, factor, 1.0)
+    return optimizer_rate(lr) * np.where(held, factor, 1.0)
 
 
 def _linear_check(start_factor: float, end_factor: float, **_: Any) -> None:
@@ -251,8 +246,10 @@ def linear_lr(
         torch.LinearLR(optimizer, start_factor=0.1, total_iters=10, lr=0.1)
     """
     if total_iters == 0:  # PyTorch applies start_factor at step 0 and never moves again
-        return np.full(t.shape, _base(lr) * start_factor)
-    return _base(lr) * (start_factor + (end_factor - start_factor) * np.minimum(total_iters, t) / total_iters)
+        return np.full(t.shape, optimizer_rate(lr) * start_factor)
+    return optimizer_rate(lr) * (
+        start_factor + (end_factor - start_factor) * np.minimum(total_iters, t) / total_iters
+    )
 
 
 @schedule(name="torch.ExponentialLR", frequency="continuous", quantity="exponential", optimizer=True)
@@ -269,7 +266,7 @@ def exponential_lr(t: Values, gamma: Number, last_epoch: LastEpoch = -1, *, lr: 
     Example:
         torch.ExponentialLR(optimizer, gamma=0.95, lr=0.1)
     """
-    return _base(lr) * gamma**t
+    return optimizer_rate(lr) * gamma**t
 
 
 @schedule(name="torch.PolynomialLR", frequency="continuous", quantity="polynomial", optimizer=True)
@@ -298,7 +295,7 @@ def polynomial_lr(
         It always ends at 0: PyTorch has no end rate for it.
     """
     remaining: Values = 1.0 - np.minimum(t, total_iters) / total_iters
-    return _base(lr) * remaining**power
+    return optimizer_rate(lr) * remaining**power
 
 
 @schedule(name="torch.CosineAnnealingLR", frequency="continuous", quantity="cosine", optimizer=True)
@@ -322,7 +319,7 @@ def cosine_annealing_lr(
         Not clamped: past T_max the rate rises again, back to lr at 2·T_max (period 2·T_max). A run
         of T_max steps never uses eta_min.
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
     return eta_min + (base - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2
 
 
@@ -377,7 +374,7 @@ def chained_scheduler(t: Values, schedulers: list[Schedule], *, lr: Rate | None 
     horizon = int(t.max(initial=0)) + 1
     factors = [with_rate(member, 1.0).evaluate(t, horizon) for member in schedulers]
     _check_troughs(t, schedulers, horizon)
-    return _base(lr) * np.prod(factors, axis=0) if factors else np.full(t.shape, _base(lr))
+    return optimizer_rate(lr) * np.prod(factors, axis=0) if factors else np.full(t.shape, optimizer_rate(lr))
 
 
 def _check_troughs(t: Values, schedulers: list[Schedule], horizon: int) -> None:
@@ -689,7 +686,7 @@ def cosine_annealing_warm_restarts(
         eta_min is never reached: T_cur runs from 0 to T_i − 1 and restarts at T_i. Stepped without
         an epoch argument, as here, the restarts fall exactly where they should.
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
     if T_mult == 1:
         t_cur, t_i = np.mod(t, T_0), np.full(t.shape, float(T_0))
     else:

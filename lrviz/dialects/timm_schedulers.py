@@ -13,14 +13,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.dialects.common import optimizer_rate
 from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Values, schedule
-
-
-def _base(lr: float | None) -> float:
-    if lr is None:
-        raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
-    return lr
 
 
 def _no_noise(noise_range_t: Anything = None, **_: Any) -> None:
@@ -122,7 +117,7 @@ def cosine_lr_scheduler(
         reaches lr. lr_min comes at t_initial, one step past a t_initial-step run. With cycle_mul ≠ 1
         the cycle index comes from a float log, which can misplace a restart, as in timm.
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
@@ -193,7 +188,7 @@ def tanh_lr_scheduler(
         it joins the curve without a jump. The first rate of a run is lr itself (what the constructor
         sets), the next 0.9999…·lr, since tanh(−7) ≠ −1.
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
@@ -248,7 +243,7 @@ def step_lr_scheduler(
     """
     if decay_t <= 0:
         raise Invalid(f"decay_t must be above 0, got {decay_t!r}")
-    base = _base(lr)
+    base = optimizer_rate(lr)
     return _timm(
         t, base, warmup_t, warmup_lr_init, warmup_prefix, lambda s: base * decay_rate ** np.floor(s / decay_t)
     )
@@ -302,7 +297,7 @@ def multistep_lr_scheduler(
         Each decay comes at m − 1, one step before PyTorch's MultiStepLR and timm's own StepLRScheduler
         would put it (bisect_right(decay_t, t + 1), a convention timm keeps on purpose).
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
     milestones = np.asarray(decay_t, dtype=np.float64)
 
     def after(s: Values) -> Values:
@@ -366,7 +361,7 @@ def poly_lr_scheduler(
     Example:
         timm.PolyLRScheduler(optimizer, t_initial=100, power=1.0, lr=0.1)
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
@@ -470,7 +465,7 @@ def wsd_lr_scheduler(
     Notes:
         lr_min is reached at warmup_t + t_initial, one step past a run of that length.
     """
-    base = _base(lr)
+    base = optimizer_rate(lr)
     scale = warmup_t if stable_timescale is None else stable_timescale
 
     def after(t_s: Values) -> Values:
