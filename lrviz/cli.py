@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -26,7 +26,7 @@ from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
 from lrviz.registry import Entry, close_names, entries, lookup
-from lrviz.run import Curves, Run
+from lrviz.run import Curves, RunSettings
 from lrviz.stats import checkpoints
 
 app = typer.Typer(
@@ -40,7 +40,19 @@ app = typer.Typer(
 SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
-RUN_OPTIONS = ("steps", "epochs", "steps_per_epoch")
+RUN_OPTIONS = (
+    "steps",
+    "epochs",
+    "steps_per_epoch",
+    "dataset_size",
+    "batch_size",
+    "drop_last",
+    "grad_accum",
+    "devices",
+    "step_on",
+    "resume_at",
+    "dtype",
+)
 EXAMPLE_STEPS = 1000
 COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
 
@@ -130,12 +142,34 @@ DtypeOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    steps: int | None
-    epochs: int | None
-    steps_per_epoch: int | None
-    dtype: str = "float64"
+DatasetOption = Annotated[
+    int | None, typer.Option(min=1, help="Samples in the dataset (with --batch-size).", rich_help_panel="Run")
+]
+BatchOption = Annotated[
+    int | None, typer.Option(min=1, help="Samples a batch on each device.", rich_help_panel="Run")
+]
+DropLastOption = Annotated[
+    bool | None,
+    typer.Option("--drop-last", help="The DataLoader drops a partial last batch.", rich_help_panel="Run"),
+]
+AccumOption = Annotated[
+    int | None, typer.Option(min=1, help="Batches accumulated into an update.", rich_help_panel="Run")
+]
+DevicesOption = Annotated[
+    int | None, typer.Option(min=1, help="Data-parallel devices.", rich_help_panel="Run")
+]
+StepOnOption = Annotated[
+    str | None,
+    typer.Option(
+        help="update (default), or epoch: every schedule steps once an epoch.", rich_help_panel="Run"
+    ),
+]
+ResumeOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Mark a resume at this step and the rate a restarted run continues with.", rich_help_panel="Run"
+    ),
+]
 
 
 def _look(
@@ -196,7 +230,9 @@ def _split(tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str | None
     return specs, options
 
 
-def _lineup(tokens: Sequence[str], run: RunOptions, at: str | None) -> tuple[Curves, str, Config | None]:
+def _lineup(
+    tokens: Sequence[str], run: RunSettings, at: str | None, resume_at: int | None = None
+) -> tuple[Curves, str, Config | None]:
     """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate.
 
     Returns the curves, a name for default output files and the config, if one was given.
@@ -206,11 +242,14 @@ def _lineup(tokens: Sequence[str], run: RunOptions, at: str | None) -> tuple[Cur
     if any(is_config(text) for text in texts):
         if len(texts) > 1:
             raise LrvizError("give one config file, or specs, not both")
-        config = load_config(texts[0])
+        config = load_config(texts[0], run.per_epoch())
         items, sweeps = list(config.items), list(config.sweeps)
         name = Path(texts[0]).stem
+        run = run.over(config.run)
     elif texts:
-        items, sweeps = [Item(text.strip(), parse(text)) for text in texts], []
+        per_epoch = run.per_epoch()
+        constants = {"E": float(per_epoch)} if per_epoch is not None else {}
+        items, sweeps = [Item(text.strip(), parse(text, constants)) for text in texts], []
         name = _slug(texts)
     else:
         raise SpecError("give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list')")
@@ -233,17 +272,12 @@ def _lineup(tokens: Sequence[str], run: RunOptions, at: str | None) -> tuple[Cur
         if config is None:  # a spec's label is its text: show what the option made of it
             items = [replace(item, label=item.spec.render()) for item in items]
     items = expand(items, sweeps)
-    if config is not None:
-        run = RunOptions(
-            run.steps if run.steps or run.epochs else config.steps,
-            run.epochs if run.steps or run.epochs else config.epochs,
-            run.steps_per_epoch or config.steps_per_epoch,
-            run.dtype,
-        )
-    steps = run.steps if run.steps or run.epochs else run_length(items)
-    length = Run.of(steps, run.epochs, run.steps_per_epoch, run.dtype)
+    length = run.run(None if run.steps is not None or run.epochs is not None else run_length(items))
+    if resume_at is not None and not 0 <= resume_at < length.steps:
+        raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)
-    return evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ()), name, config
+    curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ())
+    return replace(curves, resume_at=resume_at), name, config
 
 
 def _slug(texts: Sequence[str]) -> str:
@@ -294,6 +328,13 @@ def plot(
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
     dtype: DtypeOption = "float64",
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
+    resume_at: ResumeOption = None,
     logy: LogyOption = None,
     title: TitleOption = None,
     dpi: DpiOption = None,
@@ -310,7 +351,19 @@ def plot(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), None)
+    settings = RunSettings(
+        steps,
+        epochs,
+        steps_per_epoch,
+        dataset_size,
+        batch_size,
+        drop_last,
+        grad_accum,
+        devices,
+        step_on,
+        dtype,
+    )
+    curves, name, config = _lineup(specs, settings, None, resume_at)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
@@ -323,6 +376,13 @@ def compare(
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
     dtype: DtypeOption = "float64",
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
+    resume_at: ResumeOption = None,
     at: AtOption = None,
     logy: LogyOption = None,
     title: TitleOption = None,
@@ -342,7 +402,21 @@ def compare(
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
     curves, name, config = _lineup(
-        [str(config_file), *ctx.args], RunOptions(steps, epochs, steps_per_epoch, dtype), at
+        [str(config_file), *ctx.args],
+        RunSettings(
+            steps,
+            epochs,
+            steps_per_epoch,
+            dataset_size,
+            batch_size,
+            drop_last,
+            grad_accum,
+            devices,
+            step_on,
+            dtype,
+        ),
+        at,
+        resume_at,
     )
     console = _stdout()
     console.print(comparison(curves, plain=not console.is_terminal))
@@ -356,6 +430,13 @@ def table(
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
     dtype: DtypeOption = "float64",
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
+    resume_at: ResumeOption = None,
     at: AtOption = None,
     every: Annotated[
         int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")
@@ -365,11 +446,25 @@ def table(
     ] = False,
 ) -> None:
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
-    from lrviz.table import build, row_steps
+    from lrviz.table import build, preamble, row_steps
 
-    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), at)
+    settings = RunSettings(
+        steps,
+        epochs,
+        steps_per_epoch,
+        dataset_size,
+        batch_size,
+        drop_last,
+        grad_accum,
+        devices,
+        step_on,
+        dtype,
+    )
+    curves, _, _ = _lineup(specs, settings, at, resume_at)
     console = _stdout()
     rows = row_steps(curves, every=every, show_all=show_all)
+    if (derivation := preamble(curves)) is not None:
+        console.print(derivation, style="dim")
     console.print(build(curves, rows, plain=not console.is_terminal))
 
 
@@ -395,6 +490,12 @@ def export(
     epochs: EpochsOption = None,
     steps_per_epoch: PerEpochOption = None,
     dtype: DtypeOption = "float64",
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
     at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
@@ -405,7 +506,19 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    curves, _, _ = _lineup(specs, RunOptions(steps, epochs, steps_per_epoch, dtype), at)
+    settings = RunSettings(
+        steps,
+        epochs,
+        steps_per_epoch,
+        dataset_size,
+        batch_size,
+        drop_last,
+        grad_accum,
+        devices,
+        step_on,
+        dtype,
+    )
+    curves, _, _ = _lineup(specs, settings, at)
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)

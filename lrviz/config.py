@@ -18,10 +18,21 @@ from lrviz.options import coerce, known_params, params_named
 from lrviz.params import STEPS, Invalid
 from lrviz.parser import parse
 from lrviz.registry import close_names
-from lrviz.run import Look
+from lrviz.run import STEP_ON, Look, RunSettings
 
 SUFFIXES = (".yaml", ".yml")
-TOP_KEYS = ("steps", "epochs", "steps_per_epoch", "defaults", "schedules", "sweep", "plot", "table")
+RUN_KEYS = (
+    "steps",
+    "epochs",
+    "steps_per_epoch",
+    "dataset_size",
+    "batch_size",
+    "drop_last",
+    "grad_accum",
+    "devices",
+    "step_on",
+)
+TOP_KEYS = (*RUN_KEYS, "defaults", "schedules", "sweep", "plot", "table")
 SCHEDULE_KEYS = ("spec", "color", "linestyle")
 PLOT_KEYS = ("title", "logy", "layout", "size", "dpi", "style", "stats")
 TABLE_KEYS = ("checkpoints",)
@@ -45,9 +56,7 @@ class Config:
 
     path: Path
     items: list[Item]
-    steps: int | None = None
-    epochs: int | None = None
-    steps_per_epoch: int | None = None
+    run: RunSettings = field(default_factory=RunSettings)
     sweeps: list[Sweep] = field(default_factory=list)
     plot: dict[str, Any] = field(default_factory=dict)
     checkpoints: list[Any] | str | None = None
@@ -64,8 +73,8 @@ def _where(path: Path, lines: Mapping[KeyPath, int], keys: KeyPath) -> str:
     return f"{place}: {'.'.join(keys)}" if keys else place
 
 
-def load(path: str | Path) -> Config:
-    """Read and check a config file."""
+def load(path: str | Path, per_epoch: int | None = None) -> Config:
+    """Read and check a config file; ``per_epoch`` (E, from the command line) overrides the file's."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -77,7 +86,7 @@ def load(path: str | Path) -> Config:
         reason = getattr(error, "strerror", None) or "not UTF-8 text"
         raise ConfigError(f"{path}: cannot read it: {reason}") from None
     data, lines = _read_yaml(path, text)
-    return _Reader(path, lines).config(data)
+    return _Reader(path, lines, per_epoch).config(data)
 
 
 def _read_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
@@ -125,9 +134,11 @@ def _plain(loader: Any, node: Any, keys: KeyPath, lines: dict[KeyPath, int], pat
 
 
 class _Reader:
-    def __init__(self, path: Path, lines: dict[KeyPath, int]) -> None:
+    def __init__(self, path: Path, lines: dict[KeyPath, int], per_epoch: int | None) -> None:
         self.path = path
         self.lines = lines
+        self.per_epoch = per_epoch
+        self.constants: dict[str, float] = {}
 
     def fail(self, keys: KeyPath, message: str) -> ConfigError:
         return ConfigError(f"{_where(self.path, self.lines, keys)}: {message}")
@@ -160,19 +171,37 @@ class _Reader:
         schedules = self.mapping(data["schedules"], ("schedules",), "from label to spec")
         if not schedules:
             raise self.fail(("schedules",), "is empty: give at least one label and spec")
+        run = self.run(data)
         items = [self.item(label, value) for label, value in schedules.items()]
         items = self.defaults(data.get("defaults", {}), items)
         return Config(
             path=self.path,
             items=items,
-            steps=self.positive(data, "steps"),
-            epochs=self.positive(data, "epochs"),
-            steps_per_epoch=self.positive(data, "steps_per_epoch"),
+            run=run,
             sweeps=self.sweeps(data.get("sweep", {}), items),
             plot=self.plot(data.get("plot", {})),
             checkpoints=self.table(data.get("table", {})),
             lines=self.lines,
         )
+
+    def run(self, data: Mapping[str, Any]) -> RunSettings:
+        """The run fields; E, the updates in an epoch, for the specs that follow."""
+        numbers: dict[str, Any] = {
+            key: self.positive(data, key) for key in RUN_KEYS if key not in ("drop_last", "step_on")
+        }
+        if "drop_last" in data and not isinstance(data["drop_last"], bool):
+            raise self.fail(("drop_last",), f"must be true or false, got {_kind(data['drop_last'])}")
+        if data.get("step_on", "update") not in STEP_ON:
+            raise self.fail(("step_on",), f"must be update or epoch, got {data['step_on']!r}")
+        settings = RunSettings(**numbers, drop_last=data.get("drop_last"), step_on=data.get("step_on"))
+        try:
+            per_epoch = self.per_epoch or settings.per_epoch()
+        except LrvizError as error:
+            keys = next(((k,) for k in ("dataset_size", "batch_size", "grad_accum") if k in data), ())
+            raise self.fail(keys, str(error)) from None
+        if per_epoch is not None:
+            self.constants["E"] = per_epoch
+        return settings
 
     def item(self, label: str, value: Any) -> Item:
         keys: KeyPath = ("schedules", label)
@@ -190,7 +219,7 @@ class _Reader:
                 keys, f"must be a spec such as 'cosine(0.1)', or a mapping with spec:, got {_kind(value)}"
             )
         try:
-            item = Item(label, parse(value))
+            item = Item(label, parse(value, self.constants))
         except LrvizError as error:
             raise self.fail(keys, str(error)) from None
         look = Look(

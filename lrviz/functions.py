@@ -66,6 +66,9 @@ VARIABLES: dict[str, str] = {
     "T": "the schedule's horizon: the steps left in the run (or in its part of a sequence)",
 }
 
+RUN_CONSTANTS: dict[str, str] = {"E": "the optimizer updates in an epoch"}
+"""Names whose value the run gives (``cosine(0.1, warmup=2*E)``): known once the run is in epochs."""
+
 _PYTHON_OPERATORS: dict[str, Func] = {
     "+": operator.add,
     "-": operator.sub,

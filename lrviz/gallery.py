@@ -30,8 +30,8 @@ def config_curves(config: configs.Config) -> Curves:
     from lrviz.lineup import expand
 
     items = expand(config.items, config.sweeps)
-    steps = config.steps if config.steps or config.epochs else run_length(items)
-    run = Run.of(steps, config.epochs, config.steps_per_epoch)
+    given = config.run.steps is not None or config.run.epochs is not None
+    run = config.run.run(None if given else run_length(items))
     points = checkpoints(config.checkpoints, run.steps) if config.checkpoints else ()
     return evaluate_lineup(items, run, points)
 

@@ -8,11 +8,12 @@ and ``T``; anything else is an error that quotes the offending part of the spec.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from typing import Any
 
 import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
-from lrviz.functions import CONSTANTS, FUNCTIONS, VARIABLES, fold
+from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, fold
 from lrviz.registry import SCHEDULES, close_names, dialects, lookup
 from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
@@ -32,8 +33,11 @@ MAX_LENGTH = 10_000
 """Longer specs are refused before parsing (Python's parser recurses on nesting)."""
 
 
-def parse(text: str) -> Spec:
-    """Parse a spec into its tree; raise :class:`SpecError` naming the bad part."""
+def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
+    """Parse a spec into its tree; raise :class:`SpecError` naming the bad part.
+
+    ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them.
+    """
     if not isinstance(text, str):
         raise SpecError(f"a spec must be text, got {text!r}")
     source = text.strip()
@@ -41,10 +45,10 @@ def parse(text: str) -> Spec:
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
     if len(source) > MAX_LENGTH:
         raise SpecError(f"the spec is {len(source)} characters long; at most {MAX_LENGTH} are read")
-    return as_schedule(parse_value(source), f"the spec {source!r}")
+    return as_schedule(parse_value(source, constants), f"the spec {source!r}")
 
 
-def parse_value(source: str) -> Any:
+def parse_value(source: str, constants: Mapping[str, float] | None = None) -> Any:
     """Parse text in the grammar to a plain value (number, text, list, …) or a :class:`Spec`."""
     try:
         tree = ast.parse(source, mode="eval")
@@ -54,14 +58,15 @@ def parse_value(source: str) -> Any:
     except (ValueError, MemoryError, RecursionError):
         raise SpecError(f"cannot parse {source!r}") from None
     try:
-        return _Walker(source).value(tree.body)
+        return _Walker(source, constants or {}).value(tree.body)
     except RecursionError:
         raise SpecError(f"{source!r} is nested too deeply") from None
 
 
 class _Walker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, constants: Mapping[str, float]) -> None:
         self.source = source
+        self.constants = constants
         self.aliases: dict[str, str] = {}
         """Names standing for the step ``t`` here: a lambda's parameter, ``epoch`` in an lr_lambda."""
 
@@ -121,6 +126,14 @@ class _Walker:
             if args is not None:
                 raise self.fail(node, f"{name} is the step here, not a function")
             return Variable(self.aliases[name], name)
+        if name in RUN_CONSTANTS and name not in VARIABLES:
+            if name not in self.constants:
+                raise self.fail(
+                    node,
+                    f"{name} is {RUN_CONSTANTS[name]}, known only when the run is in epochs: give "
+                    "--steps-per-epoch, or --dataset-size and --batch-size",
+                )
+            return self.constants[name]
         if name in VARIABLES:
             if args is not None:
                 raise self.fail(node, f"{name} is a variable ({VARIABLES[name]}), not a function")

@@ -128,10 +128,11 @@ def draw(
     chosen = list(curves.series if series is None else series)
     steps = np.append(curves.steps, curves.run.steps)
     colormap = mpl.colormaps[SWEEP_COLORMAP]
+    colors: list[Any] = []
     for s in chosen:
         values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
         color = s.look.color or (colormap(0.9 * s.look.shade) if s.look.shade is not None else None)
-        ax.plot(
+        (line,) = ax.plot(
             steps,
             np.append(values, values[-1]),
             label=_label(curves, s, stats),
@@ -139,11 +140,27 @@ def draw(
             linestyle=s.look.linestyle or "-",
             drawstyle="steps-post",
         )
+        colors.append(line.get_color())
     marks = sorted({step for s in chosen for step, _ in s.marks})
     for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
+    if curves.resume_at is not None:
+        resume = curves.resume_at
+        ax.axvline(resume, color="0.25", linewidth=0.8, linestyle="--", zorder=1)
+        for drawn, s in zip(colors, chosen, strict=True):
+            ax.plot([resume + 0.5], [s.values[resume]], marker="o", markersize=4, color=drawn, zorder=3)
     if logy:
         ax.set_yscale("log")
+    per_epoch = curves.run.steps_per_epoch
+    if per_epoch > 1:
+
+        def to_epochs(x: Any) -> Any:
+            return np.asarray(x) / per_epoch
+
+        def to_steps(x: Any) -> Any:
+            return np.asarray(x) * per_epoch
+
+        ax.secondary_xaxis("top", functions=(to_epochs, to_steps)).set_xlabel("epoch")
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
     ax.set_xlim(0, curves.run.steps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,11 +11,13 @@ from typing import Any
 import numpy as np
 
 from lrviz.errors import RunError, SpecError
+from lrviz.plan import Plan
 from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
 from lrviz.stats import Checkpoint, Summary
 
 DTYPES = ("float64", "float32")
+STEP_ON = ("update", "epoch")
 BYTES_PER_STEP = 8 * 8
 """A generous bound on the float64 arrays a step needs while a spec is evaluated and drawn."""
 
@@ -24,17 +27,23 @@ class Run:
     """The run a schedule is evaluated over: ``steps`` optimizer updates, ``steps_per_epoch`` an epoch.
 
     ``epochs`` is set when the run was given in epochs. ``dtype`` is float64, or float32 to get the
-    rates rounded to what a float32 framework (optax, Keras) holds.
+    rates rounded to what a float32 framework (optax, Keras) holds. ``step_on="epoch"`` steps every
+    schedule once an epoch: its step t is the epoch, held for the epoch's updates. ``plan`` is the
+    data side the updates of an epoch came from, when given that way.
     """
 
     steps: int
     steps_per_epoch: int = 1
     epochs: int | None = None
     dtype: str = "float64"
+    step_on: str = "update"
+    plan: Plan | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise RunError(f"dtype is float64 or float32, got {self.dtype!r}")
+        if self.step_on not in STEP_ON:
+            raise RunError(f"step-on is update or epoch, got {self.step_on!r}")
         for name in ("steps", "steps_per_epoch"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -47,23 +56,31 @@ class Run:
         epochs: int | None = None,
         steps_per_epoch: int | None = None,
         dtype: str = "float64",
+        step_on: str = "update",
+        plan: Plan | None = None,
     ) -> Run:
-        """A run from ``steps``, or from ``epochs`` × ``steps_per_epoch`` (default 1)."""
+        """A run from ``steps``, or from ``epochs`` × updates an epoch: ``steps_per_epoch`` (default 1)
+        or what ``plan`` derives."""
         if steps is not None and epochs is not None:
             raise RunError("give the run length as steps or as epochs, not both")
+        if plan is not None and steps_per_epoch is not None:
+            raise RunError("give steps per epoch, or dataset size and batch size, not both")
+        per_epoch = plan.updates if plan is not None else steps_per_epoch
+        if step_on == "epoch" and per_epoch is None and epochs is None:
+            raise RunError("stepping on epochs needs to know the epochs: give --epochs or --steps-per-epoch")
         if epochs is not None:
             if epochs < 1:
                 raise RunError(f"epochs must be a positive integer, got {epochs!r}")
-            per_epoch = steps_per_epoch or 1
-            return cls(epochs * per_epoch, per_epoch, epochs, dtype)
+            per_epoch = per_epoch or 1
+            return cls(epochs * per_epoch, per_epoch, epochs, dtype, step_on, plan)
         if steps is None:
             raise RunError("say how long the run is: give steps, or epochs (with steps per epoch)")
-        return cls(steps, steps_per_epoch or 1, dtype=dtype)
+        return cls(steps, per_epoch or 1, None, dtype, step_on, plan)
 
     @property
     def in_epochs(self) -> bool:
         """Whether epochs are in play (given, or steps per epoch set): outputs then show them."""
-        return self.epochs is not None or self.steps_per_epoch > 1
+        return self.epochs is not None or self.steps_per_epoch > 1 or self.plan is not None
 
     def epoch_of(self, steps: Values) -> Values:
         """The fractional epoch of each step: step / steps_per_epoch."""
@@ -146,8 +163,13 @@ class Series:
 def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
     run.check_memory()
-    steps = np.arange(run.steps, dtype=np.float64)
-    values = np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
+    if run.step_on == "epoch":
+        epochs = math.ceil(run.steps / run.steps_per_epoch)
+        per_epoch = spec.evaluate(np.arange(epochs, dtype=np.float64), epochs)
+        values = np.repeat(np.asarray(per_epoch, dtype=np.float64), run.steps_per_epoch)[: run.steps]
+    else:
+        steps = np.arange(run.steps, dtype=np.float64)
+        values = np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.argmax(bad))
@@ -162,7 +184,12 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
 def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series:
     """Evaluate ``spec`` over ``run`` with its phase boundaries."""
     values = evaluate_spec(spec, run, label)
-    marks = sorted({(step, what) for step, what in spec.marks(run.steps) if 0 < step < run.steps})
+    if run.step_on == "epoch":
+        epochs = math.ceil(run.steps / run.steps_per_epoch)
+        found = [(step * run.steps_per_epoch, what) for step, what in spec.marks(epochs)]
+    else:
+        found = spec.marks(run.steps)
+    marks = sorted({(step, what) for step, what in found if 0 < step < run.steps})
     return Series(label, spec, values, marks, look or Look())
 
 
@@ -186,6 +213,7 @@ class Curves:
     run: Run
     series: tuple[Series, ...]
     checkpoints: tuple[Checkpoint, ...] = ()
+    resume_at: int | None = None
 
     def summary(self, series: Series) -> Summary:
         """The statistics of one series, with this line-up's checkpoints."""
@@ -210,3 +238,60 @@ class Curves:
             for step, what in s.marks:
                 seen.setdefault(step, what)
         return sorted(seen.items())
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """A run as given, from options or a config: ``None`` where not given."""
+
+    steps: int | None = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    dataset_size: int | None = None
+    batch_size: int | None = None
+    drop_last: bool | None = None
+    grad_accum: int | None = None
+    devices: int | None = None
+    step_on: str | None = None
+    dtype: str | None = None
+
+    def over(self, other: RunSettings) -> RunSettings:
+        """These settings, with ``other``'s where these are not given; a length given here (steps or
+        epochs) replaces the other's length whole."""
+        merged = {
+            name: getattr(self, name) if getattr(self, name) is not None else getattr(other, name)
+            for name in self.__dataclass_fields__
+        }
+        if self.steps is not None or self.epochs is not None:
+            merged["steps"], merged["epochs"] = self.steps, self.epochs
+        return RunSettings(**merged)
+
+    def plan(self) -> Plan | None:
+        """The data-side plan, when the run is given by dataset and batch size."""
+        if self.dataset_size is None and self.batch_size is None:
+            loose = [n for n in ("drop_last", "grad_accum", "devices") if getattr(self, n) is not None]
+            if loose:
+                raise RunError(f"{loose[0].replace('_', ' ')} goes with dataset size and batch size")
+            return None
+        if self.dataset_size is None or self.batch_size is None:
+            raise RunError("give dataset size and batch size together")
+        return Plan(
+            self.dataset_size, self.batch_size, bool(self.drop_last), self.grad_accum or 1, self.devices or 1
+        )
+
+    def per_epoch(self) -> int | None:
+        """The updates in an epoch (``E`` in specs), where the settings say."""
+        plan = self.plan()
+        return plan.updates if plan is not None else self.steps_per_epoch
+
+    def run(self, default_steps: int | None = None) -> Run:
+        """The run; ``default_steps`` is the length used when neither steps nor epochs is given."""
+        steps = self.steps if self.steps is not None or self.epochs is not None else default_steps
+        return Run.of(
+            steps,
+            self.epochs,
+            self.steps_per_epoch,
+            self.dtype or "float64",
+            self.step_on or "update",
+            self.plan(),
+        )

@@ -35,6 +35,8 @@ def row_steps(curves: Curves, every: int | None = None, show_all: bool = False) 
     keys |= {int(np.ceil(step)) for step, _ in curves.marks if step <= last}
     keys |= {curves.summary(s).peak_step for s in curves.series}
     keys |= {step for _, step in curves.checkpoints}
+    if curves.resume_at is not None:
+        keys.add(curves.resume_at)
     return sorted(spread | keys)
 
 
@@ -45,6 +47,8 @@ def _number(value: float) -> str:
 def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
     """A rich table of the rates at ``steps``, with a note at each phase boundary and a summary below."""
     notes: dict[int, list[str]] = {}
+    if curves.resume_at is not None:
+        notes[curves.resume_at] = ["resume: a restarted run continues at this rate"]
     several = len(curves.series) > 1
     for number, s in enumerate(curves.series, start=1):
         for step, what in s.marks:
@@ -72,6 +76,16 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
         cells = [rows[index][1] for rows in summaries]
         table.add_row(name, *padding, *cells, *([""] if notes else []), style="bold")
     return table
+
+
+def preamble(curves: Curves) -> str | None:
+    """How the run's epochs were worked out, and how it is stepped, when that is not plain steps."""
+    parts = []
+    if curves.run.plan is not None:
+        parts.append(curves.run.plan.derivation())
+    if curves.run.step_on == "epoch":
+        parts.append("every schedule steps once an epoch")
+    return "; ".join(parts) or None
 
 
 def comparison(curves: Curves, *, plain: bool = False) -> Table:

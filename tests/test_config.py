@@ -49,8 +49,8 @@ table:
 """,
         )
     )
-    assert config.steps == 200
-    assert config.epochs is None
+    assert config.run.steps == 200
+    assert config.run.epochs is None
     specs = {item.label: item.spec.render() for item in config.items}
     assert specs == {
         "cos": "cosine(0.0003, min_lr=1e-05, warmup=10)",
