@@ -1,7 +1,8 @@
 """The command line: a thin layer that reads options, calls the library and reports its errors.
 
 Bad input ends with one line on stderr and exit status 2; a file that cannot be written, with exit
-status 1 and no partial file. matplotlib is imported only by ``lrviz plot``.
+status 1 and no partial file. matplotlib is imported only by the commands that draw (plot, compare,
+gallery), and yaml only when a config is read.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from lrviz.config import LAYOUTS, Config, is_config, parse_size
 from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, write_atomically
+from lrviz.gallery import EXAMPLE_STEPS
 from lrviz.lineup import Item, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
-from lrviz.registry import Entry, close_names, entries, lookup
+from lrviz.registry import Entry, close_names, dialects, entries, lookup
 from lrviz.run import Curves, RunSettings
 from lrviz.stats import checkpoints
 
@@ -53,14 +55,14 @@ RUN_OPTIONS = (
     "resume_at",
     "dtype",
 )
-EXAMPLE_STEPS = 1000
 COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
 
 
 def _complete(incomplete: str) -> Iterator[str]:
-    for entry in entries():
-        if entry.name.startswith(incomplete):
-            yield entry.name
+    for dialect in ("", *dialects()):
+        for entry in entries(dialect):
+            if entry.name.startswith(incomplete):
+                yield entry.name
 
 
 def _version(value: bool) -> None:
@@ -550,7 +552,6 @@ def list_(
 
     from lrviz.catalog import family, parameters
     from lrviz.catalog import markdown as markdown_table
-    from lrviz.registry import dialects
 
     if dialect and dialect not in dialects():
         raise LrvizError(f"--dialect is one of {', '.join(dialects())}, got {dialect!r}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lrviz import config as configs
-from lrviz.lineup import Item, run_length
+from lrviz.lineup import Item, expand, run_length
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.parser import parse
 from lrviz.registry import entries
@@ -20,15 +20,13 @@ EXAMPLE_STEPS = 1000
 Writer = Callable[..., None]
 
 
-def schedule_curves(name: str, example: str) -> Curves:
+def schedule_curves(example: str) -> Curves:
     """The example of a built-in schedule over :data:`EXAMPLE_STEPS` steps."""
     return evaluate_lineup([Item(example, parse(example))], Run(EXAMPLE_STEPS))
 
 
 def config_curves(config: configs.Config) -> Curves:
     """Every schedule of a config over its run."""
-    from lrviz.lineup import expand
-
     items = expand(config.items, config.sweeps)
     given = config.run.steps is not None or config.run.epochs is not None
     run = config.run.run(None if given else run_length(items))
@@ -44,7 +42,7 @@ def render_all(out: Path, config_folder: Path, write: Writer) -> list[Path]:
     jobs: list[tuple[Path, Curves, plot.Style]] = []
     for entry in entries():
         style = plot.Style(title=f"{entry.name}: {entry.doc.example}", size=(6.0, 3.4))
-        jobs.append((out / f"{entry.name}.svg", schedule_curves(entry.name, entry.doc.example), style))
+        jobs.append((out / f"{entry.name}.svg", schedule_curves(entry.doc.example), style))
     for path in sorted(config_folder.glob("*.y*ml")):
         config = configs.load(path)
         settings: dict[str, Any] = {"size": (7.0, 4.2), **config.plot}

@@ -11,7 +11,7 @@ import pytest
 
 import lrviz
 from lrviz.catalog import markdown
-from lrviz.cli import EXAMPLE_STEPS
+from lrviz.gallery import EXAMPLE_STEPS
 from lrviz.registry import entries
 
 EXAMPLES = {
