@@ -25,6 +25,7 @@ from lrviz.files import check_suffix, write_atomically
 from lrviz.gallery import EXAMPLE_STEPS
 from lrviz.lineup import Item, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
+from lrviz.metric import describe_nonfinite
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
 from lrviz.registry import Entry, close_names, dialects, entries, lookup
@@ -54,6 +55,8 @@ RUN_OPTIONS = (
     "step_on",
     "resume_at",
     "dtype",
+    "metric",
+    "metric_column",
 )
 COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
 
@@ -165,6 +168,15 @@ StepOnOption = Annotated[
     typer.Option(
         help="update (default), or epoch: every schedule steps once an epoch.", rich_help_panel="Run"
     ),
+]
+MetricOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The metric for feedback schedules: a CSV file, or synthetic.", rich_help_panel="Metric"
+    ),
+]
+MetricColumnOption = Annotated[
+    str | None, typer.Option(help="The metric's column (default: the last).", rich_help_panel="Metric")
 ]
 ResumeOption = Annotated[
     int | None,
@@ -278,6 +290,8 @@ def _lineup(
     if resume_at is not None and not 0 <= resume_at < length.steps:
         raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)
+    if length.metric is not None and (note := describe_nonfinite(length.metric)) is not None:
+        Console(stderr=True, highlight=False).print(f"note: {note}")
     curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ())
     return replace(curves, resume_at=resume_at), name, config
 
@@ -336,6 +350,8 @@ def plot(
     grad_accum: AccumOption = None,
     devices: DevicesOption = None,
     step_on: StepOnOption = None,
+    metric: MetricOption = None,
+    metric_column: MetricColumnOption = None,
     resume_at: ResumeOption = None,
     logy: LogyOption = None,
     title: TitleOption = None,
@@ -364,6 +380,8 @@ def plot(
         devices,
         step_on,
         dtype,
+        metric,
+        metric_column,
     )
     curves, name, config = _lineup(specs, settings, None, resume_at)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
@@ -384,6 +402,8 @@ def compare(
     grad_accum: AccumOption = None,
     devices: DevicesOption = None,
     step_on: StepOnOption = None,
+    metric: MetricOption = None,
+    metric_column: MetricColumnOption = None,
     resume_at: ResumeOption = None,
     at: AtOption = None,
     logy: LogyOption = None,
@@ -416,6 +436,8 @@ def compare(
             devices,
             step_on,
             dtype,
+            metric,
+            metric_column,
         ),
         at,
         resume_at,
@@ -438,6 +460,8 @@ def table(
     grad_accum: AccumOption = None,
     devices: DevicesOption = None,
     step_on: StepOnOption = None,
+    metric: MetricOption = None,
+    metric_column: MetricColumnOption = None,
     resume_at: ResumeOption = None,
     at: AtOption = None,
     every: Annotated[
@@ -461,6 +485,8 @@ def table(
         devices,
         step_on,
         dtype,
+        metric,
+        metric_column,
     )
     curves, _, _ = _lineup(specs, settings, at, resume_at)
     console = _stdout()
@@ -498,6 +524,8 @@ def export(
     grad_accum: AccumOption = None,
     devices: DevicesOption = None,
     step_on: StepOnOption = None,
+    metric: MetricOption = None,
+    metric_column: MetricColumnOption = None,
     at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
@@ -519,6 +547,8 @@ def export(
         devices,
         step_on,
         dtype,
+        metric,
+        metric_column,
     )
     curves, _, _ = _lineup(specs, settings, at)
     writer = WRITERS[chosen or "csv"]
@@ -596,7 +626,8 @@ def _description(entry: Entry) -> str:
         lines.append(f"  {p.name.ljust(width)} {p.description}{unit} ({default})")
     lines += ["", f"Family: {family(entry)}"]
     if entry.doc.example:
-        lines += ["", "Example:", f'  lrviz plot "{entry.doc.example}" --steps {EXAMPLE_STEPS}']
+        metric = " --metric synthetic" if entry.frequency == "feedback" else ""
+        lines += ["", "Example:", f'  lrviz plot "{entry.doc.example}" --steps {EXAMPLE_STEPS}{metric}']
     if entry.matches:
         lines += ["", "Matches:", *(f"  {m}" for m in entry.matches)]
     if entry.doc.notes:

@@ -31,6 +31,8 @@ RUN_KEYS = (
     "grad_accum",
     "devices",
     "step_on",
+    "metric",
+    "metric_column",
 )
 TOP_KEYS = (*RUN_KEYS, "defaults", "schedules", "sweep", "plot", "table")
 SCHEDULE_KEYS = ("spec", "color", "linestyle")
@@ -187,13 +189,25 @@ class _Reader:
     def run(self, data: Mapping[str, Any]) -> RunSettings:
         """The run fields; E, the updates in an epoch, for the specs that follow."""
         numbers: dict[str, Any] = {
-            key: self.positive(data, key) for key in RUN_KEYS if key not in ("drop_last", "step_on")
+            key: self.positive(data, key)
+            for key in RUN_KEYS
+            if key not in ("drop_last", "step_on", "metric", "metric_column")
         }
+        for key in ("metric", "metric_column"):
+            if key in data and not isinstance(data[key], str):
+                raise self.fail((key,), f"must be text (a CSV path, or synthetic), got {_kind(data[key])}")
         if "drop_last" in data and not isinstance(data["drop_last"], bool):
             raise self.fail(("drop_last",), f"must be true or false, got {_kind(data['drop_last'])}")
         if data.get("step_on", "update") not in STEP_ON:
             raise self.fail(("step_on",), f"must be update or epoch, got {data['step_on']!r}")
-        settings = RunSettings(**numbers, drop_last=data.get("drop_last"), step_on=data.get("step_on"))
+        settings = RunSettings(
+            **numbers,
+            drop_last=data.get("drop_last"),
+            step_on=data.get("step_on"),
+            metric=data.get("metric"),
+            metric_column=data.get("metric_column"),
+            metric_base=self.path.parent,
+        )
         try:
             per_epoch = self.per_epoch or settings.per_epoch()
         except LrvizError as error:

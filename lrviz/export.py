@@ -24,7 +24,8 @@ def header(curves: Curves) -> list[str]:
     columns = ["step"]
     if curves.run.in_epochs:
         columns.append("epoch")
-    return columns + [s.label for s in curves.series]
+    metric = [curves.run.metric.label] if curves.run.metric is not None else []
+    return columns + [s.label for s in curves.series] + metric
 
 
 def write_csv(curves: Curves, file: IO[str]) -> None:
@@ -36,6 +37,13 @@ def write_csv(curves: Curves, file: IO[str]) -> None:
     if curves.run.in_epochs:
         columns.append(list(map(repr, curves.run.epoch_of(curves.steps).tolist())))
     columns += [_texts(s.values) for s in curves.series]
+    metric = curves.run.metric
+    if metric is not None:
+        cells = [""] * curves.run.steps
+        for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
+            if 0 <= step < curves.run.steps:
+                cells[step] = repr(value)
+        columns.append(cells)
     file.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
 
 
@@ -61,6 +69,13 @@ def to_data(curves: Curves) -> dict[str, Any]:
             "epochs": run.epochs,
             "steps_per_epoch": run.steps_per_epoch,
             "dtype": run.dtype,
+        },
+        "metric": None
+        if run.metric is None
+        else {
+            "label": run.metric.label,
+            "steps": run.metric.steps.tolist(),
+            "values": [v if np.isfinite(v) else None for v in run.metric.values.tolist()],
         },
         "schedules": [
             {

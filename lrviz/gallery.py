@@ -9,6 +9,7 @@ from typing import IO, Any
 from lrviz import config as configs
 from lrviz.lineup import Item, expand, run_length
 from lrviz.lineup import evaluate as evaluate_lineup
+from lrviz.metric import synthetic
 from lrviz.parser import parse
 from lrviz.registry import entries
 from lrviz.run import Curves, Run
@@ -21,8 +22,9 @@ Writer = Callable[..., None]
 
 
 def schedule_curves(example: str) -> Curves:
-    """The example of a built-in schedule over :data:`EXAMPLE_STEPS` steps."""
-    return evaluate_lineup([Item(example, parse(example))], Run(EXAMPLE_STEPS))
+    """The example of a built-in schedule over :data:`EXAMPLE_STEPS` steps (with the synthetic metric)."""
+    run = Run(EXAMPLE_STEPS, metric=synthetic(EXAMPLE_STEPS))
+    return evaluate_lineup([Item(example, parse(example))], run)
 
 
 def config_curves(config: configs.Config) -> Curves:

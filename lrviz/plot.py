@@ -22,7 +22,9 @@ from matplotlib.figure import Figure
 
 from lrviz import __version__
 from lrviz.errors import LrvizError
+from lrviz.feedback import Metric
 from lrviz.run import Curves, Series
+from lrviz.schedules.plateau import REDUCED
 
 MAX_MARK_LINES = 50
 SWEEP_COLORMAP = "viridis"
@@ -141,7 +143,7 @@ def draw(
             drawstyle="steps-post",
         )
         colors.append(line.get_color())
-    marks = sorted({step for s in chosen for step, _ in s.marks})
+    marks = sorted({step for s in chosen for step, what in s.marks if what != REDUCED})
     for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     if curves.resume_at is not None:
@@ -149,6 +151,20 @@ def draw(
         ax.axvline(resume, color="0.25", linewidth=0.8, linestyle="--", zorder=1)
         for drawn, s in zip(colors, chosen, strict=True):
             ax.plot([resume + 0.5], [s.values[resume]], marker="o", markersize=4, color=drawn, zorder=3)
+    if curves.run.metric is not None:
+        _draw_metric(ax, curves.run.metric)
+    for drawn, s in zip(colors, chosen, strict=True):
+        drops = np.array([int(step) for step, what in s.marks if what == REDUCED], dtype=np.int64)
+        if drops.size:
+            ax.plot(
+                drops + 0.5,
+                s.values[drops],
+                linestyle="none",
+                marker="v",
+                markersize=5,
+                color=drawn,
+                zorder=3,
+            )
     if logy:
         ax.set_yscale("log")
     per_epoch = curves.run.steps_per_epoch
@@ -166,6 +182,16 @@ def draw(
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
+
+
+def _draw_metric(ax: Axes, metric: Metric) -> None:
+    """The metric on a second y-axis, behind the rates."""
+    other = ax.twinx()
+    other.plot(metric.steps + 1, metric.values, color="0.55", linewidth=0.8, alpha=0.8, label=metric.label)
+    other.set_ylabel(metric.label, color="0.45")
+    other.tick_params(axis="y", colors="0.45")
+    ax.set_zorder(other.get_zorder() + 1)
+    ax.patch.set_visible(False)
 
 
 def figure(curves: Curves, style: Style) -> Figure:

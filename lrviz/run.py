@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lrviz.errors import RunError, SpecError
+from lrviz.feedback import Metric, reporting
 from lrviz.plan import Plan
 from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
@@ -38,6 +40,7 @@ class Run:
     dtype: str = "float64"
     step_on: str = "update"
     plan: Plan | None = None
+    metric: Metric | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -160,16 +163,20 @@ class Series:
     look: Look = field(default_factory=Look)
 
 
-def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
-    """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
-    run.check_memory()
+def _evaluate(spec: Spec, run: Run) -> Values:
     if run.step_on == "epoch":
         epochs = math.ceil(run.steps / run.steps_per_epoch)
         per_epoch = spec.evaluate(np.arange(epochs, dtype=np.float64), epochs)
-        values = np.repeat(np.asarray(per_epoch, dtype=np.float64), run.steps_per_epoch)[: run.steps]
-    else:
-        steps = np.arange(run.steps, dtype=np.float64)
-        values = np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
+        return np.repeat(np.asarray(per_epoch, dtype=np.float64), run.steps_per_epoch)[: run.steps]
+    steps = np.arange(run.steps, dtype=np.float64)
+    return np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
+
+
+def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
+    """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
+    run.check_memory()
+    with reporting(run.metric):
+        values = _evaluate(spec, run)
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.argmax(bad))
@@ -184,26 +191,33 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
 def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series:
     """Evaluate ``spec`` over ``run`` with its phase boundaries."""
     values = evaluate_spec(spec, run, label)
-    if run.step_on == "epoch":
-        epochs = math.ceil(run.steps / run.steps_per_epoch)
-        found = [(step * run.steps_per_epoch, what) for step, what in spec.marks(epochs)]
-    else:
-        found = spec.marks(run.steps)
+    with reporting(run.metric):
+        if run.step_on == "epoch":
+            epochs = math.ceil(run.steps / run.steps_per_epoch)
+            found = [(step * run.steps_per_epoch, what) for step, what in spec.marks(epochs)]
+        else:
+            found = spec.marks(run.steps)
     marks = sorted({(step, what) for step, what in found if 0 < step < run.steps})
     return Series(label, spec, values, marks, look or Look())
 
 
-def evaluate(spec: str | Spec, steps: int, *, dtype: str = "float64", **options: Any) -> Values:
+def evaluate(
+    spec: str | Spec, steps: int, *, dtype: str = "float64", metric: Any = None, **options: Any
+) -> Values:
     """The rate of ``spec`` at each of ``steps`` steps, as an array of shape ``(steps,)``: float64, or
     float32 with ``dtype="float32"``.
 
-    ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
-    ``evaluate("cosine", 100, max_lr=0.1)``.
+    ``metric`` feeds feedback schedules: a :class:`~lrviz.feedback.Metric`, or one value a step, each
+    reported at the end of its step. ``options`` set parameters wherever the spec's schedules take them,
+    as command-line options do: ``evaluate("cosine", 100, max_lr=0.1)``.
     """
     from lrviz.parser import parse
 
+    if metric is not None and not isinstance(metric, Metric):
+        values = np.asarray(metric, dtype=np.float64)
+        metric = Metric(np.arange(values.size, dtype=np.int64), values)
     tree = parse(spec) if isinstance(spec, str) else spec
-    return evaluate_spec(with_options(tree, options), Run(steps, dtype=dtype))
+    return evaluate_spec(with_options(tree, options), Run(steps, dtype=dtype, metric=metric))
 
 
 @dataclass(frozen=True)
@@ -254,6 +268,9 @@ class RunSettings:
     devices: int | None = None
     step_on: str | None = None
     dtype: str | None = None
+    metric: str | None = None
+    metric_column: str | None = None
+    metric_base: Path | None = None
 
     def over(self, other: RunSettings) -> RunSettings:
         """These settings, with ``other``'s where these are not given; a length given here (steps or
@@ -286,8 +303,10 @@ class RunSettings:
 
     def run(self, default_steps: int | None = None) -> Run:
         """The run; ``default_steps`` is the length used when neither steps nor epochs is given."""
+        from lrviz.metric import load
+
         steps = self.steps if self.steps is not None or self.epochs is not None else default_steps
-        return Run.of(
+        run = Run.of(
             steps,
             self.epochs,
             self.steps_per_epoch,
@@ -295,3 +314,9 @@ class RunSettings:
             self.step_on or "update",
             self.plan(),
         )
+        if self.metric is None:
+            if self.metric_column is not None:
+                raise RunError("metric column goes with --metric FILE")
+            return run
+        metric = load(self.metric, self.metric_column, run.steps, run.steps_per_epoch, self.metric_base)
+        return replace(run, metric=metric)

@@ -249,7 +249,10 @@ class Call(Spec):
         args.pop("warmup_start", None)
         own: list[Mark] = []
         if self.entry.marks_rule is not None:
-            rule = self.entry.marks_rule(horizon - warmup, **args)  # variadic parts by name
+            from lrviz.feedback import shifted
+
+            with shifted(warmup):
+                rule = self.entry.marks_rule(horizon - warmup, **args)  # variadic parts by name
             own = [(step + warmup, what) for step, what in rule]
         if warmup:
             own.insert(0, (float(warmup), "warm-up ends"))
@@ -340,12 +343,15 @@ def warmed_up(t: Values, warmup: int, start: float, inner: Any) -> Values:
 
     η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock.
     """
+    from lrviz.feedback import shifted
+
     out = np.empty(t.shape)
     ramp = t < warmup
-    peak = float(inner(np.zeros(1))[0])
+    with shifted(warmup):
+        peak = float(inner(np.zeros(1))[0])
+        rest = ~ramp
+        out[rest] = inner(t[rest] - warmup)
     out[ramp] = start + (peak - start) * (t[ramp] / warmup)
-    rest = ~ramp
-    out[rest] = inner(t[rest] - warmup)
     return out
 
 

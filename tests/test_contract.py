@@ -36,7 +36,9 @@ EXAMPLES = {
     "seq": "seq(linear(0, 0.1), cosine(0.1), step(0.01, 2), at=[6, 30])",
     "warmup": "warmup(exponential(0.1, 0.9), 0.2, warmup_start=0.01)",
     "restarts": "restarts(cosine(0.1), period=5, mult=2, decay=0.8)",
+    "plateau": "plateau(0.1, factor=0.5, patience=2, cooldown=1)",
 }
+METRIC = np.linspace(3, 1, 60).round(1)  # improving, with plateaus where the rounding repeats values
 STEPS = 53
 
 
@@ -47,13 +49,16 @@ def test_every_schedule_has_an_example() -> None:
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_contract(name: str) -> None:
     spec = lrviz.parse(EXAMPLES[name])
-    values = lrviz.evaluate(spec, STEPS)
+    values = lrviz.evaluate(spec, STEPS, metric=METRIC)
     assert values.shape == (STEPS,)
     assert values.dtype == np.float64
     assert np.isfinite(values).all()
-    step_by_step = [spec.evaluate(np.array([float(t)]), STEPS)[0] for t in range(STEPS)]
+    from lrviz.feedback import Metric, reporting
+
+    with reporting(Metric(np.arange(METRIC.size), METRIC)):
+        step_by_step = [spec.evaluate(np.array([float(t)]), STEPS)[0] for t in range(STEPS)]
     np.testing.assert_array_equal(values, step_by_step)
-    reparsed = lrviz.evaluate(lrviz.parse(spec.render()), STEPS)
+    reparsed = lrviz.evaluate(lrviz.parse(spec.render()), STEPS, metric=METRIC)
     np.testing.assert_array_equal(values, reparsed)
 
 
@@ -66,7 +71,7 @@ def test_documented(entry: object) -> None:
     assert entry.doc.formula
     assert entry.doc.example
     assert '"' not in entry.doc.example  # it is shown inside double quotes
-    assert np.isfinite(lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS)).all()
+    assert np.isfinite(lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS, metric=np.ones(EXAMPLE_STEPS))).all()
 
 
 def test_readme_table_matches_the_registry() -> None:
@@ -95,6 +100,6 @@ def test_dialects_are_documented(entry: object) -> None:
     assert entry.summary
     assert entry.doc.formula
     assert entry.doc.example
-    values = lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS)
+    values = lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS, metric=np.ones(EXAMPLE_STEPS))
     assert values.shape == (EXAMPLE_STEPS,)
     assert np.isfinite(values).all()

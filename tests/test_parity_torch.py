@@ -319,7 +319,8 @@ def test_parity_over_long_runs(case: Case) -> None:
 
 
 def test_every_scheduler_is_covered() -> None:
-    ours = {e.name.removeprefix("torch.") for e in lrviz.registry.entries("torch")}
+    # ReduceLROnPlateau reacts to a metric: tests/test_feedback.py checks it against PyTorch
+    ours = {e.name.removeprefix("torch.") for e in lrviz.registry.entries("torch")} - {"ReduceLROnPlateau"}
     assert ours == set(RANDOM)
     assert {c.cls for c in EDGES + _random_cases(1)} == ours
 

@@ -404,6 +404,10 @@ def _check_troughs(t: Values, schedulers: list[Schedule], horizon: int) -> None:
 
 
 def _sequential_check(schedulers: tuple[Schedule, ...], milestones: list[int], **_: Any) -> None:
+    if any(_dialect_call(s, "ReduceLROnPlateau") for s in schedulers):
+        raise Invalid(
+            "SequentialLR does not support ReduceLROnPlateau, as PyTorch says: it needs a metric to step"
+        )
     if len(milestones) != len(schedulers) - 1:
         raise Invalid(
             "SequentialLR needs one milestone fewer than schedulers, as PyTorch requires: "
@@ -699,3 +703,76 @@ def cosine_annealing_warm_restarts(
         t_i = T_0 * np.float64(T_mult) ** cycle
     angle: Values = math.pi * t_cur / t_i
     return eta_min + (base - eta_min) * (1 + np.cos(angle)) / 2
+
+
+def _plateau_check(factor: float, mode: str, threshold_mode: str, **_: Any) -> None:
+    if factor >= 1.0:
+        raise Invalid(f'factor must be below 1 ("Factor should be < 1.0."), got {factor!r}')
+
+
+def _plateau_marks(horizon: int, lr: float | None, **rule: Any) -> list[tuple[float, str]]:
+    from lrviz.schedules.plateau import reductions
+
+    return reductions(horizon, optimizer_rate(lr), **rule)
+
+
+@schedule(
+    name="torch.ReduceLROnPlateau",
+    frequency="feedback",
+    quantity="exponential",
+    check=_plateau_check,
+    optimizer=True,
+    marks=_plateau_marks,
+)
+def reduce_lr_on_plateau(
+    t: Values,
+    mode: Literal["min", "max"] = "min",
+    factor: Number = 0.1,
+    patience: Count = 10,
+    threshold: Number = 1e-4,
+    threshold_mode: Literal["rel", "abs"] = "rel",
+    cooldown: Count = 0,
+    min_lr: Number = 0,
+    eps: Number = 1e-8,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """PyTorch ReduceLROnPlateau: multiply the rate by factor after more than patience bad reports.
+
+    A report improves when below best·(1 − threshold) ('min', 'rel') or best − threshold ('abs'), or
+    above best·(1 + threshold) / best + threshold in 'max' mode; after more than patience reports
+    without improvement the rate becomes max(rate·factor, min_lr), if that lowers it by more than eps,
+    and cooldown reports are not counted. ``step(metric)`` at the end of step s sets the rate of s + 1.
+
+    Args:
+        mode: 'min' or 'max'.
+        factor: the factor of each reduction, below 1.
+        patience: bad reports tolerated; the next one reduces.
+        threshold: the margin an improvement must beat.
+        threshold_mode: 'rel' or 'abs'.
+        cooldown: reports not counted after a reduction.
+        min_lr: the floor.
+        eps: reductions smaller than this are skipped.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        torch.ReduceLROnPlateau(optimizer, factor=0.5, patience=2, lr=0.1)
+
+    Notes:
+        patience=P reduces after P + 1 bad reports (Keras reduces after P). Reductions smaller than eps
+        are silently skipped, so around 1e-8 the rate stops falling. A NaN metric is never better.
+    """
+    from lrviz.schedules.plateau import plateau_rates
+
+    return plateau_rates(
+        t,
+        optimizer_rate(lr),
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        eps=eps,
+    )

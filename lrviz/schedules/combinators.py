@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from lrviz.feedback import shifted
 from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
 from lrviz.registry import Mark, Schedule, Values, schedule
 from lrviz.spec import Spec, warmed_up
@@ -66,7 +67,8 @@ def _seq_marks(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None, 
     for i, (part, (start, length)) in enumerate(zip(parts, _segments(horizon, parts, at), strict=True)):
         if i:
             marks.append((float(start), f"part {i + 1} starts"))
-        marks.extend((start + step, what) for step, what in part.marks(length) if step < length)
+        with shifted(start):
+            marks.extend((start + step, what) for step, what in part.marks(length) if step < length)
     return marks
 
 
@@ -93,7 +95,8 @@ def seq(t: Values, *parts: Schedule, at: Milestones | None = None, steps: Steps 
     for i, (part, (start, length)) in enumerate(zip(parts, segments, strict=True)):
         mine = index == i
         if mine.any():
-            out[mine] = part.evaluate(t[mine] - start, max(length, 1))
+            with shifted(start):
+                out[mine] = part.evaluate(t[mine] - start, max(length, 1))
     return out
 
 
@@ -107,7 +110,8 @@ def _warmup_length(args: Mapping[str, Any]) -> int | None:
 
 def _warmup_marks(horizon: int, schedule: Schedule, warmup: int | float, steps: int, **_: Any) -> list[Mark]:
     steps_up = fraction_of(warmup, steps)
-    inner = [(steps_up + step, what) for step, what in schedule.marks(steps - steps_up)]
+    with shifted(steps_up):
+        inner = [(steps_up + step, what) for step, what in schedule.marks(steps - steps_up)]
     return [(float(steps_up), "warm-up ends"), *inner] if steps_up else inner
 
 
@@ -164,6 +168,8 @@ def _restarts_marks(horizon: int, schedule: Schedule, period: int | None, mult: 
 
 def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
     _restart_period(schedule, period)
+    if any(getattr(node, "entry", None) and node.entry.frequency == "feedback" for node in schedule.walk()):  # type: ignore[attr-defined]
+        raise Invalid("restarts cannot repeat a feedback schedule: its metric runs on, it does not restart")
 
 
 @schedule(

@@ -1,0 +1,131 @@
+"""Reduce-on-plateau: the feedback schedule of the source article, which lowers the rate when the
+metric stops improving."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from lrviz.feedback import reports
+from lrviz.params import Count, Invalid, Number, Rate
+from lrviz.registry import Values, schedule
+
+
+def plateau_rates(
+    t: Values,
+    lr: float,
+    *,
+    mode: str = "min",
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+    eps: float = 1e-8,
+) -> Values:
+    """PyTorch ReduceLROnPlateau's rule, stepped once per reported metric.
+
+    A report improves on the best when it is below best·(1 − threshold) ('min', 'rel'), below
+    best − threshold ('abs'), or above best·(1 + threshold) / best + threshold in 'max' mode. After
+    more than ``patience`` reports without improvement (none counted during cooldown) the rate becomes
+    max(rate·factor, min_lr), if that lowers it by more than eps. The report at the end of step s
+    changes the rate from step s + 1.
+    """
+    last = int(t.max(initial=0))
+    metric = reports(0, last - 1)
+    rate, best, bad, cooling = lr, math.inf if mode == "min" else -math.inf, 0, 0
+    changes: list[tuple[int, float]] = []
+    for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
+        if mode == "min":
+            better = value < (best * (1 - threshold) if threshold_mode == "rel" else best - threshold)
+        else:
+            better = value > (best * (threshold + 1) if threshold_mode == "rel" else best + threshold)
+        if better:
+            best, bad = value, 0
+        else:
+            bad += 1
+        if cooling > 0:
+            cooling -= 1
+            bad = 0
+        if bad > patience:
+            lowered = max(rate * factor, min_lr)
+            if rate - lowered > eps:
+                rate = lowered
+                changes.append((step + 1, rate))
+            cooling, bad = cooldown, 0
+    starts = np.array([0] + [s for s, _ in changes], dtype=np.float64)
+    rates = np.array([lr] + [r for _, r in changes])
+    return rates[np.searchsorted(starts, t, side="right") - 1]
+
+
+REDUCED = "rate reduced"
+
+
+def reductions(horizon: int, lr: float, **rule: Any) -> list[tuple[float, str]]:
+    """The steps where the plateau rule lowers the rate, as phase marks."""
+    rates = plateau_rates(np.arange(horizon, dtype=np.float64), lr, **rule)
+    return [(float(step), REDUCED) for step in np.flatnonzero(np.diff(rates) < 0) + 1]
+
+
+def _plateau_check(factor: float, **_: Any) -> None:
+    if factor >= 1.0:
+        raise Invalid(f"factor must be below 1, as PyTorch requires, got {factor!r}")
+
+
+@schedule(
+    frequency="feedback",
+    quantity="exponential",
+    check=_plateau_check,
+    marks=lambda horizon, lr, **rule: reductions(horizon, lr, **rule),
+)
+def plateau(
+    t: Values,
+    lr: Rate,
+    factor: Number = 0.1,
+    patience: Count = 10,
+    threshold: Number = 1e-4,
+    threshold_mode: Literal["rel", "abs"] = "rel",
+    cooldown: Count = 0,
+    min_lr: Rate = 0.0,
+    mode: Literal["min", "max"] = "min",
+    eps: Number = 1e-8,
+) -> Values:
+    """Reduce on loss plateau: multiply the rate by factor when the metric stops improving.
+
+    After more than `patience` reports without improvement on the best (by `threshold`, relative or
+    absolute), rate ← max(rate·factor, min_lr); then `cooldown` reports are not counted. A metric
+    reported at the end of step s changes the rate from step s + 1 (PyTorch's ReduceLROnPlateau rule).
+
+    Args:
+        lr: the rate before any reduction.
+        factor: the factor of each reduction, below 1.
+        patience: reports without improvement that are tolerated; the next one reduces.
+        threshold: how much better than the best a report must be to count as an improvement.
+        threshold_mode: 'rel' (a fraction of the best) or 'abs'.
+        cooldown: reports not counted after a reduction.
+        min_lr: the floor.
+        mode: 'min' (a loss) or 'max' (an accuracy).
+        eps: reductions smaller than this are skipped.
+
+    Example:
+        plateau(0.1, factor=0.5, patience=2)
+
+    Notes:
+        The source article's example holds: with patience=2 the first two reports without improvement
+        are ignored and the rate drops after the third.
+    """
+    return plateau_rates(
+        t,
+        lr,
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        eps=eps,
+    )
