@@ -300,6 +300,7 @@ MODULE_PATHS = {
     "torch.optim.lr_scheduler.": "torch.",
     "optax.schedules.": "optax.",
     "tf.keras.optimizers.schedules.": "keras.",
+    "keras.callbacks.": "keras.",
     "keras.optimizers.schedules.": "keras.",
     "transformers.optimization.": "hf.",
     "transformers.": "hf.",

@@ -159,3 +159,147 @@ def test_cli_with_a_metric_file(cli: Any, tmp_path: Path) -> None:
     noted = cli("table", "plateau(0.1)", "-n", "4", "--metric", str(nan))
     assert noted.code == 0
     assert "not finite at step 1" in noted.err
+
+
+def _metric_walk(seed: int, steps: int, rising: bool = False) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(0.01 if rising else -0.01, 0.05, steps)) + 3
+    return np.where(rng.random(steps) < 0.2, np.round(walk, 1), walk)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_keras_callback(seed: int) -> None:
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = require("keras")
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(5, 60))
+    mode = str(rng.choice(["auto", "min", "max"]))
+    kwargs = {
+        "monitor": "val_loss" if mode == "auto" else "val_acc",
+        "factor": float(rng.uniform(0.1, 0.9)),
+        "patience": int(rng.integers(0, 6)),
+        "mode": mode,
+        "min_delta": float(rng.choice([0.0, 1e-4, 0.05])),
+        "cooldown": int(rng.integers(0, 4)),
+        "min_lr": float(rng.choice([0.0, 1e-4])),
+    }
+    lr = float(rng.uniform(1e-3, 1))
+    values = _metric_walk(seed, steps, rising=mode == "max")
+
+    class Model:
+        def __init__(self) -> None:
+            self.optimizer = keras.optimizers.SGD(learning_rate=lr)
+
+    import warnings
+
+    callback = keras.callbacks.ReduceLROnPlateau(**kwargs)
+    callback.set_model(Model())
+    callback.on_train_begin()
+    with warnings.catch_warnings():  # Keras' own conversion warns under numpy 2
+        warnings.simplefilter("ignore", DeprecationWarning)
+        theirs = [float(keras.ops.convert_to_numpy(callback.model.optimizer.learning_rate))]
+        for epoch, value in enumerate(values):
+            callback.on_epoch_end(epoch, {kwargs["monitor"]: float(value)})
+            theirs.append(float(keras.ops.convert_to_numpy(callback.model.optimizer.learning_rate)))
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    spec = f"keras.ReduceLROnPlateau({args}, lr={lr!r})"
+    assert_parity(spec, _rates(spec, values), theirs, float32=True)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_optax_reduce_on_plateau(seed: int) -> None:
+    jax = require("jax")
+    contrib = require("optax.contrib")
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(5, 60))
+    kwargs = {
+        "factor": float(rng.uniform(0.1, 0.9)),
+        "patience": int(rng.integers(1, 6)),
+        "rtol": float(rng.choice([1e-4, 0.01])),
+        "atol": float(rng.choice([0.0, 0.01])),
+        "cooldown": int(rng.integers(0, 4)),
+        "accumulation_size": int(rng.integers(1, 4)),
+        "min_scale": float(rng.choice([0.0, 0.05])),
+    }
+    values = _metric_walk(seed, steps)
+    transform = contrib.reduce_on_plateau(**kwargs)
+    params = jax.numpy.zeros(1)
+    state = transform.init(params)
+    theirs = []
+    for value in values:
+        _, state = transform.update(params, state, params, value=float(value))
+        theirs.append(float(state.scale))
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    spec = f"optax.contrib.reduce_on_plateau({args})"
+    rates = lrviz.evaluate(spec, steps, metric=values)
+    assert_parity(spec, rates, theirs, float32=True)
+
+
+def _timm_plateau() -> Any:
+
+    import importlib
+
+    return importlib.import_module("timm.scheduler.plateau_lr")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_timm_plateau(seed: int) -> None:
+    torch = require("torch")
+    plateau_lr = _timm_plateau()
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(5, 120))
+    mode = str(rng.choice(["min", "max"]))
+    kwargs = {
+        "decay_rate": float(rng.uniform(0.1, 0.9)),
+        "patience_t": int(rng.integers(0, 6)),
+        "threshold": float(rng.choice([1e-4, 0.01])),
+        "cooldown_t": int(rng.integers(0, 4)),
+        "warmup_t": int(rng.integers(0, 6)),
+        "warmup_lr_init": float(rng.uniform(0, 0.01)),
+        "lr_min": float(rng.choice([0.0, 1e-4])),
+        "mode": mode,
+    }
+    lr = float(rng.uniform(1e-2, 1))
+    values = _metric_walk(seed, steps, rising=mode == "max")
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = plateau_lr.PlateauLRScheduler(optimizer, **kwargs)
+    theirs = [optimizer.param_groups[0]["lr"]]
+    for epoch, value in enumerate(values):
+        scheduler.step(epoch + 1, float(value))
+        theirs.append(optimizer.param_groups[0]["lr"])
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    spec = f"timm.PlateauLRScheduler(optimizer, {args}, lr={lr!r})"
+    assert_parity(spec, _rates(spec, values), theirs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hf_reduce_lr_on_plateau(seed: int) -> None:
+    torch = require("torch")
+    optimization = require("transformers.optimization")
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(5, 120))
+    kwargs = {
+        "patience": int(rng.integers(0, 6)),
+        "factor": float(rng.uniform(0.1, 0.9)),
+        "cooldown": int(rng.integers(0, 3)),
+    }
+    lr = float(rng.uniform(1e-3, 1))
+    values = _metric_walk(seed, steps)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    scheduler = optimization.get_scheduler(
+        "reduce_lr_on_plateau", optimizer, scheduler_specific_kwargs=kwargs
+    )
+    theirs = [optimizer.param_groups[0]["lr"]]
+    for value in values:
+        optimizer.step()
+        scheduler.step(float(value))
+        theirs.append(optimizer.param_groups[0]["lr"])
+    spec = f"hf.get_scheduler('reduce_lr_on_plateau', optimizer, scheduler_specific_kwargs={kwargs!r})"
+    spec = spec[:-1] + f", lr={lr!r})"
+    assert_parity(spec, _rates(spec, values), theirs)

@@ -228,9 +228,13 @@ def test_join_schedules() -> None:
 
 
 def test_every_schedule_is_covered() -> None:
-    ours = {e.name.removeprefix("optax.") for e in lrviz.registry.entries("optax")}
+    # the plateau schedules react to a metric: tests/test_feedback.py checks them against the frameworks
+    ours = {e.name.removeprefix("optax.") for e in lrviz.registry.entries("optax")} - {
+        "contrib.reduce_on_plateau"
+    }
     assert ours == {c[0] for c in OPTAX} | {"join_schedules"}
-    assert {e.name.removeprefix("keras.") for e in lrviz.registry.entries("keras")} == {c[0] for c in KERAS}
+    keras = {e.name.removeprefix("keras.") for e in lrviz.registry.entries("keras")} - {"ReduceLROnPlateau"}
+    assert keras == {c[0] for c in KERAS}
 
 
 def test_short_names_and_module_paths() -> None:

@@ -182,7 +182,9 @@ def test_parity(name: str, kwargs: dict[str, Any], lr: float, steps: int) -> Non
 
 
 def test_every_scheduler_is_covered() -> None:
-    assert {e.name.removeprefix("timm.") for e in lrviz.registry.entries("timm")} == set(CLASSES)
+    # PlateauLRScheduler reacts to a metric: tests/test_feedback.py checks it against timm
+    ours = {e.name.removeprefix("timm.") for e in lrviz.registry.entries("timm")}
+    assert ours - {"PlateauLRScheduler"} == set(CLASSES)
 
 
 @pytest.mark.parametrize(

@@ -465,6 +465,66 @@ def get_wsd_schedule(
     return optimizer_rate(lr) * factor
 
 
+@schedule(
+    name="hf.get_reduce_on_plateau_schedule",
+    frequency="feedback",
+    quantity="exponential",
+    optimizer=True,
+    check=lambda factor, **_: _factor_check(factor),
+)
+def get_reduce_on_plateau_schedule(
+    t: Values,
+    mode: Literal["min", "max"] = "min",
+    factor: Number = 0.1,
+    patience: Count = 10,
+    threshold: Number = 1e-4,
+    threshold_mode: Literal["rel", "abs"] = "rel",
+    cooldown: Count = 0,
+    min_lr: Number = 0,
+    eps: Number = 1e-8,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """transformers' reduce-on-plateau schedule: PyTorch's ReduceLROnPlateau with these arguments.
+
+    See torch.ReduceLROnPlateau: after more than patience bad reports the rate is multiplied by factor.
+
+    Args:
+        mode: 'min' or 'max'.
+        factor: the factor of each reduction, below 1.
+        patience: bad reports tolerated; the next one reduces.
+        threshold: the margin an improvement must beat.
+        threshold_mode: 'rel' or 'abs'.
+        cooldown: reports not counted after a reduction.
+        min_lr: the floor.
+        eps: reductions smaller than this are skipped.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        hf.get_scheduler('reduce_lr_on_plateau', optimizer,
+                         scheduler_specific_kwargs={'patience': 2}, lr=5e-5)
+    """
+    from lrviz.schedules.plateau import plateau_rates
+
+    return plateau_rates(
+        t,
+        optimizer_rate(lr),
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        eps=eps,
+    )
+
+
+def _factor_check(factor: float) -> None:
+    if factor >= 1.0:
+        raise Invalid(f'factor must be below 1 (PyTorch\'s "Factor should be < 1.0."), got {factor!r}')
+
+
 TRAINER_NAMES = {
     "linear": "get_linear_schedule_with_warmup",
     "cosine": "get_cosine_schedule_with_warmup",
@@ -476,6 +536,7 @@ TRAINER_NAMES = {
     "cosine_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup",
     "cosine_warmup_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
     "warmup_stable_decay": "get_wsd_schedule",
+    "reduce_lr_on_plateau": "get_reduce_on_plateau_schedule",
 }
 """The Trainer's ``lr_scheduler_type`` names and the functions they call."""
 
@@ -484,10 +545,12 @@ def _scheduler_args(
     name: str, num_warmup_steps: int | None, num_training_steps: int | None, kwargs: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The arguments get_scheduler passes on, with its rules about which it ignores."""
-    if name in ("reduce_lr_on_plateau", "greedy"):
-        raise Invalid(f"{name!r} reacts to a metric, which lrviz does not read yet")
+    if name == "greedy":
+        raise Invalid("'greedy' (GreedyLR) is not reproduced by lrviz: it raises as well as lowers the rate")
     if name == "constant":
         return {}
+    if name == "reduce_lr_on_plateau":
+        return dict(kwargs or {})
     if num_warmup_steps is None:
         raise Invalid(f"{name} requires num_warmup_steps, as transformers says")
     if name == "constant_with_warmup":

@@ -8,11 +8,11 @@ index of CosineDecayRestarts), which lrviz takes in float32 as Keras does.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.params import Invalid, Number, Numbers, Rate, Text
+from lrviz.params import Count, Invalid, Number, Numbers, Rate, Text
 from lrviz.registry import Values, schedule
 
 
@@ -252,3 +252,85 @@ def cosine_decay_restarts(
         place = (fraction - done) / t_mul**restart
     decayed = 0.5 * m_mul**restart * (1.0 + np.cos(math.pi * place))
     return initial_learning_rate * ((1 - alpha) * decayed + alpha)
+
+
+def _keras_plateau_check(factor: float, monitor: str, mode: str, **_: Any) -> None:
+    if factor >= 1.0:
+        raise Invalid(f"ReduceLROnPlateau does not support a factor >= 1.0, as Keras says; got {factor!r}")
+    if mode == "auto" and monitor.removeprefix("val_") != "loss":
+        raise Invalid(
+            f"Keras cannot tell whether {monitor!r} should fall or rise: pass mode='min' or mode='max'"
+        )
+
+
+def _keras_plateau_rule(mode: str, monitor: str, **args: Any) -> dict[str, Any]:
+    direction = mode if mode != "auto" else "min"
+    keep = ("factor", "patience", "min_delta", "cooldown", "min_lr")
+    return {"mode": direction, **{k: args[k] for k in keep}}
+
+
+@schedule(
+    name="keras.ReduceLROnPlateau",
+    frequency="feedback",
+    quantity="exponential",
+    check=_keras_plateau_check,
+    marks=lambda horizon, lr, **args: _keras_plateau_marks(horizon, lr, **args),
+)
+def reduce_lr_on_plateau(
+    t: Values,
+    monitor: Text = "val_loss",
+    factor: Number = 0.1,
+    patience: Count = 10,
+    verbose: Count = 0,
+    mode: Literal["auto", "min", "max"] = "auto",
+    min_delta: Number = 1e-4,
+    cooldown: Count = 0,
+    min_lr: Number = 0.0,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """Keras' ReduceLROnPlateau callback: multiply the rate by factor after patience bad epochs.
+
+    An improvement is current + min_delta < best ('min'; 'auto' for a loss) or current − min_delta > best
+    ('max'); after patience reports without one (wait ≥ patience) the rate becomes max(rate·factor,
+    min_lr), if it is above min_lr; cooldown reports then reset the count. The report at the end of
+    step s sets the rate of s + 1; the rate is held in float32.
+
+    Args:
+        monitor: the metric's name; with mode='auto' it must be a loss.
+        factor: the factor of each reduction, below 1.
+        patience: bad reports that trigger a reduction.
+        verbose: ignored.
+        mode: 'auto', 'min' or 'max'.
+        min_delta: the margin an improvement must beat (absolute).
+        cooldown: reports after a reduction whose count is reset.
+        min_lr: the floor.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        keras.ReduceLROnPlateau(factor=0.5, patience=3, lr=1e-3)
+
+    Notes:
+        patience=P reduces after P bad reports, one fewer than PyTorch's P + 1; min_delta is absolute
+        only.
+    """
+    from lrviz.dialects.common import optimizer_rate
+    from lrviz.schedules.plateau import keras_plateau_rates
+
+    rule = _keras_plateau_rule(
+        mode, monitor, factor=factor, patience=patience, min_delta=min_delta, cooldown=cooldown, min_lr=min_lr
+    )
+    return keras_plateau_rates(t, optimizer_rate(lr), **rule)
+
+
+def _keras_plateau_marks(horizon: int, lr: float | None, **args: Any) -> list[tuple[float, str]]:
+    from lrviz.dialects.common import optimizer_rate
+    from lrviz.schedules.plateau import REDUCED, keras_plateau_rates
+
+    keep = {k: args[k] for k in ("factor", "patience", "min_delta", "cooldown", "min_lr")}
+    rates = keras_plateau_rates(
+        np.arange(horizon, dtype=np.float64),
+        optimizer_rate(lr),
+        **_keras_plateau_rule(args["mode"], args["monitor"], **keep),
+    )
+    return [(float(s), REDUCED) for s in np.flatnonzero(np.diff(rates) < 0) + 1]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.params import Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
+from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
 
 Scales = StepFactors
@@ -507,3 +507,70 @@ def join_schedules(t: Values, schedules: list[Schedule], boundaries: Milestones)
             for b, s in zip(boundaries, schedules[1:], strict=True)
         ],
     )
+
+
+def _reduce_check(factor: float, rtol: float, atol: float, **_: Any) -> None:
+    if factor <= 0.0 or factor >= 1.0:
+        raise Invalid(f"factor must be in the range (0, 1), as optax requires, got {factor!r}")
+    if rtol < 0.0 or atol < 0.0:
+        raise Invalid(
+            f"rtol and atol must be non-negative, as optax requires, got rtol={rtol!r}, atol={atol!r}"
+        )
+    if rtol == 0.0 and atol == 0.0:
+        raise Invalid("at least one of rtol and atol must be positive, as optax requires")
+    if rtol > 1.0:
+        raise Invalid(f"rtol must be at most 1, as optax requires, got {rtol!r}")
+
+
+@schedule(
+    name="optax.contrib.reduce_on_plateau", frequency="feedback", quantity="exponential", check=_reduce_check
+)
+def reduce_on_plateau(
+    t: Values,
+    factor: Number = 0.1,
+    patience: Count = 10,
+    rtol: Number = 1e-4,
+    atol: Number = 0.0,
+    cooldown: Count = 0,
+    accumulation_size: Steps = 1,
+    min_scale: Number = 0.0,
+    *,
+    lr: Rate = 1.0,
+) -> Values:
+    """optax's reduce_on_plateau: a scale on the updates, lowered when the averaged loss stops improving.
+
+    Values are averaged over accumulation_size calls; an improvement is avg < (1 − rtol)·best − atol;
+    when the count of bad averages reaches patience the scale is multiplied by factor (not below
+    min_scale) and cooldown averages are not counted. The rate shown is lr × scale.
+
+    Args:
+        factor: the factor of each reduction, in (0, 1).
+        patience: bad averages that trigger a reduction.
+        rtol: the relative margin an improvement must beat.
+        atol: the absolute margin an improvement must beat.
+        cooldown: averages not counted after a reduction.
+        accumulation_size: values averaged before each decision.
+        min_scale: the floor of the scale.
+        lr: the rate the scale multiplies (the optimizer's), 1 to show the scale itself.
+
+    Example:
+        optax.contrib.reduce_on_plateau(factor=0.5, patience=5, lr=1e-3)
+
+    Notes:
+        'min' mode only, relative and absolute margins combined, and a reduction when the count reaches
+        patience (one report sooner than PyTorch). The update that passes a value is scaled by the
+        result, so the value of step t already scales step t; the scale is held in float32.
+    """
+    from lrviz.schedules.plateau import optax_plateau_scales
+
+    scales = optax_plateau_scales(
+        t,
+        factor=factor,
+        patience=patience,
+        rtol=rtol,
+        atol=atol,
+        cooldown=cooldown,
+        accumulation_size=accumulation_size,
+        min_scale=min_scale,
+    )
+    return lr * scales

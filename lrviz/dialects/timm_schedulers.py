@@ -491,3 +491,119 @@ def wsd_lr_scheduler(
         return decayed
 
     return _timm(t, base, warmup_t, warmup_lr_init, True, after)
+
+
+def _timm_plateau_rates(
+    t: Values,
+    base: float,
+    decay_rate: float,
+    patience_t: int,
+    threshold: float,
+    cooldown_t: int,
+    warmup_t: int,
+    warmup_lr_init: float,
+    lr_min: float,
+    mode: str,
+) -> Values:
+    """timm's PlateauLRScheduler: a warm-up (inclusive of warmup_t), then PyTorch's plateau rule on the
+    metrics of the epochs after it."""
+    from lrviz.feedback import shifted
+    from lrviz.schedules.plateau import plateau_rates
+
+    step_up = (base - warmup_lr_init) / warmup_t if warmup_t else 1.0
+    ramp = warmup_lr_init + t * step_up
+    first = warmup_lr_init if warmup_t else base
+    # timm steps the plateau with the metric of epoch e at the end of it (step(e + 1, metric)), and
+    # ignores it while e + 1 <= warmup_t
+    with shifted(warmup_t):
+        after = plateau_rates(
+            np.maximum(t - warmup_t, 0.0),
+            base,
+            mode=mode,
+            factor=decay_rate,
+            patience=patience_t,
+            threshold=threshold,
+            threshold_mode="rel",
+            cooldown=cooldown_t,
+            min_lr=lr_min,
+            eps=1e-8,
+        )
+    return np.where(t == 0, first, np.where(t <= warmup_t, ramp, after))
+
+
+def _timm_plateau_check(decay_rate: float, noise_range_t: Any = None, **_: Any) -> None:
+    _no_noise(noise_range_t=noise_range_t)
+    if decay_rate >= 1.0:
+        raise Invalid(
+            f'decay_rate must be below 1 (PyTorch\'s "Factor should be < 1.0."), got {decay_rate!r}'
+        )
+
+
+@schedule(
+    name="timm.PlateauLRScheduler",
+    frequency="feedback",
+    quantity="exponential",
+    optimizer=True,
+    check=_timm_plateau_check,
+)
+def plateau_lr_scheduler(
+    t: Values,
+    decay_rate: Number = 0.1,
+    patience_t: Count = 10,
+    threshold: Number = 1e-4,
+    cooldown_t: Count = 0,
+    warmup_t: Count = 0,
+    warmup_lr_init: Number = 0.0,
+    lr_min: Number = 0.0,
+    mode: Literal["min", "max"] = "max",
+    noise_range_t: Anything = None,
+    noise_type: Literal["normal", "uniform"] = "normal",
+    noise_pct: Number = 0.67,
+    noise_std: Number = 1.0,
+    noise_seed: Anything = None,
+    initialize: bool = True,
+    *,
+    lr: Rate | None = None,
+) -> Values:
+    """timm's PlateauLRScheduler: a linear warm-up, then PyTorch's ReduceLROnPlateau on epoch metrics.
+
+    Row e ≤ warmup_t is warmup_lr_init + e·(lr − warmup_lr_init)/warmup_t; after it the plateau rule
+    (decay_rate, patience_t, threshold, cooldown_t, lr_min) on the metrics of the epochs from warmup_t
+    on, each changing the rate of the next epoch.
+
+    Args:
+        decay_rate: the factor of each reduction.
+        patience_t: bad epochs tolerated; the next one reduces.
+        threshold: the relative margin an improvement must beat.
+        cooldown_t: epochs not counted after a reduction.
+        warmup_t: the warm-up epochs (the last of them included).
+        warmup_lr_init: the rate the warm-up starts from.
+        lr_min: the floor.
+        mode: 'max' by default (an accuracy), or 'min'.
+        noise_range_t: must be None: timm's noise needs torch's random generator.
+        noise_type: ignored without noise.
+        noise_pct: ignored without noise.
+        noise_std: ignored without noise.
+        noise_seed: ignored without noise.
+        initialize: ignored.
+        lr: the optimizer's learning rate: lr=… in the call, or --lr.
+
+    Example:
+        timm.PlateauLRScheduler(optimizer, decay_rate=0.5, patience_t=3, mode='min', lr=0.1)
+
+    Notes:
+        mode defaults to 'max', unlike PyTorch's 'min'; metrics during the warm-up are ignored, and the
+        warm-up's last epoch is warmup_t itself (inclusive). timm deprecates this scheduler in 1.0.31.
+    """
+    return _timm_plateau_rates(
+        t,
+        optimizer_rate(lr),
+        decay_rate,
+        patience_t,
+        threshold,
+        cooldown_t,
+        warmup_t,
+        warmup_lr_init,
+        lr_min,
+        mode,
+    )

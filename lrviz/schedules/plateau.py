@@ -56,9 +56,7 @@ def plateau_rates(
                 rate = lowered
                 changes.append((step + 1, rate))
             cooling, bad = cooldown, 0
-    starts = np.array([0] + [s for s, _ in changes], dtype=np.float64)
-    rates = np.array([lr] + [r for _, r in changes])
-    return rates[np.searchsorted(starts, t, side="right") - 1]
+    return _held(t, lr, changes)
 
 
 REDUCED = "rate reduced"
@@ -129,3 +127,94 @@ def plateau(
         min_lr=min_lr,
         eps=eps,
     )
+
+
+def keras_plateau_rates(
+    t: Values,
+    lr: float,
+    *,
+    mode: str,
+    factor: float,
+    patience: int,
+    min_delta: float,
+    cooldown: int,
+    min_lr: float,
+) -> Values:
+    """Keras' ReduceLROnPlateau callback, on_epoch_end by on_epoch_end, the rate held in float32.
+
+    An improvement is current + min_delta < best ('min') or current − min_delta > best ('max'), the
+    first report always one. In cooldown the count of bad reports is reset; otherwise after ``patience``
+    of them (>=, where PyTorch needs more than patience) the rate becomes max(rate·factor, min_lr), if
+    it is above float32(min_lr).
+    """
+    f32 = np.float32
+    last = int(t.max(initial=0))
+    metric = reports(0, last - 1)
+    delta = abs(min_delta)
+    rate, best, wait, cooling = float(f32(lr)), None, 0, 0
+    changes: list[tuple[int, float]] = []
+    for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
+        if cooling > 0:
+            cooling -= 1
+            wait = 0
+        if best is None or (value + delta < best if mode == "min" else value - delta > best):
+            best, wait = value, 0
+        elif cooling <= 0:
+            wait += 1
+            if wait >= patience and rate > f32(min_lr):
+                rate = float(f32(max(rate * factor, min_lr)))
+                changes.append((step + 1, rate))
+                cooling, wait = cooldown, 0
+    return _held(t, float(f32(lr)), changes)
+
+
+def optax_plateau_scales(
+    t: Values,
+    *,
+    factor: float,
+    patience: int,
+    rtol: float,
+    atol: float,
+    cooldown: int,
+    accumulation_size: int,
+    min_scale: float,
+) -> Values:
+    """optax.contrib.reduce_on_plateau's scale, in float32 as optax holds it.
+
+    Values are averaged over ``accumulation_size`` calls; then an improvement is avg < (1 − rtol)·best −
+    atol, and the scale is multiplied by factor when the count of bad averages reaches ``patience``
+    (one report sooner than PyTorch). The update that passes the value of step t is scaled by the
+    result, so the value of step t already scales step t.
+    """
+    f32 = np.float32
+    last = int(t.max(initial=0))
+    metric = reports(0, last)
+    best, plateau, scale, cooling, count, avg = f32(np.inf), 0, f32(1.0), 0, 0, f32(0.0)
+    changes: list[tuple[int, float]] = []
+    for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
+        avg = f32((f32(count) * avg + f32(value)) / f32(count + 1))
+        count += 1
+        if count != accumulation_size:
+            continue
+        improved = avg < f32(f32(1 - rtol) * best) - f32(atol)
+        best = avg if improved else best
+        current = 0 if improved else plateau + 1
+        if cooling > 0:
+            plateau, cooling = 0, cooling - 1
+        else:
+            reached = current == patience
+            plateau = 0 if reached else current
+            lowered = f32(max(f32(scale * f32(factor)) if reached else scale, f32(min_scale)))
+            cooling = cooldown if reached else 0
+            if lowered != scale:
+                scale = lowered
+                changes.append((step, float(scale)))
+        count, avg = 0, f32(0.0)
+    return _held(t, 1.0, changes)
+
+
+def _held(t: Values, first: float, changes: list[tuple[int, float]]) -> Values:
+    """A rate that starts at ``first`` and takes each (step, rate) change from that step on."""
+    starts = np.array([0] + [s for s, _ in changes], dtype=np.float64)
+    rates = np.array([first] + [r for _, r in changes])
+    return rates[np.searchsorted(starts, t, side="right") - 1]
