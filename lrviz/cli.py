@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from lrviz import __version__
-from lrviz.config import LAYOUTS, Config, is_config, parse_size
+from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, parse_size
 from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, write_atomically
@@ -43,21 +43,7 @@ app = typer.Typer(
 SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
-RUN_OPTIONS = (
-    "steps",
-    "epochs",
-    "steps_per_epoch",
-    "dataset_size",
-    "batch_size",
-    "drop_last",
-    "grad_accum",
-    "devices",
-    "step_on",
-    "resume_at",
-    "dtype",
-    "metric",
-    "metric_column",
-)
+RUN_OPTIONS = (*RUN_KEYS, "resume_at", "dtype")
 COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
 
 
