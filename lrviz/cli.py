@@ -44,7 +44,7 @@ SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
 RUN_OPTIONS = (*RUN_KEYS, "resume_at", "dtype")
-COMMANDS = ("plot", "compare", "table", "export", "list", "describe", "gallery")
+COMMANDS = ("plot", "compare", "table", "export", "check", "list", "describe", "gallery")
 
 
 def _complete(incomplete: str) -> Iterator[str]:
@@ -554,6 +554,74 @@ def gallery(
 
     written = render_all(out, configs, _write)
     Console(stderr=True, highlight=False).print(f"wrote {len(written)} images to {out}")
+
+
+@app.command(context_settings=SPEC_COMMAND)
+def check(
+    specs: Specs,
+    steps: StepsOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: PerEpochOption = None,
+    dtype: DtypeOption = "float64",
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
+    metric: MetricOption = None,
+    metric_column: MetricColumnOption = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="A finding's code to leave out (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON, for tools.")] = False,
+) -> None:
+    """Find the classic schedule mistakes: exit 0 when clean, 1 when something was found."""
+    import json
+
+    from lrviz.check import NAMES, overrun
+    from lrviz.check import check as find
+
+    unknown = [code for code in ignore or [] if code.upper() not in NAMES]
+    if unknown:
+        raise LrvizError(f"--ignore takes a finding's code ({', '.join(sorted(NAMES))}), got {unknown[0]!r}")
+    settings = RunSettings(
+        steps,
+        epochs,
+        steps_per_epoch,
+        dataset_size,
+        batch_size,
+        drop_last,
+        grad_accum,
+        devices,
+        step_on,
+        dtype,
+        metric,
+        metric_column,
+    )
+    skipped = {code.upper() for code in ignore or []}
+    try:
+        curves, _, _ = _lineup(specs, settings, None)
+        findings = find(curves, skipped)
+    except SpecError as error:
+        if error.code != "L005":
+            raise
+        findings = [] if "L005" in skipped else [overrun(" ".join(specs), str(error))]
+    if as_json:
+        sys.stdout.write(json.dumps({"findings": [f.to_data() for f in findings]}, indent=2) + "\n")
+    else:
+        console = _stdout()
+        for f in findings:
+            where = f" at step {f.step}" if f.step is not None else ""
+            console.print(
+                f"[bold]{f.code}[/] {NAMES[f.code]} in {f.label}{where}: {f.message}; fix: {f.fix}",
+                markup=True,
+                soft_wrap=True,
+            )
+        if not findings:
+            console.print("no problems found")
+    if findings:
+        raise typer.Exit(1)
 
 
 @app.command("list")

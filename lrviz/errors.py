@@ -8,7 +8,12 @@ class LrvizError(Exception):
 
 
 class SpecError(LrvizError):
-    """A spec that cannot be parsed or bound: syntax, an unknown name, a bad parameter value."""
+    """A spec that cannot be parsed or bound: syntax, an unknown name, a bad parameter value.
+
+    ``code`` names the ``lrviz check`` finding it is, when it is one (L005: OneCycleLR stepped past its
+    end)."""
+
+    code: str | None = None
 
 
 class RunError(LrvizError):

@@ -15,7 +15,10 @@ from typing import Annotated, Any
 
 
 class Invalid(ValueError):
-    """A value does not fit its kind; the text completes "<param> must be …"."""
+    """A value does not fit its kind; the text completes "<param> must be …". ``code`` names a
+    ``lrviz check`` finding the problem is, when it is one."""
+
+    code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,9 @@ class Call(Spec):
             with np.errstate(all="ignore"):
                 return self.entry.func(t, *positional, **args)
         except Invalid as error:
-            raise SpecError(f"{self.label}: {error}") from None
+            failure = SpecError(f"{self.label}: {error}")
+            failure.code = error.code
+            raise failure from None
 
     def marks(self, horizon: int) -> list[Mark]:
         args, warmup = self.resolve(horizon)

@@ -545,6 +545,12 @@ def cyclic_lr(
     return base_lr + height * amplitude
 
 
+class Overrun(Invalid):
+    """OneCycleLR stepped past total_steps: PyTorch raises, and ``lrviz check`` reports L005."""
+
+    code = "L005"
+
+
 def _one_cycle_total(total_steps: int | None, epochs: int | None, steps_per_epoch: int | None) -> int:
     if total_steps is not None:
         return total_steps
@@ -627,7 +633,7 @@ def one_cycle_lr(
     total = _one_cycle_total(total_steps, epochs, steps_per_epoch)
     last = float(t.max(initial=0))
     if last > total:
-        raise Invalid(
+        raise Overrun(
             f"PyTorch refuses to step OneCycleLR past total_steps: step {last:.0f} of a "
             f'{total}-step cycle ("Tried to step {last:.0f} times"): make total_steps at least '
             "the run length minus 1, or shorten the run"

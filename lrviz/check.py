@@ -1,0 +1,272 @@
+"""``lrviz check``: the schedule mistakes people keep filing bugs about, found before the run.
+
+Each finding has a code, the step where it shows, a one-line explanation and the fix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from lrviz.run import Curves, Series
+from lrviz.spec import Call
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one schedule."""
+
+    code: str
+    label: str
+    step: int | None
+    message: str
+    fix: str
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Rule = Callable[[Series, Curves], Iterator[Finding]]
+RULES: dict[str, Rule] = {}
+"""The checks run on evaluated curves, by code."""
+
+NAMES: dict[str, str] = {"L005": "onecycle-overrun"}
+"""Every finding's short name, by code; L005 is found when evaluation refuses (see :func:`overrun`)."""
+
+
+def rule(code: str, name: str) -> Callable[[Rule], Rule]:
+    def register(func: Rule) -> Rule:
+        RULES[code] = func
+        NAMES[code] = name
+        return func
+
+    return register
+
+
+def _calls(series: Series) -> Iterator[Call]:
+    for node in series.spec.walk():
+        if isinstance(node, Call):
+            yield node
+
+
+def _value(call: Call, *names: str) -> Any:
+    """The first of ``names`` the call sets or defaults, else None."""
+    for name in names:
+        param = call.entry.param(name)
+        if param is not None:
+            return call.args.get(name, param.default)
+    return None
+
+
+def _cyclic(series: Series) -> bool:
+    return any(c.entry.frequency in ("cyclic", "feedback") for c in _calls(series))
+
+
+@rule("L001", "zero-first-step")
+def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
+    if series.values[0] == 0 and series.values.max() > 0:
+        yield Finding(
+            "L001",
+            series.label,
+            0,
+            "the rate is 0 at step 0, so the first update changes nothing",
+            "start the warm-up above 0 (warmup_start=…, or a warm-up that counts from step 1)",
+        )
+
+
+@rule("L002", "warmup-jump")
+def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
+    values = series.values
+    peak = float(np.abs(values).max()) or 1.0
+    ends = {int(step) for step, what in series.marks if what == "warm-up ends"}
+    top = int(np.argmax(values))
+    if values[0] < values[top] and not ends:  # a warm-up the spec does not mark: up to the first peak
+        ends.add(top + 1)
+    for end in sorted(ends):
+        if not 2 <= end < len(values):
+            continue
+        ramp = abs(values[end - 1] - values[end - 2])
+        jump = abs(values[end] - values[end - 1])
+        if jump > max(3 * ramp, 0.05 * peak):
+            yield Finding(
+                "L002",
+                series.label,
+                end,
+                f"the rate jumps from {values[end - 1]:.4g} to {values[end]:.4g} where the warm-up ends",
+                "let the warm-up reach where the schedule starts (timm: warmup_prefix=True, or a t_initial "
+                "that leaves out the warm-up)",
+            )
+
+
+@rule("L003", "rises-after-horizon")
+def rises_after_horizon(series: Series, curves: Curves) -> Iterator[Finding]:
+    if _cyclic(series):
+        return
+    values = series.values
+    peak = float(np.abs(values).max()) or 1.0
+    top = int(np.argmax(values))
+    low = top + int(np.argmin(values[top:]))
+    after = values[low:]
+    if after.size > 1 and after.max() - values[low] > 0.01 * peak:
+        rise = low + int(np.argmax(after - values[low] > 0.01 * peak))
+        yield Finding(
+            "L003",
+            series.label,
+            rise,
+            f"the rate rises again after reaching its minimum at step {low}: the schedule's horizon ends "
+            "before the run",
+            "make the horizon (T_max, num_training_steps, steps) the run length, or clamp the schedule",
+        )
+
+
+HORIZONS = (
+    "T_max",
+    "total_iters",
+    "total_steps",
+    "num_training_steps",
+    "t_initial",
+    "decay_steps",
+    "transition_steps",
+    "first_decay_steps",
+    "steps",
+)
+
+
+@rule("L004", "horizon-mismatch")
+def horizon_mismatch(series: Series, curves: Curves) -> Iterator[Finding]:
+    steps = curves.run.steps
+    for call in _calls(series):
+        for name in HORIZONS:
+            horizon = call.args.get(name)
+            if not isinstance(horizon, int) or horizon <= 0:
+                continue
+            if horizon * 4 < steps or horizon > 4 * steps:
+                per_epoch = curves.run.steps_per_epoch
+                hint = (
+                    f" ({horizon * per_epoch:,} would be {horizon} epochs of {per_epoch} updates)"
+                    if per_epoch > 1 and horizon * 4 < steps
+                    else ""
+                )
+                yield Finding(
+                    "L004",
+                    series.label,
+                    None,
+                    f"{name}={horizon:,} but the run has {steps:,} updates: a horizon in epochs for a "
+                    f"schedule stepped every update, or the other way round{hint}",
+                    f"give {name} in the unit the schedule is stepped in, or step it with --step-on epoch",
+                )
+
+
+@rule("L006", "milestones")
+def milestones(series: Series, curves: Curves) -> Iterator[Finding]:
+    for call in _calls(series):
+        points = _value(call, "milestones", "decay_t", "boundaries")
+        if not isinstance(points, list | tuple) or not points:
+            continue
+        outside = [m for m in points if isinstance(m, int | float) and not 0 < m < curves.run.steps]
+        if outside:
+            yield Finding(
+                "L006",
+                series.label,
+                None,
+                f"milestones {outside} fall outside the run of {curves.run.steps:,} steps and never act",
+                "give milestones in the unit the schedule is stepped in (updates or epochs)",
+            )
+        if any(b <= a for a, b in itertools.pairwise(points)):
+            yield Finding(
+                "L006",
+                series.label,
+                None,
+                f"milestones {list(points)} do not increase",
+                "sort the milestones and give each once",
+            )
+
+
+FLOORS = ("min_lr", "eta_min", "lr_min", "end_value", "lr_end", "end_learning_rate")
+
+
+@rule("L007", "final-far-from-minimum")
+def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
+    if _cyclic(series):
+        return
+    values = series.values
+    peak = float(values.max())
+    for call in _calls(series):
+        floor = _value(call, *FLOORS)
+        if not isinstance(floor, int | float) or peak <= floor:
+            continue
+        share = (float(values[-1]) - floor) / (peak - floor)
+        if share > 0.1:
+            yield Finding(
+                "L007",
+                series.label,
+                len(values) - 1,
+                f"the run ends at {values[-1]:.4g}, {share:.0%} of the way from the floor {floor:.4g} to the "
+                "peak: the decay's horizon is longer than the run",
+                "make the decay's horizon the run length",
+            )
+            return
+
+
+@rule("L008", "negative-rate")
+def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
+    if series.values.min() < 0:
+        step = int(np.argmax(series.values < 0))
+        yield Finding(
+            "L008",
+            series.label,
+            step,
+            f"the rate is negative ({series.values[step]:.4g}) at step {step}",
+            "check the schedule past its end (OneCycleLR 'linear' at total_steps goes below zero)",
+        )
+
+
+def _warmup_ends(series: Series) -> set[int]:
+    """Where warm-ups end: the spec's own marks, and the framework warm-ups lrviz knows by name."""
+    ends = {int(step) for step, what in series.marks if what == "warm-up ends"}
+    for call in _calls(series):
+        if call.entry.name == "keras.CosineDecay" and call.args.get("warmup_target") is not None:
+            ends.add(int(call.args.get("warmup_steps", 0)))
+        elif call.entry.dialect == "timm" and call.args.get("warmup_t"):
+            ends.add(int(call.args["warmup_t"]))
+    return {end for end in ends if end > 0}
+
+
+@rule("L009", "warmup-down")
+def warmup_down(series: Series, curves: Curves) -> Iterator[Finding]:
+    values = series.values
+    for end in sorted(_warmup_ends(series)):
+        if end < len(values) and values[end] < values[0]:
+            yield Finding(
+                "L009",
+                series.label,
+                end,
+                f"the warm-up goes down, from {values[0]:.4g} to {values[end]:.4g}: its target is below its "
+                "start",
+                "warm up to a rate above warmup_start (Keras: warmup_target above initial_learning_rate)",
+            )
+
+
+def overrun(label: str, message: str) -> Finding:
+    """L005 for a OneCycleLR the run steps past total_steps, which PyTorch (and evaluation) refuses."""
+    return Finding(
+        "L005",
+        label,
+        None,
+        message.removeprefix(f"{label}: ").split(": make total_steps")[0],
+        "make total_steps the number of updates (epochs × updates an epoch)",
+    )
+
+
+def check(curves: Curves, ignore: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """Every finding in every schedule of ``curves``, but the codes in ``ignore``."""
+    found: list[Finding] = []
+    for series in curves.series:
+        for code, find in RULES.items():
+            if code not in ignore:
+                found.extend(find(series, curves))
+    return found
