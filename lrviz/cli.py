@@ -23,13 +23,13 @@ from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, write_atomically
 from lrviz.gallery import EXAMPLE_STEPS
-from lrviz.lineup import Item, expand, run_length, set_params
+from lrviz.lineup import Item, NoRunLength, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.metric import describe_nonfinite
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
 from lrviz.registry import Entry, close_names, dialects, entries, lookup
-from lrviz.run import Curves, RunSettings
+from lrviz.run import Curves, Run, RunSettings
 from lrviz.stats import checkpoints
 
 app = typer.Typer(
@@ -622,6 +622,51 @@ def check(
             console.print("no problems found")
     if findings:
         raise typer.Exit(1)
+
+
+@app.command(context_settings=SPEC_COMMAND)
+def code(
+    specs: Specs,
+    to: Annotated[str, typer.Option("--to", help="The framework: torch, optax, keras or hf.")],
+    steps: StepsOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: PerEpochOption = None,
+    dataset_size: DatasetOption = None,
+    batch_size: BatchOption = None,
+    drop_last: DropLastOption = None,
+    grad_accum: AccumOption = None,
+    devices: DevicesOption = None,
+    step_on: StepOnOption = None,
+) -> None:
+    """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
+    from lrviz.code import TARGETS, training_code
+    from lrviz.feedback import watching
+
+    if to not in TARGETS:
+        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {to!r}")
+    # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
+    settings = RunSettings(
+        steps,
+        epochs,
+        steps_per_epoch,
+        dataset_size,
+        batch_size,
+        drop_last,
+        grad_accum,
+        devices,
+        step_on,
+        metric="synthetic",
+    )
+    with watching() as reads:
+        try:
+            curves, _, _ = _lineup(specs, settings, None)
+            given: Run | None = curves.run
+        except NoRunLength:  # a framework's own call needs no run length: check it over an example run
+            curves, _, _ = _lineup(specs, replace(settings, steps=EXAMPLE_STEPS), None)
+            given = None
+    if len(curves.series) != 1:
+        raise LrvizError(f"lrviz code writes one schedule, got {len(curves.series)}")
+    sys.stdout.write(training_code(curves.series[0].spec, given, to, feedback=bool(reads)))
 
 
 @app.command("list")

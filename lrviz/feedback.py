@@ -30,6 +30,7 @@ class Metric:
 
 _METRIC: ContextVar[Metric | None] = ContextVar("metric", default=None)
 _OFFSET: ContextVar[int] = ContextVar("offset", default=0)
+_READS: ContextVar[list[int] | None] = ContextVar("reads", default=None)
 
 
 @contextlib.contextmanager
@@ -52,10 +53,23 @@ def shifted(steps: float) -> Iterator[None]:
         _OFFSET.reset(token)
 
 
+@contextlib.contextmanager
+def watching() -> Iterator[list[int]]:
+    """Note every read of the metric: the list is empty after an evaluation that needed none."""
+    reads: list[int] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
 def reports(first: int, last: int) -> Metric:
     """The metric reported at the end of the global steps ``first`` … ``last`` of the running part,
     with the steps made local to it."""
     metric = _METRIC.get()
+    if (reads := _READS.get()) is not None:
+        reads.append(first)
     if metric is None:
         raise Invalid(
             "reacts to a metric and there is none: give --metric FILE (a CSV with a header), "

@@ -84,11 +84,15 @@ def evaluate(items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = ())
     return Curves(run, evaluated, tuple(points))
 
 
+class NoRunLength(LrvizError):
+    """Neither the run nor any of its schedules says how long it is."""
+
+
 def run_length(items: Sequence[Item]) -> int:
     """The length of the longest item that has one, for a run whose length was not given."""
     lengths = [item.spec.length for item in items if item.spec.length is not None]
     if not lengths:
-        raise LrvizError("say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)")
+        raise NoRunLength("say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)")
     return max(lengths)
 
 

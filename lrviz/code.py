@@ -1,0 +1,150 @@
+"""Training code for a schedule, ready to paste: the framework's own classes where they give the curve
+lrviz draws, otherwise lrviz's adapter, which looks up the very rates lrviz evaluates.
+
+A spec written in a framework's dialect becomes that framework's call with the same arguments (the
+dialects reproduce the frameworks, so the curve is the same). Everything else — lrviz's own
+schedules, arithmetic, another framework's dialect — becomes an adapter from :mod:`lrviz.torch`,
+:mod:`lrviz.optax` or :mod:`lrviz.keras`. The code states what it assumes: how often the schedule
+is stepped and which base rate the optimizer holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lrviz.errors import LrvizError
+from lrviz.run import Run
+from lrviz.spec import Call, Spec
+
+
+@dataclass(frozen=True)
+class Target:
+    """A framework lrviz writes code for."""
+
+    name: str
+    dialect: str
+    path: str
+    """How the dialect's names are spelled in code: ``torch.CosineAnnealingLR`` → path + name."""
+    drives_optimizer: bool
+    """Its schedulers set the rate of a PyTorch optimizer (rather than being passed to one)."""
+
+
+TARGETS = {
+    "torch": Target("torch", "torch", "torch.optim.lr_scheduler.", True),
+    "hf": Target("hf", "hf", "transformers.", True),
+    "optax": Target("optax", "optax", "optax.", False),
+    "keras": Target("keras", "keras", "keras.optimizers.schedules.", False),
+}
+"""Every ``--to`` target."""
+
+
+def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) -> str:
+    """Python source that builds ``spec`` as a ``scheduler`` (torch, hf) or ``schedule`` (optax,
+    Keras) giving lrviz's rates at every step of ``run``; ``feedback`` says that the spec reads a
+    metric. Without a run (its length not given) only a framework's own call can be written."""
+    target = TARGETS.get(to)
+    if target is None:
+        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {to!r}")
+    label = spec.source if isinstance(spec, Call) and spec.source else spec.render()
+    per_epoch = run is not None and run.step_on == "epoch"
+    if per_epoch and not target.drives_optimizer:
+        raise LrvizError(f"{to} counts optimizer updates, not epochs: give the run without --step-on epoch")
+    native = _native(spec, target)
+    if native is None and feedback:
+        raise LrvizError(
+            f"{label!r} reacts to a metric while training: its rates cannot be computed ahead for {to}; "
+            f"use the framework's own reduce-on-plateau (see 'lrviz list --dialect {to}')"
+        )
+    if native is None and run is None:
+        raise LrvizError(
+            f"{label!r} has no {to} equivalent, so lrviz's adapter looks its rates up: "
+            "say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)"
+        )
+    per = "epoch" if per_epoch else "update"
+    if target.drives_optimizer:
+        stepping = (
+            "scheduler.step(metric) after each evaluation"
+            if feedback
+            else (f"scheduler.step() once per {per}, after optimizer.step()")
+        )
+        assumes = [stepping]
+        imports = ["import torch"]
+        base = spec.args.get("lr") if native is not None and isinstance(spec, Call) else None
+        if native is not None:
+            imports += ["import transformers"] if target.name == "hf" else []
+            build = native
+        else:
+            imports.append("import lrviz.torch")
+            build = f"lrviz.torch.scheduler({label!r}, optimizer, steps={_length(run)})"
+        if base is None:
+            assumes.append("the scheduler sets every rate itself")
+        else:
+            assumes.append(f"the optimizer's learning rate is {base!r}, which the scheduler scales")
+        body = [
+            f"optimizer = torch.optim.AdamW(model.parameters(), lr={base or 0.0!r})  # or your optimizer",
+            f"scheduler = {build}",
+        ]
+        if target.name == "hf":
+            body.append("# with the Trainer: Trainer(..., optimizers=(optimizer, scheduler))")
+    else:
+        assumes = [f"{to} counts one step per optimizer update"]
+        imports = [f"import {to}"]
+        if native is not None:
+            build = native
+        else:
+            imports.append(f"import lrviz.{to}")
+            assumes.append("the rates are float32")
+            build = f"lrviz.{to}.schedule({label!r}, steps={_length(run)})"
+        optimizer = "optax.adamw" if to == "optax" else "keras.optimizers.AdamW"
+        body = [f"schedule = {build}", f"optimizer = {optimizer}(learning_rate=schedule)"]
+    if native is None:
+        assumes.append(f"after the last {per} of the run, its last rate holds")
+    comment = ["# Assumes: " + ";\n#   ".join(assumes) + "."]
+    return "\n".join([*imports, "", *comment[0].split("\n"), *body]) + "\n"
+
+
+def _length(run: Run | None) -> int:
+    assert run is not None
+    return -(-run.steps // run.steps_per_epoch) if run.step_on == "epoch" else run.steps
+
+
+def _native(spec: Spec, target: Target) -> str | None:
+    """The framework's own call for a spec in its dialect, or None where there is none."""
+    if not isinstance(spec, Call) or spec.entry.dialect != target.dialect:
+        return None
+    if spec.entry.frequency == "feedback" and not target.drives_optimizer:
+        return None  # optax's and Keras's plateaus are a transformation and a callback, not schedules
+    if spec.args.get("last_epoch", -1) != -1:
+        return None
+    parts = ["optimizer=optimizer"] if target.drives_optimizer else []
+    for name, value in spec.args.items():
+        if name == "lr" and target.drives_optimizer:
+            continue  # the optimizer's rate, not the scheduler's
+        code = _argument(value, target)
+        if code is None:
+            return None
+        parts.append(f"{name}={code}")
+    return f"{target.path}{spec.entry.name.removeprefix(target.dialect + '.')}({', '.join(parts)})"
+
+
+def _argument(value: Any, target: Target) -> str | None:
+    if isinstance(value, Call):
+        return _native(value, target)
+    if isinstance(value, Spec):
+        return _lambda(value)
+    if isinstance(value, tuple | list):
+        inner = [_argument(v, target) for v in value]
+        if any(code is None for code in inner):
+            return None
+        return f"[{', '.join(inner)}]"  # type: ignore[arg-type]
+    return repr(value)
+
+
+def _lambda(expression: Spec) -> str | None:
+    """A Python lambda for an expression in ``t`` that needs nothing but arithmetic, else None."""
+    text = expression.render()
+    if set(re.findall(r"[A-Za-z_]\w*", text)) - {"t"}:
+        return None
+    return "lambda step: " + re.sub(r"\bt\b", "step", text)
