@@ -2,10 +2,11 @@
 lrviz draws, otherwise lrviz's adapter, which looks up the very rates lrviz evaluates.
 
 A spec written in a framework's dialect becomes that framework's call with the same arguments (the
-dialects reproduce the frameworks, so the curve is the same). Everything else — lrviz's own
-schedules, arithmetic, another framework's dialect — becomes an adapter from :mod:`lrviz.torch`,
-:mod:`lrviz.optax` or :mod:`lrviz.keras`. The code states what it assumes: how often the schedule
-is stepped and which base rate the optimizer holds.
+dialects reproduce the frameworks, so the curve is the same). One of lrviz's own schedules becomes the
+framework call of :data:`EQUIVALENTS` when that call, evaluated over the run, gives the same curve.
+Everything else — arithmetic, sequences, another framework's dialect — becomes an adapter from
+:mod:`lrviz.torch`, :mod:`lrviz.optax` or :mod:`lrviz.keras`. The code states what it assumes: how
+often the schedule is stepped and which base rate the optimizer holds.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from lrviz.errors import LrvizError
-from lrviz.run import Run
+from lrviz.run import Run, evaluate_spec
 from lrviz.spec import Call, Spec
 
 
@@ -24,20 +27,44 @@ class Target:
     """A framework lrviz writes code for."""
 
     name: str
-    dialect: str
-    path: str
-    """How the dialect's names are spelled in code: ``torch.CosineAnnealingLR`` → path + name."""
+    paths: dict[str, str]
+    """The dialects it runs, each with how its names are spelled in code: ``torch.CosineAnnealingLR``
+    is ``torch.optim.lr_scheduler.`` + ``CosineAnnealingLR``."""
     drives_optimizer: bool
     """Its schedulers set the rate of a PyTorch optimizer (rather than being passed to one)."""
 
 
+TORCH = {"torch": "torch.optim.lr_scheduler."}
 TARGETS = {
-    "torch": Target("torch", "torch", "torch.optim.lr_scheduler.", True),
-    "hf": Target("hf", "hf", "transformers.", True),
-    "optax": Target("optax", "optax", "optax.", False),
-    "keras": Target("keras", "keras", "keras.optimizers.schedules.", False),
+    "torch": Target("torch", TORCH, True),
+    "hf": Target("hf", {"hf": "transformers.", **TORCH}, True),  # the Trainer takes any torch scheduler
+    "optax": Target("optax", {"optax": "optax."}, False),
+    "keras": Target("keras", {"keras": "keras.optimizers.schedules."}, False),
 }
 """Every ``--to`` target."""
+
+EQUIVALENTS = {
+    "constant": ["torch.ConstantLR(factor=1.0, total_iters=0, lr={lr})", "optax.constant_schedule({lr})"],
+    "exponential": [
+        "torch.ExponentialLR(gamma={gamma}, lr={lr})",
+        "optax.exponential_decay({lr}, transition_steps=1, decay_rate={gamma})",
+        "keras.ExponentialDecay({lr}, decay_steps=1, decay_rate={gamma})",
+    ],
+    "step": [
+        "torch.StepLR(step_size={step_size}, gamma={gamma}, lr={lr})",
+        "optax.exponential_decay({lr}, {step_size}, decay_rate={gamma}, staircase=True)",
+        "keras.ExponentialDecay({lr}, decay_steps={step_size}, decay_rate={gamma}, staircase=True)",
+    ],
+    "multistep": ["torch.MultiStepLR(milestones={milestones}, gamma={gamma}, lr={lr})"],
+    "linear": ["optax.linear_schedule({start}, {end}, transition_steps={steps})"],
+    "cosine": ["torch.CosineAnnealingLR(T_max={steps}, eta_min={min_lr}, lr={max_lr})"],
+    "polynomial": [
+        "keras.PolynomialDecay({lr}, {steps}, end_learning_rate={min_lr}, power={power}, cycle={cycle})"
+    ],
+    "inverse_time": ["keras.InverseTimeDecay({lr}, {step_size}, decay_rate={gamma}, staircase={staircase})"],
+}
+"""Framework calls that may draw one of lrviz's own schedules (without a warm-up), its resolved
+arguments filled in: each is used only where its curve over the run is lrviz's, to float64 rounding."""
 
 
 def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) -> str:
@@ -51,7 +78,8 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
     per_epoch = run is not None and run.step_on == "epoch"
     if per_epoch and not target.drives_optimizer:
         raise LrvizError(f"{to} counts optimizer updates, not epochs: give the run without --step-on epoch")
-    native = _native(spec, target)
+    own = _equivalent(spec, target, run) if run is not None else None
+    native = _native(own or spec, target)
     if native is None and feedback:
         raise LrvizError(
             f"{label!r} reacts to a metric while training: its rates cannot be computed ahead for {to}; "
@@ -71,9 +99,10 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
         )
         assumes = [stepping]
         imports = ["import torch"]
-        base = spec.args.get("lr") if native is not None and isinstance(spec, Call) else None
+        written = own or spec
+        base = written.args.get("lr") if native is not None and isinstance(written, Call) else None
         if native is not None:
-            imports += ["import transformers"] if target.name == "hf" else []
+            imports += ["import transformers"] if "transformers." in native else []
             build = native
         else:
             imports.append("import lrviz.torch")
@@ -110,9 +139,33 @@ def _length(run: Run | None) -> int:
     return -(-run.steps // run.steps_per_epoch) if run.step_on == "epoch" else run.steps
 
 
+def _equivalent(spec: Spec, target: Target, run: Run) -> Call | None:
+    """The framework call of :data:`EQUIVALENTS` that draws ``spec`` over ``run``, if one does."""
+    from lrviz.parser import parse
+
+    if not isinstance(spec, Call) or spec.entry.name not in EQUIVALENTS:
+        return None
+    args, warmup = spec.resolve(_length(run))
+    if warmup:
+        return None
+    literals = {name: repr(list(v) if isinstance(v, tuple) else v) for name, v in args.items()}
+    ours = evaluate_spec(spec, run)
+    for template in EQUIVALENTS[spec.entry.name]:
+        if template.partition(".")[0] not in target.paths:
+            continue
+        try:
+            candidate = parse(template.format(**literals))
+            theirs = evaluate_spec(candidate, run)
+        except LrvizError:
+            continue
+        if isinstance(candidate, Call) and np.abs(theirs - ours).max() <= 1e-12 * np.abs(ours).max():
+            return candidate
+    return None
+
+
 def _native(spec: Spec, target: Target) -> str | None:
-    """The framework's own call for a spec in its dialect, or None where there is none."""
-    if not isinstance(spec, Call) or spec.entry.dialect != target.dialect:
+    """The framework's own call for a spec in one of its dialects, or None where there is none."""
+    if not isinstance(spec, Call) or spec.entry.dialect not in target.paths:
         return None
     if spec.entry.frequency == "feedback" and not target.drives_optimizer:
         return None  # optax's and Keras's plateaus are a transformation and a callback, not schedules
@@ -126,7 +179,8 @@ def _native(spec: Spec, target: Target) -> str | None:
         if code is None:
             return None
         parts.append(f"{name}={code}")
-    return f"{target.path}{spec.entry.name.removeprefix(target.dialect + '.')}({', '.join(parts)})"
+    name = spec.entry.name.removeprefix(spec.entry.dialect + ".")
+    return f"{target.paths[spec.entry.dialect]}{name}({', '.join(parts)})"
 
 
 def _argument(value: Any, target: Target) -> str | None:

@@ -73,13 +73,14 @@ def _run_keras(code: str, steps: int) -> np.ndarray:
 def test_printed_code_gives_lrvizs_rates(cli: Any, text: str, steps: int, to: str) -> None:
     feedback = _is_feedback(text)
     status, code = _code(cli, text, steps, to)
-    native = text.startswith(f"{to}.")
-    if feedback and not (native and to in ("torch", "hf")):
+    in_dialect = text.startswith(f"{to}.") or (to == "hf" and text.startswith("torch."))
+    if feedback and not (in_dialect and to in ("torch", "hf")):
         assert status == 2
         assert "reacts to a metric while training: its rates cannot be computed ahead" in code
         return
     assert status == 0, code
-    assert ("lrviz." in code) != native, code  # the framework's own call exactly when in its dialect
+    native = "lrviz." not in code
+    assert native or not in_dialect, code  # a spec in the target's dialect is the framework's own call
     assert "# Assumes: " in code
     metric = _metric(steps) if feedback else None
     if to in ("torch", "hf"):
@@ -102,6 +103,37 @@ def test_native_code_states_the_optimizers_rate(cli: Any) -> None:
     assert "scheduler.step() once per update" in result.out
 
 
+@pytest.mark.parametrize(
+    ("spec", "to", "written"),
+    [
+        (
+            "cosine(0.1, 1e-4)",
+            "torch",
+            "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer=optimizer, T_max=100",
+        ),
+        ("step(0.1, 7, gamma=0.5)", "keras", "keras.optimizers.schedules.ExponentialDecay("),
+        ("exponential(0.1, 0.97)", "optax", "optax.exponential_decay(init_value=0.1, transition_steps=1"),
+        (
+            "multistep(0.1, [30, 60])",
+            "hf",
+            "torch.optim.lr_scheduler.MultiStepLR(optimizer=optimizer, milestones=[30, 60]",
+        ),
+        (
+            "cosine(0.1, warmup=5)",
+            "torch",
+            "lrviz.torch.scheduler('cosine(0.1, warmup=5)', optimizer, steps=100)",
+        ),
+        ("cosine(0.1)", "optax", "lrviz.optax.schedule('cosine(0.1)', steps=100)"),
+    ],
+)
+def test_own_schedules_become_framework_calls_where_those_draw_them(
+    cli: Any, spec: str, to: str, written: str
+) -> None:
+    result = cli("code", spec, "-n", "100", "--to", to)
+    assert result.code == 0, result.err
+    assert written in result.out
+
+
 def test_epoch_stepping_is_stated(cli: Any) -> None:
     result = cli(
         "code",
@@ -117,7 +149,7 @@ def test_epoch_stepping_is_stated(cli: Any) -> None:
     )
     assert result.code == 0, result.err
     assert "scheduler.step() once per epoch" in result.out
-    assert "steps=10)" in result.out
+    assert "CosineAnnealingLR(optimizer=optimizer, T_max=10," in result.out  # the horizon in epochs
 
 
 @pytest.mark.parametrize(
