@@ -1,0 +1,250 @@
+"""lrviz's benchmarks: every measurement a ratio against a baseline timed in the same run.
+
+    python benchmarks/bench.py            # the whole suite
+    python benchmarks/bench.py --quick    # smaller sizes, for a first look
+
+Prints one rich table per section and the machine it ran on. Not part of the test suite: the numbers
+inform, they do not pass or fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+import lrviz
+
+CORE = {
+    "cosine": "cosine(0.1)",
+    "warm-up + cosine": "cosine(0.1, warmup=0.05)",
+    "one-cycle": "onecycle(0.1)",
+    "SGDR restarts": "restarts(cosine(0.1), period=1000, mult=2)",
+    "step": "step(0.1, 1000, gamma=0.5)",
+    "expression": "0.1 * 0.5 * (1 + cos(pi * t / T))",
+}
+TORCH: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "StepLR": (
+        "torch.StepLR(step_size=1000, gamma=0.5, lr=0.1)",
+        "StepLR",
+        {"step_size": 1000, "gamma": 0.5},
+    ),
+    "ExponentialLR": ("torch.ExponentialLR(gamma=0.99999, lr=0.1)", "ExponentialLR", {"gamma": 0.99999}),
+    "CosineAnnealingLR": (
+        "torch.CosineAnnealingLR(T_max={n}, lr=0.1)",
+        "CosineAnnealingLR",
+        {"T_max": "{n}"},
+    ),
+    "OneCycleLR": (
+        "torch.OneCycleLR(max_lr=0.1, total_steps={n})",
+        "OneCycleLR",
+        {"max_lr": 0.1, "total_steps": "{n}"},
+    ),
+}
+MINIMAL_APP = """
+import numpy as np, typer
+from rich.console import Console
+from rich.table import Table
+app = typer.Typer()
+@app.command()
+def main(steps: int = 100) -> None:
+    table = Table("step", "rate")
+    for i, v in enumerate(np.linspace(0.1, 0.0, steps)):
+        table.add_row(str(i), repr(float(v)))
+    Console().print(table)
+app()
+"""
+
+
+def best(work: Callable[[], Any], repeat: int = 3) -> float:
+    """The shortest of ``repeat`` wall-clock timings, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _cos(n: int) -> Any:
+    return np.cos(np.arange(n, dtype=np.float64))
+
+
+def _ready(function: Any, counts: Any) -> Any:
+    return function(counts).block_until_ready()
+
+
+def command(*args: str) -> Callable[[], Any]:
+    return lambda: subprocess.run(args, check=True, capture_output=True)
+
+
+def core(sizes: list[int], console: Console) -> None:
+    table = Table(
+        "schedule",
+        *[f"10^{len(str(n)) - 1}" for n in sizes],
+        title="1. evaluate ÷ np.cos over as many float64",
+    )
+    floor = {n: best(partial(_cos, n)) for n in sizes}
+    for name, spec in CORE.items():
+        row = [f"{best(partial(lrviz.evaluate, spec, n)) / floor[n]:.2f}" for n in sizes]
+        table.add_row(name, *row)
+    console.print(table)
+
+
+def against_torch(sizes: list[int], console: Console) -> None:
+    if importlib.util.find_spec("torch") is None:
+        console.print("2. PyTorch is not installed: skipped")
+        return
+    import torch
+
+    table = Table("scheduler", *[f"10^{len(str(n)) - 1}" for n in sizes], title="2. stepping PyTorch ÷ lrviz")
+    for name, (spec, cls, kwargs) in TORCH.items():
+        row = []
+        for n in sizes:
+            args = {k: (n if v == "{n}" else v) for k, v in kwargs.items()}
+
+            def step(n: int = n, args: dict[str, Any] = args, cls: str = cls) -> None:
+                optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+                scheduler = getattr(torch.optim.lr_scheduler, cls)(optimizer, **args)
+                for _ in range(n):
+                    optimizer.param_groups[0]["lr"]
+                    optimizer.step()
+                    scheduler.step()
+
+            ours = best(partial(lrviz.evaluate, spec.format(n=n), n))
+            row.append(f"{best(step, 1) / ours:.0f}×")
+        table.add_row(name, *row)
+    console.print(table)
+
+
+def against_optax(sizes: list[int], console: Console) -> None:
+    if importlib.util.find_spec("optax") is None:
+        console.print("2. optax is not installed: skipped")
+        return
+    jax: Any = importlib.import_module("jax")
+    jax.config.update("jax_enable_x64", True)
+    optax: Any = importlib.import_module("optax")
+
+    table = Table(
+        "", *[f"10^{len(str(n)) - 1}" for n in sizes], title="2. optax jit(vmap) float64 ÷ lrviz (cosine)"
+    )
+    compiled, warm = [], []
+    for n in sizes:
+        counts = jax.numpy.arange(n)
+        ours = best(partial(lrviz.evaluate, f"optax.cosine_decay_schedule(0.1, {n})", n))
+
+        def cold(n: int = n, counts: Any = counts) -> None:
+            jax.clear_caches()
+            jax.jit(jax.vmap(optax.cosine_decay_schedule(0.1, n)))(counts).block_until_ready()
+
+        function = jax.jit(jax.vmap(optax.cosine_decay_schedule(0.1, n)))
+        function(counts).block_until_ready()
+        compiled.append(f"{best(cold, 1) / ours:.1f}")
+        warm.append(f"{best(partial(_ready, function, counts)) / ours:.1f}")
+    table.add_row("compile included", *compiled)
+    table.add_row("compile excluded", *warm)
+    console.print(table)
+
+
+def cli_latency(console: Console, folder: Path) -> None:
+    app = folder / "minimal.py"
+    app.write_text(MINIMAL_APP)
+    floor = best(command(sys.executable, str(app)), 5)
+    table = Table("command", "seconds", "÷ minimal typer app", title="3. command-line latency")
+    table.add_row("minimal typer + rich + numpy app", f"{floor:.3f}", "1.00")
+    for args in (["table", "cosine(0.1)", "--steps", "100"], ["--help"]):
+        took = best(command(sys.executable, "-m", "lrviz", *args), 5)
+        table.add_row("lrviz " + " ".join(args), f"{took:.3f}", f"{took / floor:.2f}")
+    console.print(table)
+
+
+def plotting(sizes: list[int], console: Console, folder: Path) -> None:
+    table = Table("steps", "seconds", "÷ 10^3 steps", title="4. lrviz plot")
+    times = {}
+    for n in sizes:
+        out = folder / f"plot{n}.png"
+        times[n] = best(
+            command(sys.executable, "-m", "lrviz", "plot", "cosine(0.1)", "-n", str(n), "-o", str(out)), 2
+        )
+    for n in sizes:
+        table.add_row(f"{n:,}", f"{times[n]:.2f}", f"{times[n] / times[sizes[0]]:.2f}")
+    console.print(table)
+
+
+def export(n: int, console: Console, folder: Path) -> None:
+    from lrviz.export import write_csv
+    from lrviz.lineup import Item
+    from lrviz.lineup import evaluate as evaluate_lineup
+    from lrviz.run import Run
+
+    curves = evaluate_lineup([Item("cosine(0.1)", lrviz.parse("cosine(0.1)"))], Run(n))
+    values = curves.series[0].values
+
+    def ours() -> None:
+        with open(folder / "ours.csv", "w", encoding="utf-8", newline="") as file:
+            write_csv(curves, file)
+
+    floor = best(lambda: np.savetxt(folder / "floor.csv", values, fmt="%.17g"), 2)
+    took = best(ours, 2)
+    table = Table("", "seconds", "np.savetxt ÷ this", title=f"5. CSV of {n:,} rows (the values evaluated)")
+    table.add_row("np.savetxt(fmt='%.17g')", f"{floor:.2f}", "1.00")
+    table.add_row("lrviz's CSV writer", f"{took:.2f}", f"{floor / took:.2f}")
+    console.print(table)
+
+
+def memory(sizes: list[int], console: Console, folder: Path) -> None:
+    table = Table("steps", "peak memory", "result", title="6. lrviz plot: peak memory")
+    for n in sizes:
+        script = (
+            "import resource, subprocess, sys\n"
+            "r = subprocess.run([sys.executable, '-m', 'lrviz', 'plot', 'cosine(0.1)', '-n', sys.argv[1], "
+            "'-o', sys.argv[2]], capture_output=True, text=True)\n"
+            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "print(peak, r.returncode, r.stderr.strip().splitlines()[-1:] or [''])\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(n), str(folder / "big.png")], capture_output=True, text=True
+        )
+        peak, status, message = done.stdout.split(" ", 2)
+        result = "drawn" if status == "0" else message.strip("[]'\n")
+        table.add_row(f"{n:,}", f"{int(peak) / 1024:.0f} MB", result)
+    console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
+    quick = parser.parse_args().quick
+    console = Console()
+    cpu = platform.processor() or platform.machine()
+    console.print(
+        f"lrviz {lrviz.__version__} · Python {platform.python_version()} · numpy {np.__version__} · "
+        f"{platform.system()} {cpu} · {os.cpu_count()} cores"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        core([10**4, 10**5, 10**6] if quick else [10**4, 10**5, 10**6, 10**7, 10**8], console)
+        against_torch([10**4] if quick else [10**4, 10**5, 10**6], console)
+        against_optax([10**4, 10**5] if quick else [10**4, 10**5, 10**6, 10**7], console)
+        cli_latency(console, folder)
+        plotting([10**3, 10**5] if quick else [10**3, 10**6, 10**7], console, folder)
+        export(10**5 if quick else 10**6, console, folder)
+        memory([10**7] if quick else [10**8, 10**9], console, folder)
+
+
+if __name__ == "__main__":
+    main()
