@@ -639,11 +639,10 @@ def code(
     step_on: StepOnOption = None,
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
-    from lrviz.code import TARGETS, training_code
+    from lrviz.code import target_named, training_code
     from lrviz.feedback import watching
 
-    if to not in TARGETS:
-        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {to!r}")
+    target_named(to)  # before any work
     # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
     settings = RunSettings(
         steps,

@@ -62,18 +62,21 @@ EQUIVALENTS = {
         "keras.PolynomialDecay({lr}, {steps}, end_learning_rate={min_lr}, power={power}, cycle={cycle})"
     ],
     "inverse_time": ["keras.InverseTimeDecay({lr}, {step_size}, decay_rate={gamma}, staircase={staircase})"],
+    "plateau": [
+        "torch.ReduceLROnPlateau(mode={mode}, factor={factor}, patience={patience}, threshold={threshold}, "
+        "threshold_mode={threshold_mode}, cooldown={cooldown}, min_lr={min_lr}, eps={eps}, lr={lr})"
+    ],
 }
 """Framework calls that may draw one of lrviz's own schedules (without a warm-up), its resolved
-arguments filled in: each is used only where its curve over the run is lrviz's, to float64 rounding."""
+arguments filled in: each is used only where its curve over the run (with the run's metric, for a
+feedback schedule) is lrviz's, to float64 rounding."""
 
 
 def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) -> str:
     """Python source that builds ``spec`` as a ``scheduler`` (torch, hf) or ``schedule`` (optax,
     Keras) giving lrviz's rates at every step of ``run``; ``feedback`` says that the spec reads a
     metric. Without a run (its length not given) only a framework's own call can be written."""
-    target = TARGETS.get(to)
-    if target is None:
-        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {to!r}")
+    target = target_named(to)
     label = spec.source if isinstance(spec, Call) and spec.source else spec.render()
     per_epoch = run is not None and run.step_on == "epoch"
     if per_epoch and not target.drives_optimizer:
@@ -92,12 +95,8 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
         )
     per = "epoch" if per_epoch else "update"
     if target.drives_optimizer:
-        stepping = (
-            "scheduler.step(metric) after each evaluation"
-            if feedback
-            else (f"scheduler.step() once per {per}, after optimizer.step()")
-        )
-        assumes = [stepping]
+        stepping = f"scheduler.step() once per {per}, after optimizer.step()"
+        assumes = [f"scheduler.step(metric) once per {per}, with its metric" if feedback else stepping]
         imports = ["import torch"]
         written = own or spec
         base = written.args.get("lr") if native is not None and isinstance(written, Call) else None
@@ -130,8 +129,15 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
         body = [f"schedule = {build}", f"optimizer = {optimizer}(learning_rate=schedule)"]
     if native is None:
         assumes.append(f"after the last {per} of the run, its last rate holds")
-    comment = ["# Assumes: " + ";\n#   ".join(assumes) + "."]
-    return "\n".join([*imports, "", *comment[0].split("\n"), *body]) + "\n"
+    comment = "# Assumes: " + ";\n#   ".join(assumes) + "."
+    return "\n".join([*imports, "", comment, *body]) + "\n"
+
+
+def target_named(name: str) -> Target:
+    """The target called ``name``; an error lists them all."""
+    if name not in TARGETS:
+        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {name!r}")
+    return TARGETS[name]
 
 
 def _length(run: Run | None) -> int:
