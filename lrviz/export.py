@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from typing import IO, Any
 
@@ -28,6 +29,10 @@ def header(curves: Curves) -> list[str]:
     return columns + [s.label for s in curves.series] + metric
 
 
+ROWS_A_WRITE = 65_536
+"""Rows joined into one string per write: fewer calls than a write a row, bounded memory."""
+
+
 def write_csv(curves: Curves, file: IO[str]) -> None:
     """Write one row per step: the step (from 0), its epoch when epochs are in play, then the rates."""
     line = io.StringIO()
@@ -44,7 +49,9 @@ def write_csv(curves: Curves, file: IO[str]) -> None:
             if 0 <= step < curves.run.steps:
                 cells[step] = repr(value)
         columns.append(cells)
-    file.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+    rows = map(",".join, zip(*columns, strict=True))
+    while chunk := list(itertools.islice(rows, ROWS_A_WRITE)):
+        file.write("\n".join(chunk) + "\n")
 
 
 def _texts(values: Values) -> list[str]:

@@ -77,6 +77,17 @@ def test_export_csv_round_trips_every_float(cli: Any) -> None:
     assert [float(r[1]) for r in rows[1:]] == expected.tolist()
 
 
+def test_export_csv_is_whole_across_writes(cli: Any) -> None:
+    from lrviz.export import ROWS_A_WRITE
+
+    steps = 2 * ROWS_A_WRITE + 1  # rows are written in blocks: every block boundary and a partial block
+    result = cli("export", "cosine(0.1)", "--steps", str(steps))
+    lines = result.out.splitlines()
+    assert len(lines) == steps + 1
+    expected = lrviz.evaluate("cosine(0.1)", steps).tolist()
+    assert [line.split(",") for line in lines[1:]] == [[str(i), repr(v)] for i, v in enumerate(expected)]
+
+
 def test_export_epoch_column(cli: Any) -> None:
     rows = list(
         csv.reader(io.StringIO(cli("export", "cosine(1)", "--epochs", "2", "--steps-per-epoch", "2").out))
