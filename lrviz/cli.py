@@ -44,7 +44,6 @@ SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
 RUN_OPTIONS = (*RUN_KEYS, "resume_at", "dtype")
-COMMANDS = ("plot", "compare", "table", "export", "check", "list", "describe", "gallery")
 
 
 def _complete(incomplete: str) -> Iterator[str]:
@@ -738,7 +737,8 @@ def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> 
     err = stderr or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if not a.startswith("-")), "")
-    prefix = f"lrviz {command}" if command in COMMANDS else "lrviz"
+    commands = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
+    prefix = f"lrviz {command}" if command in commands else "lrviz"
     try:
         result = app(args=args, prog_name="lrviz", standalone_mode=False)
     except LrvizError as error:

@@ -79,6 +79,8 @@ def unknown_option(name: str, trees: Sequence[Spec], also: Iterable[str] = ()) -
     known = sorted(set(known_params(trees)) | set(also))
     close = close_names(name, known)
     flag = f"--{name.replace('_', '-')}"
+    if name in also and name not in known_params(trees):
+        return f"{flag} does not apply to this command"
     if close:
         return f"no such option {flag}; did you mean --{close[0].replace('_', '-')}?"
     return f"no such option {flag}: no schedule given takes {name}"

@@ -3,8 +3,12 @@ CI (``CI=true``), where a missing framework is a failure rather than a skip."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import os
+import sys
+import types
 from types import ModuleType
 
 import pytest
@@ -34,3 +38,24 @@ def assert_parity(name: str, ours: object, theirs: object, float32: bool = False
     if bad.any():
         step = int(np.argmax(bad))
         raise AssertionError(f"{name}: step {step}: lrviz {a[step]!r}, framework {b[step]!r}")
+
+
+@functools.cache
+def timm_schedulers() -> types.ModuleType:
+    """timm.scheduler with its modules, loaded without running timm/__init__ (which needs torchvision)."""
+    spec = importlib.util.find_spec("timm")
+    if spec is None or not spec.submodule_search_locations:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must install timm for the parity suite", pytrace=False)
+        pytest.skip("timm is not installed", allow_module_level=True)
+    # stand-ins for the timm and timm.scheduler packages, so that neither __init__ runs
+    root = spec.submodule_search_locations[0]
+    for name, path in (("timm", root), ("timm.scheduler", os.path.join(root, "scheduler"))):
+        if name not in sys.modules:
+            package = types.ModuleType(name)
+            package.__path__ = [path]
+            sys.modules[name] = package
+    package = sys.modules["timm.scheduler"]
+    for name in ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr"):
+        setattr(package, name, importlib.import_module(f"timm.scheduler.{name}"))
+    return package

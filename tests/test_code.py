@@ -167,6 +167,10 @@ def test_epoch_stepping_is_stated(cli: Any) -> None:
             "optax counts optimizer updates, not epochs",
         ),
         (["cosine(0.1)", "linear(0, 1)", "--steps", "10", "--to", "torch"], "writes one schedule, got 2"),
+        (
+            ["cosine(0.1)", "-n", "5", "--dtype", "float32", "--to", "keras"],
+            "lrviz code: --dtype does not apply",
+        ),
     ],
 )
 def test_bad_input(cli: Any, args: list[str], message: str) -> None:

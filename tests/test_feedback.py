@@ -238,9 +238,11 @@ def test_optax_reduce_on_plateau(seed: int) -> None:
 
 
 def _timm_plateau() -> Any:
-
     import importlib
 
+    from tests.frameworks import timm_schedulers
+
+    timm_schedulers()
     return importlib.import_module("timm.scheduler.plateau_lr")
 
 

@@ -4,11 +4,6 @@ parameter sets. timm's scheduler modules are loaded on their own: timm/__init__ 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -16,31 +11,12 @@ import pytest
 
 import lrviz
 from lrviz.errors import LrvizError
-from tests.frameworks import assert_parity, require
+from tests.frameworks import assert_parity, require, timm_schedulers
 
 torch = require("torch")
 
 
-def _load_timm_schedulers() -> types.ModuleType:
-    spec = importlib.util.find_spec("timm")
-    if spec is None or not spec.submodule_search_locations:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must install timm for the parity suite", pytrace=False)
-        pytest.skip("timm is not installed", allow_module_level=True)
-    # stand-ins for the timm and timm.scheduler packages, so that neither __init__ runs
-    root = spec.submodule_search_locations[0]
-    for name, path in (("timm", root), ("timm.scheduler", os.path.join(root, "scheduler"))):
-        if name not in sys.modules:
-            package = types.ModuleType(name)
-            package.__path__ = [path]
-            sys.modules[name] = package
-    package = sys.modules["timm.scheduler"]
-    for name in ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr"):
-        setattr(package, name, importlib.import_module(f"timm.scheduler.{name}"))
-    return package
-
-
-timm = _load_timm_schedulers()
+timm = timm_schedulers()
 CLASSES = {
     "CosineLRScheduler": timm.cosine_lr,
     "TanhLRScheduler": timm.tanh_lr,
