@@ -37,24 +37,6 @@ CORE = {
     "step": "step(0.1, 1000, gamma=0.5)",
     "expression": "0.1 * 0.5 * (1 + cos(pi * t / T))",
 }
-TORCH: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "StepLR": (
-        "torch.StepLR(step_size=1000, gamma=0.5, lr=0.1)",
-        "StepLR",
-        {"step_size": 1000, "gamma": 0.5},
-    ),
-    "ExponentialLR": ("torch.ExponentialLR(gamma=0.99999, lr=0.1)", "ExponentialLR", {"gamma": 0.99999}),
-    "CosineAnnealingLR": (
-        "torch.CosineAnnealingLR(T_max={n}, lr=0.1)",
-        "CosineAnnealingLR",
-        {"T_max": "{n}"},
-    ),
-    "OneCycleLR": (
-        "torch.OneCycleLR(max_lr=0.1, total_steps={n})",
-        "OneCycleLR",
-        {"max_lr": 0.1, "total_steps": "{n}"},
-    ),
-}
 MINIMAL_APP = """
 import numpy as np, typer
 from rich.console import Console
@@ -106,28 +88,39 @@ def core(sizes: list[int], console: Console) -> None:
 
 
 def against_torch(sizes: list[int], console: Console) -> None:
+    """Every torch dialect's documented example, built as PyTorch's own scheduler by ``lrviz code``."""
     if importlib.util.find_spec("torch") is None:
         console.print("2. PyTorch is not installed: skipped")
         return
     import torch
 
+    from lrviz.code import training_code
+    from lrviz.registry import entries
+    from lrviz.run import Run
+
+    warm = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first step loads much
+    warm.step()
     table = Table("scheduler", *[f"10^{len(str(n)) - 1}" for n in sizes], title="2. stepping PyTorch ÷ lrviz")
-    for name, (spec, cls, kwargs) in TORCH.items():
+    for entry in entries("torch"):
+        if entry.frequency == "feedback":
+            continue  # stepped with a metric: tests/test_feedback.py compares it
+        spec = lrviz.parse(" ".join(entry.doc.example.split()))
         row = []
         for n in sizes:
-            args = {k: (n if v == "{n}" else v) for k, v in kwargs.items()}
+            code = training_code(spec, Run(n), "torch")
 
-            def step(n: int = n, args: dict[str, Any] = args, cls: str = cls) -> None:
-                optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-                scheduler = getattr(torch.optim.lr_scheduler, cls)(optimizer, **args)
+            def step(n: int = n, code: str = code) -> None:
+                names: dict[str, Any] = {"model": torch.nn.Linear(1, 1)}
+                exec(code, names)
+                optimizer, scheduler = names["optimizer"], names["scheduler"]
                 for _ in range(n):
                     optimizer.param_groups[0]["lr"]
                     optimizer.step()
                     scheduler.step()
 
-            ours = best(partial(lrviz.evaluate, spec.format(n=n), n))
+            ours = best(partial(lrviz.evaluate, spec, n))
             row.append(f"{best(step, 1) / ours:.0f}×")
-        table.add_row(name, *row)
+        table.add_row(entry.name, *row)
     console.print(table)
 
 
