@@ -205,6 +205,6 @@ def _argument(value: Any, target: Target) -> str | None:
 def _lambda(expression: Spec) -> str | None:
     """A Python lambda for an expression in ``t`` that needs nothing but arithmetic, else None."""
     text = expression.render()
-    if set(re.findall(r"[A-Za-z_]\w*", text)) - {"t"}:
+    if set(re.findall(r"\b[A-Za-z_]\w*", text)) - {"t"}:
         return None
     return "lambda step: " + re.sub(r"\bt\b", "step", text)

@@ -125,9 +125,15 @@ def test_native_code_states_the_optimizers_rate(cli: Any) -> None:
             "lrviz.torch.scheduler('cosine(0.1, warmup=5)', optimizer, steps=100)",
         ),
         ("cosine(0.1)", "optax", "lrviz.optax.schedule('cosine(0.1)', steps=100)"),
+        (
+            "torch.LambdaLR(optimizer, lr_lambda=lambda e: 1 - 1e-3 * e, lr=0.1)",
+            "torch",
+            "lr_lambda=lambda step: 1",
+        ),
+        ("torch.LambdaLR(optimizer, lr_lambda=lambda e: exp(-e), lr=0.1)", "torch", "lrviz.torch.scheduler("),
     ],
 )
-def test_own_schedules_become_framework_calls_where_those_draw_them(
+def test_each_spec_is_written_as_a_framework_call_where_one_draws_it(
     cli: Any, spec: str, to: str, written: str
 ) -> None:
     result = cli("code", spec, "-n", "100", "--to", to)
