@@ -71,7 +71,9 @@ def _ready(function: Any, counts: Any) -> Any:
 
 
 def command(*args: str) -> Callable[[], Any]:
-    return lambda: subprocess.run(args, check=True, capture_output=True)
+    # with compiled bytecode, as an installed lrviz has it
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return lambda: subprocess.run(args, check=True, capture_output=True, env=env)
 
 
 def core(sizes: list[int], console: Console) -> None:

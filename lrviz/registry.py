@@ -10,8 +10,10 @@ remains of the run.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -199,6 +201,22 @@ WARMUP_PARAMS = (
 )
 
 
+def _annotations(func: Callable[..., Values]) -> dict[str, Any]:
+    """The function's annotations evaluated in its module, as ``typing.get_type_hints(...,
+    include_extras=True)`` gives them for these functions, with each annotation text compiled once:
+    compiling every one anew was most of the import time of the registry."""
+    namespace = vars(sys.modules[func.__module__])
+    return {
+        name: eval(_compiled(text), namespace) if isinstance(text, str) else text
+        for name, text in func.__annotations__.items()
+    }
+
+
+@functools.cache
+def _compiled(text: str) -> types.CodeType:
+    return compile(text, "<annotation>", "eval")
+
+
 def _param(p: inspect.Parameter, hint: Any, description: str) -> Param:
     required = p.default is inspect.Parameter.empty
     default = None if required else p.default
@@ -266,7 +284,7 @@ def schedule(
 
     def register(func: Callable[..., Values]) -> Callable[..., Values]:
         doc = Docstring.parse(func.__doc__ or "")
-        hints = typing.get_type_hints(func, include_extras=True)
+        hints = _annotations(func)
         signature = list(inspect.signature(func).parameters.values())[1:]
         params = [_param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature]
         declared = {p.name for p in params}
