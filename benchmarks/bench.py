@@ -106,9 +106,10 @@ def against_torch(sizes: list[int], console: Console) -> None:
     for entry in entries("torch"):
         if entry.frequency == "feedback":
             continue  # stepped with a metric: tests/test_feedback.py compares it
-        spec = lrviz.parse(" ".join(entry.doc.example.split()))
+        example = lrviz.parse(" ".join(entry.doc.example.split()))
         row = []
         for n in sizes:
+            spec = example.with_params({"total_steps": n})[0]  # OneCycleLR refuses to step past it
             code = training_code(spec, Run(n), "torch")
 
             def step(n: int = n, code: str = code) -> None:
