@@ -7,9 +7,12 @@ gallery), and yaml only when a config is read.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import sys
-from collections.abc import Iterator, Sequence
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -171,6 +174,54 @@ ResumeOption = Annotated[
 ]
 
 
+RUN_OPTIONS_OF_COMMANDS = {
+    "steps": (StepsOption, None),
+    "epochs": (EpochsOption, None),
+    "steps_per_epoch": (PerEpochOption, None),
+    "dtype": (DtypeOption, "float64"),
+    "dataset_size": (DatasetOption, None),
+    "batch_size": (BatchOption, None),
+    "drop_last": (DropLastOption, None),
+    "grad_accum": (AccumOption, None),
+    "devices": (DevicesOption, None),
+    "step_on": (StepOnOption, None),
+    "metric": (MetricOption, None),
+    "metric_column": (MetricColumnOption, None),
+}
+"""The run options, each with its annotation and default: the fields of :class:`RunSettings`."""
+NO_RUN = RunSettings()
+
+
+def run_options(*leave_out: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the run options (all but ``leave_out``): it receives them as ``settings``, one
+    :class:`RunSettings`, and the command line sees them as options of their own."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "settings"
+        ]
+        options = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, (annotation, default) in RUN_OPTIONS_OF_COMMANDS.items()
+            if name not in leave_out
+        ]
+
+        @functools.wraps(command)
+        def with_settings(**given: Any) -> None:
+            settings = RunSettings(**{p.name: given.pop(p.name) for p in options})
+            command(settings=settings, **given)
+
+        parameters = own + options
+        with_settings.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        with_settings.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_settings
+
+    return decorate
+
+
 def _look(
     logy: bool | None,
     title: str | None,
@@ -322,21 +373,11 @@ def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options()
 def plot(
     specs: Specs,
     output: OutputImage = None,
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dtype: DtypeOption = "float64",
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
-    metric: MetricOption = None,
-    metric_column: MetricColumnOption = None,
+    settings: RunSettings = NO_RUN,
     resume_at: ResumeOption = None,
     logy: LogyOption = None,
     title: TitleOption = None,
@@ -354,41 +395,17 @@ def plot(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    settings = RunSettings(
-        steps,
-        epochs,
-        steps_per_epoch,
-        dataset_size,
-        batch_size,
-        drop_last,
-        grad_accum,
-        devices,
-        step_on,
-        dtype,
-        metric,
-        metric_column,
-    )
     curves, name, config = _lineup(specs, settings, None, resume_at)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options()
 def compare(
     ctx: typer.Context,
     config_file: Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="A config: see the README.")],
     output: OutputImage = None,
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dtype: DtypeOption = "float64",
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
-    metric: MetricOption = None,
-    metric_column: MetricColumnOption = None,
+    settings: RunSettings = NO_RUN,
     resume_at: ResumeOption = None,
     at: AtOption = None,
     logy: LogyOption = None,
@@ -410,20 +427,7 @@ def compare(
     look = _look(logy, title, dpi, size, style, layout, stats)
     curves, name, config = _lineup(
         [str(config_file), *ctx.args],
-        RunSettings(
-            steps,
-            epochs,
-            steps_per_epoch,
-            dataset_size,
-            batch_size,
-            drop_last,
-            grad_accum,
-            devices,
-            step_on,
-            dtype,
-            metric,
-            metric_column,
-        ),
+        settings,
         at,
         resume_at,
     )
@@ -433,20 +437,10 @@ def compare(
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options()
 def table(
     specs: Specs,
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dtype: DtypeOption = "float64",
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
-    metric: MetricOption = None,
-    metric_column: MetricColumnOption = None,
+    settings: RunSettings = NO_RUN,
     resume_at: ResumeOption = None,
     at: AtOption = None,
     every: Annotated[
@@ -459,20 +453,6 @@ def table(
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
     from lrviz.table import build, preamble, row_steps
 
-    settings = RunSettings(
-        steps,
-        epochs,
-        steps_per_epoch,
-        dataset_size,
-        batch_size,
-        drop_last,
-        grad_accum,
-        devices,
-        step_on,
-        dtype,
-        metric,
-        metric_column,
-    )
     curves, _, _ = _lineup(specs, settings, at, resume_at)
     console = _stdout()
     rows = row_steps(curves, every=every, show_all=show_all)
@@ -482,6 +462,7 @@ def table(
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options()
 def export(
     specs: Specs,
     output: Annotated[
@@ -499,18 +480,7 @@ def export(
             "--format", "-f", help="csv or json (default: from the file, else csv).", rich_help_panel="Output"
         ),
     ] = None,
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dtype: DtypeOption = "float64",
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
-    metric: MetricOption = None,
-    metric_column: MetricColumnOption = None,
+    settings: RunSettings = NO_RUN,
     at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
@@ -521,20 +491,6 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    settings = RunSettings(
-        steps,
-        epochs,
-        steps_per_epoch,
-        dataset_size,
-        batch_size,
-        drop_last,
-        grad_accum,
-        devices,
-        step_on,
-        dtype,
-        metric,
-        metric_column,
-    )
     curves, _, _ = _lineup(specs, settings, at)
     writer = WRITERS[chosen or "csv"]
     if output is None:
@@ -556,20 +512,10 @@ def gallery(
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options()
 def check(
     specs: Specs,
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dtype: DtypeOption = "float64",
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
-    metric: MetricOption = None,
-    metric_column: MetricColumnOption = None,
+    settings: RunSettings = NO_RUN,
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="A finding's code to leave out (repeatable).")
     ] = None,
@@ -584,20 +530,6 @@ def check(
     unknown = [code for code in ignore or [] if code.upper() not in NAMES]
     if unknown:
         raise LrvizError(f"--ignore takes a finding's code ({', '.join(sorted(NAMES))}), got {unknown[0]!r}")
-    settings = RunSettings(
-        steps,
-        epochs,
-        steps_per_epoch,
-        dataset_size,
-        batch_size,
-        drop_last,
-        grad_accum,
-        devices,
-        step_on,
-        dtype,
-        metric,
-        metric_column,
-    )
     skipped = {code.upper() for code in ignore or []}
     try:
         curves, _, _ = _lineup(specs, settings, None)
@@ -624,18 +556,11 @@ def check(
 
 
 @app.command(context_settings=SPEC_COMMAND)
+@run_options("dtype", "metric", "metric_column")
 def code(
     specs: Specs,
     to: Annotated[str, typer.Option("--to", help="The framework: torch, optax, keras or hf.")],
-    steps: StepsOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: PerEpochOption = None,
-    dataset_size: DatasetOption = None,
-    batch_size: BatchOption = None,
-    drop_last: DropLastOption = None,
-    grad_accum: AccumOption = None,
-    devices: DevicesOption = None,
-    step_on: StepOnOption = None,
+    settings: RunSettings = NO_RUN,
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
     from lrviz.code import target_named, training_code
@@ -643,18 +568,7 @@ def code(
 
     target_named(to)  # before any work
     # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
-    settings = RunSettings(
-        steps,
-        epochs,
-        steps_per_epoch,
-        dataset_size,
-        batch_size,
-        drop_last,
-        grad_accum,
-        devices,
-        step_on,
-        metric="synthetic",
-    )
+    settings = replace(settings, metric="synthetic")
     with watching() as reads:
         try:
             curves, _, _ = _lineup(specs, settings, None)
