@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from lrviz.grid import Time
 from lrviz.params import RATE, WARMUP, Invalid, Kind, flag
 
 Values = npt.NDArray[np.float64]
@@ -43,7 +44,7 @@ class Schedule(Protocol):
     @property
     def length(self) -> int | None: ...
 
-    def evaluate(self, t: Values, horizon: int) -> Values: ...
+    def evaluate(self, t: Time, horizon: int) -> Values: ...
 
     def marks(self, horizon: int) -> list[Mark]: ...
 
@@ -122,6 +123,8 @@ class Entry:
     dialect: str = ""
     optimizer_at: int | None = None
     variables: tuple[str, ...] = ()
+    takes_grid: bool = False
+    """Whether the function's ``t`` is annotated ``Time``: it is then given grids as they are."""
 
     @property
     def summary(self) -> str:
@@ -308,6 +311,7 @@ def schedule(
             dialect=called.partition(".")[0] if "." in called else "",
             optimizer_at=None if optimizer is False else int(optimizer) - (optimizer is True),
             variables=variables,
+            takes_grid=func.__annotations__.get("t") == "Time",
         )
         return func
 

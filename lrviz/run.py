@@ -13,6 +13,7 @@ import numpy as np
 
 from lrviz.errors import RunError, SpecError
 from lrviz.feedback import Metric, reporting
+from lrviz.grid import Grid
 from lrviz.plan import Plan
 from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
@@ -166,10 +167,10 @@ class Series:
 def _evaluate(spec: Spec, run: Run) -> Values:
     if run.step_on == "epoch":
         epochs = math.ceil(run.steps / run.steps_per_epoch)
-        per_epoch = spec.evaluate(np.arange(epochs, dtype=np.float64), epochs)
+        per_epoch = spec.evaluate(Grid(0, epochs), epochs)
         return np.repeat(np.asarray(per_epoch, dtype=np.float64), run.steps_per_epoch)[: run.steps]
-    steps = np.arange(run.steps, dtype=np.float64)
-    return np.array(spec.evaluate(steps, run.steps), dtype=np.float64)
+    values = np.asarray(spec.evaluate(Grid(0, run.steps), run.steps), dtype=np.float64)
+    return values if values.flags.writeable else values.copy()
 
 
 def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
@@ -177,14 +178,15 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     run.check_memory()
     with reporting(run.metric):
         values = _evaluate(spec, run)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        first = int(np.argmax(bad))
-        name = label or spec.source or spec.render()
-        raise RunError(
-            f"{name!r} gives {values[first]} at step {first}: a rate must be a finite number "
-            "(check for a division by zero, a log of zero or an overflow there)"
-        )
+    if not math.isfinite(float(values.sum())):  # a sum is one pass; most runs need no more
+        bad = ~np.isfinite(values)
+        if bad.any():
+            first = int(np.argmax(bad))
+            name = label or spec.source or spec.render()
+            raise RunError(
+                f"{name!r} gives {values[first]} at step {first}: a rate must be a finite number "
+                "(check for a division by zero, a log of zero or an overflow there)"
+            )
     return values.astype(run.dtype, copy=False)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from lrviz.errors import SpecError
 from lrviz.functions import FUNCTIONS, OPERATORS, UNARY
+from lrviz.grid import Grid, Time, pieces, steps
 from lrviz.params import Invalid, fraction_of
 from lrviz.registry import Entry, Mark, Param, Values, close_names
 
@@ -32,11 +33,11 @@ class Spec:
         """The steps this part lasts when it has a length of its own (``steps=``), else ``None``."""
         return None
 
-    def value(self, t: Values, horizon: int) -> Values | float:
+    def value(self, t: Time, horizon: int) -> Values | float:
         """The rates at local steps ``t`` within ``horizon``; constants may return a plain float."""
         raise NotImplementedError
 
-    def evaluate(self, t: Values, horizon: int) -> Values:
+    def evaluate(self, t: Time, horizon: int) -> Values:
         """The rates at local steps ``t`` (float64), for a part that has ``horizon`` steps in all."""
         return np.broadcast_to(np.asarray(self.value(t, horizon), dtype=np.float64), t.shape)
 
@@ -75,7 +76,7 @@ class Constant(Spec):
     number: float
     source: str = ""
 
-    def value(self, t: Values, horizon: int) -> float:
+    def value(self, t: Time, horizon: int) -> float:
         return self.number
 
     def render(self) -> str:
@@ -92,8 +93,8 @@ class Variable(Spec):
     name: str
     source: str = ""
 
-    def value(self, t: Values, horizon: int) -> Values | float:
-        return t if self.name == "t" else float(horizon)
+    def value(self, t: Time, horizon: int) -> Values | float:
+        return steps(t) if self.name == "t" else float(horizon)
 
     def render(self) -> str:
         return self.name
@@ -112,7 +113,7 @@ class Operation(Spec):
         lengths = [o.length for o in self.operands if o.length is not None]
         return max(lengths) if lengths else None
 
-    def value(self, t: Values, horizon: int) -> Values | float:
+    def value(self, t: Time, horizon: int) -> Values | float:
         values = [o.value(t, horizon) for o in self.operands]
         if self.symbol in FUNCTIONS:
             func = FUNCTIONS[self.symbol][0]
@@ -226,21 +227,21 @@ class Call(Spec):
             del args["warmup"]
         return args, warmup
 
-    def value(self, t: Values, horizon: int) -> Values:
+    def value(self, t: Time, horizon: int) -> Values:
         args, warmup = self.resolve(horizon)
         start = args.pop("warmup_start", 0.0) if self.entry.generic_warmup else 0.0
         if warmup == 0:
             return self._call(t, args)
         return warmed_up(t, warmup, start, lambda local: self._call(local, args))
 
-    def _call(self, t: Values, args: dict[str, Any]) -> Values:
+    def _call(self, t: Time, args: dict[str, Any]) -> Values:
         if t.size == 0:
             return np.empty(0)
         variadic = next((p.name for p in self.entry.params if p.variadic), None)
         positional = args.pop(variadic) if variadic else ()
         try:
             with np.errstate(all="ignore"):
-                return self.entry.func(t, *positional, **args)
+                return self.entry.func(t if self.entry.takes_grid else steps(t), *positional, **args)
         except Invalid as error:
             failure = SpecError(f"{self.label}: {error}")
             failure.code = error.code
@@ -340,7 +341,7 @@ def _render_value(value: Any) -> str:
     return repr(value)
 
 
-def warmed_up(t: Values, warmup: int, start: float, inner: Any) -> Values:
+def warmed_up(t: Time, warmup: int, start: float, inner: Any) -> Values:
     """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
 
     η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock.
@@ -348,12 +349,13 @@ def warmed_up(t: Values, warmup: int, start: float, inner: Any) -> Values:
     from lrviz.feedback import shifted
 
     out = np.empty(t.shape)
-    ramp = t < warmup
     with shifted(warmup):
-        peak = float(inner(np.zeros(1))[0])
-        rest = ~ramp
-        out[rest] = inner(t[rest] - warmup)
-    out[ramp] = start + (peak - start) * (t[ramp] / warmup)
+        peak = float(inner(Grid(0, 1))[0])
+        for piece, part, where in pieces(t, [warmup]):
+            if piece:
+                out[where] = inner(part - warmup)
+            else:
+                out[where] = start + (peak - start) * (steps(part) / warmup)
     return out
 
 

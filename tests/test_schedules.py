@@ -162,4 +162,4 @@ def test_default_horizon_is_the_rest_of_the_run() -> None:
     """After a 5-step warm-up, cosine(0.1) spans the remaining 95 of 100 steps."""
     values = lrviz.evaluate("linear(0, 0.1, steps=5) >> cosine(0.1)", 100)
     t = np.arange(95)
-    np.testing.assert_allclose(values[5:], 0.05 * (1 + np.cos(np.pi * t / 95)), rtol=1e-14)
+    np.testing.assert_allclose(values[5:], 0.05 * (1 + np.cos(np.pi * t / 95)), rtol=1e-14, atol=1e-16)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lrviz.feedback import shifted
+from lrviz.grid import Grid, Time, per_cycle, pieces, tiled
 from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
 from lrviz.registry import Mark, Schedule, Values, schedule
 from lrviz.spec import Spec, warmed_up
@@ -73,7 +74,7 @@ def _seq_marks(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None, 
 
 
 @schedule(frequency="composite", quantity="any", length=_seq_length, check=_seq_check, marks=_seq_marks)
-def seq(t: Values, *parts: Schedule, at: Milestones | None = None, steps: Steps | None = None) -> Values:
+def seq(t: Time, *parts: Schedule, at: Milestones | None = None, steps: Steps | None = None) -> Values:
     """Run schedules one after another, each on its own clock: ``a >> b`` is ``seq(a, b)``.
 
     Part i runs from its start s_i on local time t − s_i, with a horizon up to the next start (the last
@@ -90,13 +91,10 @@ def seq(t: Values, *parts: Schedule, at: Milestones | None = None, steps: Steps 
     assert steps is not None
     out = np.empty(t.shape)
     segments = _segments(steps, parts, at)
-    starts = np.array([start for start, _ in segments], dtype=np.float64)
-    index = np.searchsorted(starts, t, side="right") - 1
-    for i, (part, (start, length)) in enumerate(zip(parts, segments, strict=True)):
-        mine = index == i
-        if mine.any():
-            with shifted(start):
-                out[mine] = part.evaluate(t[mine] - start, max(length, 1))
+    for i, part, where in pieces(t, [start for start, _ in segments[1:]]):
+        start, length = segments[i]
+        with shifted(start):
+            out[where] = parts[i].evaluate(part - start, max(length, 1))
     return out
 
 
@@ -117,7 +115,7 @@ def _warmup_marks(horizon: int, schedule: Schedule, warmup: int | float, steps: 
 
 @schedule(frequency="composite", quantity="linear, then any", length=_warmup_length, marks=_warmup_marks)
 def warmup(
-    t: Values,
+    t: Time,
     schedule: Schedule,
     warmup: Warmup,
     warmup_start: Rate = 0.0,
@@ -184,7 +182,7 @@ def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
     marks=_restarts_marks,
 )
 def restarts(
-    t: Values, schedule: Schedule, period: Steps | None = None, mult: Steps = 1, decay: Factor = 1.0
+    t: Time, schedule: Schedule, period: Steps | None = None, mult: Steps = 1, decay: Factor = 1.0
 ) -> Values:
     """Restart a schedule every cycle (SGDR, when the schedule is a cosine): warm restarts.
 
@@ -202,13 +200,25 @@ def restarts(
     """
     period = _restart_period(schedule, period)
     if mult == 1:
+        if isinstance(t, Grid):
+            return _repeated(t, schedule, period, decay)
         cycle = np.floor(t / period)
         out = schedule.evaluate(t - cycle * period, period)
+        return out * decay**cycle if decay != 1 else out
+    top = t.stop - 1 if isinstance(t, Grid) else float(t.max())
+    starts = _cycle_starts(period, mult, top)
+    out = np.empty(t.shape)
+    for k, part, where in pieces(t, starts[1:].tolist()):
+        out[where] = schedule.evaluate(part - int(starts[k]), period * mult**k)
+        if decay != 1:
+            out[where] *= decay ** float(k)
+    return out
+
+
+def _repeated(t: Grid, schedule: Schedule, period: int, decay: float) -> Values:
+    """The cycles of ``restarts`` with a fixed period over a grid: one cycle evaluated, then repeated."""
+    if t.start // period == (t.stop - 1) // period:
+        out = schedule.evaluate(t - t.start // period * period, period)
     else:
-        starts = _cycle_starts(period, mult, float(t.max()))
-        cycle = (np.searchsorted(starts, t, side="right") - 1).astype(np.float64)
-        out = np.empty(t.shape)
-        for k in np.unique(cycle).astype(int):
-            mine = cycle == k
-            out[mine] = schedule.evaluate(t[mine] - starts[k], period * mult**k)
-    return out * decay**cycle if decay != 1 else out
+        out = tiled(t, period, schedule.evaluate(Grid(0, period), period))
+    return out * per_cycle(t, period, lambda k: decay**k) if decay != 1 else out

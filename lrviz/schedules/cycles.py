@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.grid import Grid, Time, per_cycle, power, tiled
 from lrviz.params import Factor, Invalid, OpenFraction, Rate, Steps
 from lrviz.registry import Mark, Values, schedule
 from lrviz.schedules.pieces import through
@@ -43,7 +44,7 @@ def _onecycle_marks(horizon: int, **args: Any) -> list[Mark]:
     marks=_onecycle_marks,
 )
 def onecycle(
-    t: Values,
+    t: Time,
     max_lr: Rate,
     steps: Steps | None = None,
     pct_start: OpenFraction = 0.3,
@@ -94,7 +95,7 @@ def _cyclic_marks(horizon: int, step_size: int, step_size_down: int | None, **_:
     marks=_cyclic_marks,
 )
 def cyclic(
-    t: Values,
+    t: Time,
     min_lr: Rate,
     max_lr: Rate,
     step_size: Steps,
@@ -104,9 +105,9 @@ def cyclic(
 ) -> Values:
     """Cyclical learning rates (Smith 2017): a triangle wave between min_lr and max_lr.
 
-    With cycle length L = up + down, c = ⌊1 + t/L⌋ and x = 1 + t/L − c, the wave is
+    With cycle length L = up + down, the cycle c = ⌊t/L⌋ and x = (t − c·L)/L, the wave is
     s = x/r for x ≤ r, else (x − 1)/(r − 1), r = up/L; η_t = min_lr + (max_lr − min_lr)·s·a, with the
-    amplitude a = 1 (triangular), 1/2^(c−1) (triangular2) or γ^t (exp_range).
+    amplitude a = 1 (triangular), 1/2^c (triangular2) or γ^t (exp_range).
 
     Args:
         min_lr: the rate at the bottom of each cycle.
@@ -121,12 +122,24 @@ def cyclic(
     """
     total = step_size + (step_size_down or step_size)
     ratio = step_size / total
-    cycle = np.floor(1 + t / total)
-    x = 1.0 + t / total - cycle
-    scale = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+
+    def wave(local: Values) -> Values:  # over one cycle, 0 ≤ local < L
+        x = local / total
+        return np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+
+    def halving(cycle: Values) -> Values:
+        return 1 / 2.0**cycle
+
+    if isinstance(t, Grid):
+        scale = tiled(t, total, wave(np.arange(total, dtype=np.float64)))
+        halved = per_cycle(t, total, halving) if mode == "triangular2" else None
+    else:
+        cycle = np.floor(t / total)
+        scale = wave(t - cycle * total)
+        halved = halving(cycle) if mode == "triangular2" else None
     height = (max_lr - min_lr) * scale
-    if mode == "triangular2":
-        height = height * (1 / 2.0 ** (cycle - 1))
+    if halved is not None:
+        height *= halved
     elif mode == "exp_range":
-        height = height * gamma**t
+        height *= power(gamma, t)
     return min_lr + height

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.grid import Grid, Time, cos_pi, held, per_cycle, power
 from lrviz.params import (
     Factor,
     Invalid,
@@ -86,7 +87,7 @@ def linear(t: Values, start: Rate, end: Rate, steps: Steps | None = None) -> Val
     matches=("torch.StepLR", "optax.exponential_decay (staircase=True)", "timm.StepLRScheduler"),
     marks=lambda horizon, step_size, **_: _every(step_size, horizon, "decay"),
 )
-def step(t: Values, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
+def step(t: Time, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
     """Multiply the rate by gamma every step_size steps (step-wise decay).
 
     η_t = lr·γ^⌊t/k⌋ — at 1-based epoch n that is lr·γ^(⌈n/k⌉−1), the article's form.
@@ -99,6 +100,8 @@ def step(t: Values, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
     Example:
         step(0.1, step_size=30, gamma=0.1)
     """
+    if isinstance(t, Grid):
+        return per_cycle(t, step_size, lambda k: lr * gamma**k)
     return lr * gamma ** np.floor(t / step_size)
 
 
@@ -109,7 +112,7 @@ def step(t: Values, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
     matches=("torch.MultiStepLR", "optax.piecewise_constant_schedule"),
     marks=lambda horizon, milestones, **_: [(float(m), "decay") for m in milestones[:MAX_MARKS]],
 )
-def multistep(t: Values, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) -> Values:
+def multistep(t: Time, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) -> Values:
     """Multiply the rate by gamma at each milestone.
 
     η_t = lr·γ^#{m ∈ milestones : m ≤ t}
@@ -122,8 +125,7 @@ def multistep(t: Values, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) 
     Example:
         multistep(0.1, milestones=[30, 60, 90])
     """
-    passed = np.searchsorted(np.asarray(milestones, dtype=np.float64), t, side="right").astype(np.float64)
-    return lr * gamma**passed
+    return held(t, milestones, lr * gamma ** np.arange(len(milestones) + 1, dtype=np.float64))
 
 
 @schedule(
@@ -132,7 +134,7 @@ def multistep(t: Values, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) 
     warmup=True,
     matches=("torch.ExponentialLR", "optax.exponential_decay (transition_steps=1)"),
 )
-def exponential(t: Values, lr: Rate, gamma: Factor) -> Values:
+def exponential(t: Time, lr: Rate, gamma: Factor) -> Values:
     """Multiply the rate by gamma at every step.
 
     η_t = lr·γ^t
@@ -144,7 +146,9 @@ def exponential(t: Values, lr: Rate, gamma: Factor) -> Values:
     Example:
         exponential(0.1, gamma=0.95)
     """
-    return lr * gamma**t
+    rates = power(gamma, t)
+    rates *= lr
+    return rates
 
 
 @schedule(
@@ -199,7 +203,7 @@ def polynomial(
     ),
     check=_floor_below_peak("max_lr"),
 )
-def cosine(t: Values, max_lr: Rate, min_lr: Rate = 0.0, steps: Steps | None = None) -> Values:
+def cosine(t: Time, max_lr: Rate, min_lr: Rate = 0.0, steps: Steps | None = None) -> Values:
     """Half a cosine from max_lr down to min_lr over steps (the cycle length), then min_lr.
 
     η_t = min_lr + (max_lr − min_lr)·(1 + cos(π·min(t, S)/S))/2
@@ -213,7 +217,12 @@ def cosine(t: Values, max_lr: Rate, min_lr: Rate = 0.0, steps: Steps | None = No
         cosine(0.1, min_lr=1e-5, warmup=0.05)
     """
     assert steps is not None
-    return min_lr + (max_lr - min_lr) * (1 + np.cos(np.pi * np.minimum(t, steps) / steps)) / 2
+    rates = cos_pi(t, 0, steps)  # in place from here: a cosine over a long run is a few array passes
+    rates += 1
+    rates *= max_lr - min_lr
+    rates /= 2
+    rates += min_lr
+    return rates
 
 
 @schedule(frequency="continuous", quantity="logarithmic", warmup=True, check=_floor_below_peak("max_lr"))

@@ -8,30 +8,33 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.grid import Time, cos_pi, held, pieces
+from lrviz.grid import steps as as_array
 from lrviz.params import Invalid, Milestones, Numbers, Points
 from lrviz.registry import Values, schedule
 
 Interpolation = Literal["linear", "cosine"]
 
 
-def through(t: Values, steps: Sequence[float], rates: Sequence[float], method: Interpolation) -> Values:
+def through(t: Time, steps: Sequence[float], rates: Sequence[float], method: Interpolation) -> Values:
     """The curve through the knots (steps[i], rates[i]): flat before the first and after the last.
 
     Between knots a and b, with p = (t − x_a)/(x_b − x_a): linear η = η_a + (η_b − η_a)·p; cosine
     η = η_b + (η_a − η_b)·(1 + cos πp)/2, PyTorch OneCycleLR's annealing form.
     """
-    xs = np.asarray(steps, dtype=np.float64)
-    ys = np.asarray(rates, dtype=np.float64)
-    if len(xs) == 1:
-        return np.full(t.shape, ys[0])
-    i = np.clip(np.searchsorted(xs, t, side="right") - 1, 0, len(xs) - 2)
-    start: Values = ys[i]
-    end: Values = ys[i + 1]
-    p: Values = np.clip((t - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
-    if method == "linear":
-        return start + (end - start) * p
-    half_cosine: Values = np.cos(np.pi * p) + 1
-    return end + (start - end) / 2.0 * half_cosine
+    if len(steps) == 1:
+        return np.full(t.shape, float(rates[0]))
+    out = np.empty(t.shape)
+    for piece, part, where in pieces(t, steps[1:-1]):
+        (x_a, x_b), (start, end) = steps[piece : piece + 2], rates[piece : piece + 2]
+        if method == "linear":
+            p: Values = np.clip((as_array(part) - x_a) / (x_b - x_a), 0.0, 1.0)
+            out[where] = start + (end - start) * p
+        else:
+            half_cosine = cos_pi(part, x_a, x_b - x_a)
+            half_cosine += 1
+            out[where] = end + (start - end) / 2.0 * half_cosine
+    return out
 
 
 def _piecewise_check(boundaries: list[int], values: list[float], **_: Any) -> None:
@@ -50,7 +53,7 @@ def _piecewise_check(boundaries: list[int], values: list[float], **_: Any) -> No
     check=_piecewise_check,
     marks=lambda horizon, boundaries, **_: [(float(b), "switch") for b in boundaries],
 )
-def piecewise(t: Values, boundaries: Milestones, values: Numbers) -> Values:
+def piecewise(t: Time, boundaries: Milestones, values: Numbers) -> Values:
     """Constant rates between boundaries: values[i] from boundaries[i−1] up to boundaries[i].
 
     η_t = values[#{b ∈ boundaries : b ≤ t}] — the new value applies at the boundary step itself.
@@ -62,9 +65,7 @@ def piecewise(t: Values, boundaries: Milestones, values: Numbers) -> Values:
     Example:
         piecewise([1000, 5000], [0.1, 0.01, 0.001])
     """
-    return np.asarray(values, dtype=np.float64)[
-        np.searchsorted(np.asarray(boundaries, dtype=np.float64), t, side="right")
-    ]
+    return held(t, boundaries, np.asarray(values, dtype=np.float64))
 
 
 def _last_knot(args: Any) -> int | None:
@@ -79,7 +80,7 @@ def _last_knot(args: Any) -> int | None:
     length=_last_knot,
     marks=lambda horizon, points, **_: [(x, "knot") for x, _rate in points[1:-1]],
 )
-def interp(t: Values, points: Points, method: Interpolation = "linear") -> Values:
+def interp(t: Time, points: Points, method: Interpolation = "linear") -> Values:
     """The curve through given (step, rate) points, straight or cosine-shaped between them.
 
     Flat at the first rate before the first point and at the last rate after the last one; see
