@@ -7,6 +7,7 @@ gallery), and yaml only when a config is read.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -31,6 +32,7 @@ from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.metric import describe_nonfinite
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
+from lrviz.progress import listening
 from lrviz.registry import Entry, close_names, dialects, entries, lookup
 from lrviz.run import Curves, Run, RunSettings
 from lrviz.stats import checkpoints
@@ -281,9 +283,14 @@ def _split(tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str | None
 
 
 def _lineup(
-    tokens: Sequence[str], run: RunSettings, at: str | None, resume_at: int | None = None
+    tokens: Sequence[str],
+    run: RunSettings,
+    at: str | None,
+    resume_at: int | None = None,
+    streamed: bool = False,
 ) -> tuple[Curves, str, Config | None]:
-    """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate.
+    """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate
+    (``streamed``: see :func:`lrviz.lineup.evaluate`).
 
     Returns the curves, a name for default output files and the config, if one was given.
     """
@@ -328,7 +335,7 @@ def _lineup(
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None and (note := describe_nonfinite(length.metric)) is not None:
         Console(stderr=True, highlight=False).print(f"note: {note}")
-    curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ())
+    curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else (), streamed)
     return replace(curves, resume_at=resume_at), name, config
 
 
@@ -395,7 +402,7 @@ def plot(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup(specs, settings, None, resume_at)
+    curves, name, config = _lineup(specs, settings, None, resume_at, streamed=True)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
@@ -425,12 +432,7 @@ def compare(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup(
-        [str(config_file), *ctx.args],
-        settings,
-        at,
-        resume_at,
-    )
+    curves, name, config = _lineup([str(config_file), *ctx.args], settings, at, resume_at, streamed=True)
     console = _stdout()
     console.print(comparison(curves, plain=not console.is_terminal))
     _draw(curves, config, output or Path(name + ".png"), look, preview)
@@ -491,7 +493,7 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    curves, _, _ = _lineup(specs, settings, at)
+    curves, _, _ = _lineup(specs, settings, at, streamed=chosen in (None, "csv"))
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)
@@ -646,6 +648,30 @@ def _description(entry: Entry) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def progress_bar(console: Console) -> Iterator[None]:
+    """Show the progress long work reports (a long run's chunks, a large export, the gallery) as a bar
+    on ``console`` while it lasts, if it is a terminal; show nothing otherwise."""
+    if not console.is_terminal:
+        yield
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(
+        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as bar:
+        task = bar.add_task("", visible=False)
+
+        def show(what: str, done: int, total: int) -> None:
+            if bar.tasks[0].description != what:
+                bar.reset(task, description=what)
+            bar.update(task, completed=done, total=total, visible=True)
+
+        with listening(show):
+            yield
+
+
 def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> int:
     """Run the command line on ``argv`` and return its exit status."""
     err = stderr or sys.stderr
@@ -654,7 +680,8 @@ def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> 
     commands = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
     prefix = f"lrviz {command}" if command in commands else "lrviz"
     try:
-        result = app(args=args, prog_name="lrviz", standalone_mode=False)
+        with progress_bar(Console(stderr=True)):
+            result = app(args=args, prog_name="lrviz", standalone_mode=False)
     except LrvizError as error:
         err.write(f"{prefix}: {_one_line(str(error))}\n")
         return 2

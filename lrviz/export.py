@@ -1,19 +1,23 @@
 """CSV and JSON exports: every step, every schedule, each number exactly as evaluated.
 
-Floats are written in their shortest form that reads back to the same float64 (Python's ``repr``).
+Floats are written in their shortest form that reads back to the same number: Python's ``repr`` in
+JSON; in CSV the same digits from ujson's double-conversion, a few times faster (``1e-5`` for
+``1e-05``). A CSV export reads its schedules a chunk at a time, so a run of any length fits.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
+from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
+import ujson
 
 from lrviz import __version__
+from lrviz.progress import report
 from lrviz.registry import Values
 from lrviz.run import Curves
 
@@ -31,6 +35,8 @@ def header(curves: Curves) -> list[str]:
 
 ROWS_A_WRITE = 65_536
 """Rows joined into one string per write: fewer calls than a write a row, bounded memory."""
+REPORTED_ABOVE = 1 << 20
+"""An export of more rows than this reports its progress."""
 
 
 def write_csv(curves: Curves, file: IO[str]) -> None:
@@ -38,20 +44,25 @@ def write_csv(curves: Curves, file: IO[str]) -> None:
     line = io.StringIO()
     csv.writer(line, lineterminator="\n").writerow(header(curves))
     file.write(line.getvalue())
-    columns: list[list[str]] = [[str(i) for i in range(curves.run.steps)]]
-    if curves.run.in_epochs:
-        columns.append(list(map(repr, curves.run.epoch_of(curves.steps).tolist())))
-    columns += [_texts(s.values) for s in curves.series]
-    metric = curves.run.metric
+    run = curves.run
+    metric = run.metric
+    reported = {}
     if metric is not None:
-        cells = [""] * curves.run.steps
-        for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
-            if 0 <= step < curves.run.steps:
-                cells[step] = repr(value)
-        columns.append(cells)
-    rows = map(",".join, zip(*columns, strict=True))
-    while chunk := list(itertools.islice(rows, ROWS_A_WRITE)):
-        file.write("\n".join(chunk) + "\n")
+        reported = dict(zip(metric.steps.tolist(), map(repr, metric.values.tolist()), strict=True))
+    for chunk in zip(*(s.blocks() for s in curves.series), strict=True):
+        start, size = chunk[0][0], chunk[0][1].size
+        for first in range(0, size, ROWS_A_WRITE):
+            stop = min(first + ROWS_A_WRITE, size)
+            steps = range(start + first, start + stop)
+            columns: list[Iterable[str]] = [map(str, steps)]
+            if run.in_epochs:
+                columns.append(_texts(run.epoch_of(np.arange(steps.start, steps.stop, dtype=np.float64))))
+            columns += [_texts(values[first:stop]) for _, values in chunk]
+            if metric is not None:
+                columns.append([reported.get(step, "") for step in steps])
+            file.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+            if run.steps > REPORTED_ABOVE:
+                report("writing CSV rows", steps.stop, run.steps)
 
 
 def _texts(values: Values) -> list[str]:
@@ -63,7 +74,7 @@ def _texts(values: Values) -> list[str]:
             else np.format_float_scientific(v, unique=True, trim="0")
             for v in values
         ]
-    return list(map(repr, values.tolist()))
+    return str(ujson.dumps(values.tolist()))[1:-1].split(",")
 
 
 def to_data(curves: Curves) -> dict[str, Any]:

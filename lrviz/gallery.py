@@ -11,6 +11,7 @@ from lrviz.lineup import Item, expand, run_length
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.metric import synthetic
 from lrviz.parser import parse
+from lrviz.progress import report
 from lrviz.registry import entries
 from lrviz.run import Curves, Run
 from lrviz.stats import checkpoints
@@ -49,8 +50,9 @@ def render_all(out: Path, config_folder: Path, write: Writer) -> list[Path]:
         config = configs.load(path)
         settings: dict[str, Any] = {"size": (7.0, 4.2), **config.plot}
         jobs.append((out / f"{path.stem}.svg", config_curves(config), plot.Style(**settings)))
-    for path, curves, style in jobs:
+    for done, (path, curves, style) in enumerate(jobs, 1):
         write(path, lambda file, c=curves, s=style: _save(plot, c, file, s), binary=True)
+        report("drawing the gallery", done, len(jobs))
     return [path for path, _, _ in jobs]
 
 

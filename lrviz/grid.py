@@ -20,6 +20,12 @@ import numpy.typing as npt
 
 Values = npt.NDArray[np.float64]
 
+CHUNK = 1 << 22
+"""The steps evaluated (and summed) at a time when a run is read in chunks: 32 MB of float64."""
+WHOLE = 1 << 24
+"""The longest run evaluated whole up front for work that can read it in chunks (plots, summaries, CSV):
+a longer one is evaluated a chunk at a time each time it is read, so that its memory stays flat."""
+
 
 @dataclass(frozen=True)
 class Grid:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from lrviz import grid
 from lrviz.errors import LrvizError, SpecError
 from lrviz.options import unknown_option
 from lrviz.run import Curves, Look, Run, series
@@ -74,12 +75,18 @@ def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
     return result
 
 
-def evaluate(items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = ()) -> Curves:
-    """Evaluate every item over ``run``; repeated labels get a number."""
-    run.check_memory(len(items))
+def evaluate(
+    items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = (), streamed: bool = False
+) -> Curves:
+    """Evaluate every item over ``run``; repeated labels get a number. ``streamed``: the curves are read
+    a chunk at a time (plots, summaries, CSV), so a run longer than :data:`~lrviz.grid.WHOLE` steps is not
+    evaluated whole."""
+    whole = not streamed or run.steps <= grid.WHOLE
+    if whole:
+        run.check_memory(len(items))
     labels = _unique([item.label for item in items])
     evaluated = tuple(
-        series(item.spec, run, label, item.look) for label, item in zip(labels, items, strict=True)
+        series(item.spec, run, label, item.look, whole) for label, item in zip(labels, items, strict=True)
     )
     return Curves(run, evaluated, tuple(points))
 

@@ -17,16 +17,22 @@ import matplotlib.colors
 import matplotlib.style
 import numpy as np
 from cycler import cycler
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from lrviz import __version__
 from lrviz.errors import LrvizError
 from lrviz.feedback import Metric
+from lrviz.outline import column_edges, extent, outline, staircase
 from lrviz.run import Curves, Series
 from lrviz.schedules.plateau import REDUCED
 
 MAX_MARK_LINES = 50
+OUTLINE_ABOVE = 4
+"""A run of more steps than this many to each pixel of the figure's width is drawn from its outline."""
 SWEEP_COLORMAP = "viridis"
 LINESTYLES = ("-", "--", "-.", ":", "solid", "dashed", "dashdot", "dotted")
 
@@ -126,23 +132,38 @@ def draw(
     """Draw ``series`` (default: all of ``curves``) on ``ax`` with their phase boundaries; return ``ax``.
 
     Each rate holds for its whole update, so a curve is a staircase: step t's value spans [t, t + 1).
+    A run of many more steps than the figure has pixels is drawn from its outline: see :class:`_Outliner`.
     """
     chosen = list(curves.series if series is None else series)
-    steps = np.append(curves.steps, curves.run.steps)
+    run = curves.run
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    outlined = run.steps > OUTLINE_ABOVE * figure.get_figwidth() * figure.dpi
+    outliner = _Outliner(run.steps, logy) if outlined else None
     colormap = mpl.colormaps[SWEEP_COLORMAP]
     colors: list[Any] = []
     for s in chosen:
-        values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
+        if outliner is not None:  # the extremes, for the axes' limits, until the columns are known
+            low, high = extent(s.blocks(), positive=logy)
+            steps, values = np.array([0.0, run.steps]), np.array([low, high])
+        else:
+            steps = np.arange(run.steps + 1, dtype=np.float64)
+            values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
+            values = np.append(values, values[-1])
         color = s.look.color or (colormap(0.9 * s.look.shade) if s.look.shade is not None else None)
         (line,) = ax.plot(
             steps,
-            np.append(values, values[-1]),
+            values,
             label=_label(curves, s, stats),
             color=color,
             linestyle=s.look.linestyle or "-",
             drawstyle="steps-post",
         )
+        if outliner is not None:
+            outliner.lines.append((line, s))
         colors.append(line.get_color())
+    if outliner is not None:
+        ax.add_artist(outliner)
     marks = sorted({step for s in chosen for step, what in s.marks if what != REDUCED})
     for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
@@ -150,7 +171,7 @@ def draw(
         resume = curves.resume_at
         ax.axvline(resume, color="0.25", linewidth=0.8, linestyle="--", zorder=1)
         for drawn, s in zip(colors, chosen, strict=True):
-            ax.plot([resume + 0.5], [s.values[resume]], marker="o", markersize=4, color=drawn, zorder=3)
+            ax.plot([resume + 0.5], s.at([resume]), marker="o", markersize=4, color=drawn, zorder=3)
     if curves.run.metric is not None:
         _draw_metric(ax, curves.run.metric)
     for drawn, s in zip(colors, chosen, strict=True):
@@ -158,7 +179,7 @@ def draw(
         if drops.size:
             ax.plot(
                 drops + 0.5,
-                s.values[drops],
+                s.at(drops.tolist()),
                 linestyle="none",
                 marker="v",
                 markersize=5,
@@ -182,6 +203,39 @@ def draw(
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
+
+
+class _Outliner(Artist):
+    """Reduces the lines of long series to their outline (:mod:`lrviz.outline`) for the pixel columns
+    their axes has when drawn: drawn first of the axes' artists, it draws nothing itself.
+
+    Raster output gets four columns to a pixel, so that each extreme is drawn within a quarter of a
+    pixel of where it is; vector output, which has no pixels, sixteen to a point.
+    """
+
+    def __init__(self, steps: int, logy: bool) -> None:
+        super().__init__()
+        self.steps, self.logy = steps, logy
+        self.lines: list[tuple[Line2D, Series]] = []
+        self.set_zorder(-math.inf)
+        self.set_in_layout(False)
+        self._drawn_for: tuple[float, ...] = ()
+
+    def draw(self, renderer: Any) -> None:
+        ax = self.axes
+        assert ax is not None
+        box, (x0, x1) = ax.bbox, ax.get_xlim()
+        per_unit = 4.0 if isinstance(renderer, RendererAgg) else 16.0
+        key = (box.x0, box.width, x0, x1, per_unit)
+        if key == self._drawn_for:
+            return
+        scale = box.width / (x1 - x0)
+        edges = column_edges(self.steps, box.x0 - x0 * scale, self.steps * scale, per_unit)
+        for line, series in self.lines:
+            xs, ys = staircase(*outline(series.blocks(), edges, positive=self.logy))
+            line.set_data(xs, np.where(ys > 0, ys, np.nan) if self.logy else ys)
+            line.set_drawstyle("default")
+        self._drawn_for = key
 
 
 def _draw_metric(ax: Axes, metric: Metric) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
+from lrviz.outline import extent, outline
 from lrviz.registry import Values
-from lrviz.run import Curves
+from lrviz.run import Curves, Series
 
 COLORS = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white")
 _BRAILLE = 0x2800
@@ -18,13 +19,18 @@ _DOT = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Bit of the dot at (row within the cell, column within the cell)."""
 
 
-def envelope(values: Values, columns: int) -> tuple[Values, Values]:
-    """The minimum and maximum of ``values`` in each of ``columns`` equal ranges of steps.
+def envelope(series: Series, columns: int, positive: bool = False) -> tuple[Values, Values]:
+    """The lowest and highest rate in each of ``columns`` equal ranges of steps, from the series'
+    outline (of the positive rates with ``positive``: NaN where there are none).
 
     With fewer steps than columns, a step spans several columns and each shows its value.
     """
-    edges = np.arange(columns, dtype=np.int64) * len(values) // columns
-    return np.minimum.reduceat(values, edges), np.maximum.reduceat(values, edges)
+    edges = np.arange(columns, dtype=np.int64) * series.run.steps // columns
+    kept, rates = outline(series.blocks(), np.unique(edges), positive)
+    if positive:
+        rates = np.where(rates > 0, rates, np.nan)
+    starts = np.searchsorted(kept, edges)  # every column's first step is kept
+    return np.fmin.reduceat(rates, starts), np.fmax.reduceat(rates, starts)
 
 
 def _format(value: float) -> str:
@@ -33,19 +39,19 @@ def _format(value: float) -> str:
 
 def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False) -> Text:
     """The curves as ``height`` lines of text, ``width`` characters wide with the axis labels."""
-    labels = [_format(v) for v in _bounds(curves, logy)]
+    bounds = _bounds(curves, logy)
+    labels = [_format(v) for v in bounds]
     gutter = max(len(label) for label in labels) + 1
     cells_x, cells_y = max(width - gutter - 1, 8), max(height, 3)
     dots_x, dots_y = cells_x * 2, cells_y * 4
     grid = np.zeros((cells_y, cells_x), dtype=np.int64)
     owner = np.full((cells_y, cells_x), -1)
-    low, high = (np.log10(v) for v in _bounds(curves, logy)) if logy else _bounds(curves, logy)
+    low, high = (np.log10(v) for v in bounds) if logy else bounds
     span = (high - low) or 1.0
     for index, series in enumerate(curves.series):
-        values = series.values
+        lows, highs = envelope(series, dots_x, positive=logy)
         if logy:
-            values = np.log10(np.where(values > 0, values, np.nan))
-        lows, highs = envelope(values, dots_x)
+            lows, highs = np.log10(lows), np.log10(highs)
         xs = np.arange(dots_x)
         top = np.round((high - highs) / span * (dots_y - 1))
         bottom = np.round((high - lows) / span * (dots_y - 1))
@@ -80,9 +86,6 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
 
 
 def _bounds(curves: Curves, logy: bool) -> tuple[float, float]:
-    values = np.concatenate([s.values for s in curves.series])
-    if logy:
-        values = values[values > 0]
-        if values.size == 0:
-            return 1.0, 1.0
-    return float(values.min()), float(values.max())
+    found = [extent(s.blocks(), positive=logy) for s in curves.series]
+    low, high = np.fmin.reduce([f[0] for f in found]), np.fmax.reduce([f[1] for f in found])
+    return (1.0, 1.0) if np.isnan(low) else (float(low), float(high))

@@ -124,6 +124,9 @@ class Entry:
     optimizer_at: int | None = None
     variables: tuple[str, ...] = ()
     takes_grid: bool = False
+    history: bool = False
+    """Whether a step's rate depends on the steps before it (feedback, a running product): such a
+    schedule is evaluated over the whole run at once, never a chunk at a time."""
     """Whether the function's ``t`` is annotated ``Time``: it is then given grids as they are."""
 
     @property
@@ -264,6 +267,7 @@ def schedule(
     name: str | None = None,
     optimizer: bool | int = False,
     variables: tuple[str, ...] = (),
+    history: bool = False,
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Register a schedule function under its own name.
 
@@ -282,6 +286,8 @@ def schedule(
             ``optimizer`` in that position (True: the first; a number: that index) is ignored.
         variables: more names for the step ``t`` inside its arguments (``epoch`` in a PyTorch
             ``lr_lambda``).
+        history: whether a step's rate depends on every step before it (a running product); feedback
+            schedules do by nature.
     """
     assert frequency in FREQUENCIES, frequency
 
@@ -312,6 +318,7 @@ def schedule(
             optimizer_at=None if optimizer is False else int(optimizer) - (optimizer is True),
             variables=variables,
             takes_grid=func.__annotations__.get("t") == "Time",
+            history=history or frequency == "feedback",
         )
         return func
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lrviz import grid
 from lrviz.errors import RunError, SpecError
 from lrviz.feedback import Metric, reporting
 from lrviz.grid import Grid
 from lrviz.plan import Plan
+from lrviz.progress import report
 from lrviz.registry import Mark, Values, close_names
 from lrviz.spec import Call, Spec
 from lrviz.stats import Checkpoint, Summary
@@ -153,15 +156,59 @@ class Look:
     panel: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Series:
-    """One evaluated schedule: its label, its spec and its rate at every step of the run."""
+    """One schedule over a run: its label, its spec, its phase boundaries and how it is drawn.
+
+    Its rates are held whole (``values``) when the run is short enough; a longer run is read a chunk at
+    a time (``blocks``), which plots, previews, summaries and CSV exports do, so that a billion steps
+    take as little memory as a thousand.
+    """
 
     label: str
     spec: Spec
-    values: Values
+    run: Run
     marks: list[Mark] = field(default_factory=list)
     look: Look = field(default_factory=Look)
+    whole: Values | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def values(self) -> Values:
+        """The rate at every step, evaluated whole (memory permitting)."""
+        return self.whole if self.whole is not None else evaluate_spec(self.spec, self.run, self.label)
+
+    @property
+    def held(self) -> bool:
+        """Whether the rates are in memory, whole."""
+        return self.whole is not None or "values" in self.__dict__
+
+    def blocks(self, size: int | None = None) -> Iterator[tuple[int, Values]]:
+        """The rates in consecutive blocks of ``size`` steps (default :data:`lrviz.grid.CHUNK`; the last
+        may be shorter), each with the step it starts at."""
+        size = size or grid.CHUNK
+        if self.held:
+            values = self.values
+            for start in range(0, values.size, size):
+                yield start, values[start : start + size]
+        elif needs_history(self.spec):
+            self.values  # noqa: B018 (evaluated whole once, then held)
+            yield from self.blocks(size)
+        else:
+            yield from chunks(self.spec, self.run, self.label, size)
+
+    def at(self, steps: Sequence[int]) -> Values:
+        """The rates at the given steps."""
+        if self.held or needs_history(self.spec):
+            return self.values[np.asarray(steps, dtype=np.int64)]
+        rates = [
+            block[0] for step in steps for _, block in chunks(self.spec, self.run, "", 1, step, step + 1)
+        ]
+        return np.array(rates, dtype=self.run.dtype)
+
+
+def needs_history(spec: Spec) -> bool:
+    """Whether some schedule of ``spec`` reads the steps before a step (feedback, running products)."""
+    return any(isinstance(node, Call) and node.entry.history for node in spec.walk())
 
 
 def _evaluate(spec: Spec, run: Run) -> Values:
@@ -173,26 +220,57 @@ def _evaluate(spec: Spec, run: Run) -> Values:
     return values if values.flags.writeable else values.copy()
 
 
+def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> None:
+    if math.isfinite(float(values.sum())):  # one pass; a sum that overflows is checked step by step
+        return
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = label or spec.source or spec.render()
+        raise RunError(
+            f"{name!r} gives {values[first]} at step {first_step + first}: a rate must be a finite "
+            "number (check for a division by zero, a log of zero or an overflow there)"
+        )
+
+
 def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
     run.check_memory()
     with reporting(run.metric):
         values = _evaluate(spec, run)
-    if not math.isfinite(float(values.sum())):  # a sum is one pass; most runs need no more
-        bad = ~np.isfinite(values)
-        if bad.any():
-            first = int(np.argmax(bad))
-            name = label or spec.source or spec.render()
-            raise RunError(
-                f"{name!r} gives {values[first]} at step {first}: a rate must be a finite number "
-                "(check for a division by zero, a log of zero or an overflow there)"
-            )
+    _check_finite(values, 0, spec, label)
     return values.astype(run.dtype, copy=False)
 
 
-def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series:
-    """Evaluate ``spec`` over ``run`` with its phase boundaries."""
-    values = evaluate_spec(spec, run, label)
+def chunks(
+    spec: Spec, run: Run, label: str = "", size: int | None = None, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, Values]]:
+    """The rates of steps ``start`` to ``stop`` (default: the whole run) evaluated ``size`` steps at a
+    time, each block with the step it starts at: the very numbers :func:`evaluate_spec` gives."""
+    stop = run.steps if stop is None else stop
+    size = size or grid.CHUNK
+    per_epoch = None
+    if run.step_on == "epoch":
+        epochs = math.ceil(run.steps / run.steps_per_epoch)
+        with reporting(run.metric):
+            per_epoch = np.asarray(spec.evaluate(Grid(0, epochs), epochs), dtype=np.float64)
+    for first in range(start, stop, size):
+        last = min(first + size, stop)
+        if per_epoch is not None:
+            values = per_epoch[np.arange(first, last) // run.steps_per_epoch]
+        else:
+            with reporting(run.metric):
+                values = np.asarray(spec.evaluate(Grid(first, last), run.steps), dtype=np.float64)
+        _check_finite(values, first, spec, label)
+        if stop - start > size:
+            report(f"evaluating {label or spec.source}", last - start, stop - start)
+        yield first, values.astype(run.dtype, copy=False)
+
+
+def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bool = True) -> Series:
+    """``spec`` over ``run`` with its phase boundaries, evaluated now when ``whole``, else read a chunk
+    at a time whenever it is needed."""
+    values = evaluate_spec(spec, run, label) if whole else None
     with reporting(run.metric):
         if run.step_on == "epoch":
             epochs = math.ceil(run.steps / run.steps_per_epoch)
@@ -200,7 +278,7 @@ def series(spec: Spec, run: Run, label: str, look: Look | None = None) -> Series
         else:
             found = spec.marks(run.steps)
     marks = sorted({(step, what) for step, what in found if 0 < step < run.steps})
-    return Series(label, spec, values, marks, look or Look())
+    return Series(label, spec, run, marks, look or Look(), values)
 
 
 def evaluate(
@@ -233,7 +311,7 @@ class Curves:
 
     def summary(self, series: Series) -> Summary:
         """The statistics of one series, with this line-up's checkpoints."""
-        return Summary.of(series.values, self.checkpoints)
+        return Summary.of_blocks(series.blocks, self.run.steps, self.checkpoints)
 
     def panels(self) -> dict[str, list[Series]]:
         """The series of each panel, in order; a single overlay is the one panel ``""``."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from lrviz import grid
 from lrviz.errors import LrvizError
 from lrviz.registry import Values
 
@@ -63,18 +64,52 @@ class Summary:
 
     @classmethod
     def of(cls, values: Values, points: Sequence[Checkpoint] = ()) -> Summary:
-        peak_step = int(np.argmax(values))
-        peak = float(values[peak_step])
+        """The summary of a whole array of rates."""
+
+        def blocks() -> Iterator[tuple[int, Values]]:  # in the chunks a long run comes in
+            for start in range(0, values.size, grid.CHUNK):
+                yield start, values[start : start + grid.CHUNK]
+
+        return cls.of_blocks(blocks, values.size, points)
+
+    @classmethod
+    def of_blocks(
+        cls, blocks: Callable[[], Iterable[tuple[int, Values]]], steps: int, points: Sequence[Checkpoint] = ()
+    ) -> Summary:
+        """The summary of rates read in blocks, each with the step it starts at: twice, since the steps
+        near the peak are counted once the peak is known. The same rates in the same blocks give the
+        same summary, to the last bit."""
+        peak, peak_step, minimum, first, final = -math.inf, 0, math.inf, 0.0, 0.0
+        sums: list[float] = []
+        wanted = dict(points)
+        at: dict[str, float] = {}
+        for start, values in blocks():
+            top = int(np.argmax(values))
+            if values[top] > peak:
+                peak, peak_step = float(values[top]), start + top
+            minimum = min(minimum, float(values.min()))
+            sums.append(float(values.sum(dtype=np.float64)))
+            if start == 0:
+                first = float(values[0])
+            if start + values.size == steps:
+                final = float(values[-1])
+            for label, step in wanted.items():
+                if start <= step < start + values.size:
+                    at[label] = float(values[step - start])
+        above_90 = above_50 = 0
+        for _, values in blocks():
+            above_90 += int(np.count_nonzero(values >= 0.9 * peak))
+            above_50 += int(np.count_nonzero(values >= 0.5 * peak))
         return cls(
             peak=peak,
             peak_step=peak_step,
-            final=float(values[-1]),
-            minimum=float(values.min()),
-            mean=float(values.mean()),
-            above_90=int(np.count_nonzero(values >= 0.9 * peak)),
-            above_50=int(np.count_nonzero(values >= 0.5 * peak)),
-            warmup_end=peak_step if values[0] < peak else None,
-            at=tuple((label, step, float(values[step])) for label, step in points),
+            final=final,
+            minimum=minimum,
+            mean=math.fsum(sums) / steps,
+            above_90=above_90,
+            above_50=above_50,
+            warmup_end=peak_step if first < peak else None,
+            at=tuple((label, step, at[label]) for label, step in points),
         )
 
     def rows(self) -> list[tuple[str, str]]:

@@ -85,7 +85,19 @@ def test_export_csv_is_whole_across_writes(cli: Any) -> None:
     lines = result.out.splitlines()
     assert len(lines) == steps + 1
     expected = lrviz.evaluate("cosine(0.1)", steps).tolist()
-    assert [line.split(",") for line in lines[1:]] == [[str(i), repr(v)] for i, v in enumerate(expected)]
+    rows = [line.split(",") for line in lines[1:]]
+    assert [int(step) for step, _ in rows] == list(range(steps))
+    assert [float(rate) for _, rate in rows] == expected
+
+
+def test_export_csv_writes_each_rate_in_its_shortest_form(cli: Any) -> None:
+    """The digits of Python's repr (the shortest that read back), with no zero padding the exponent."""
+    lines = cli("export", "3e-5 * 0.5 ** t + 0.1 * (t == 3)", "-n", "40").out.splitlines()[1:]
+    expected = lrviz.evaluate("3e-5 * 0.5 ** t + 0.1 * (t == 3)", 40).tolist()
+    texts = [line.split(",")[1] for line in lines]
+    assert texts[:4] == ["3e-5", "1.5e-5", "7.5e-6", "0.10000375"]
+    assert [float(text) for text in texts] == expected
+    assert all(text == repr(value).replace("e-0", "e-") for text, value in zip(texts, expected, strict=True))
 
 
 def test_export_epoch_column(cli: Any) -> None:

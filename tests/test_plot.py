@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from lrviz import plot
+from lrviz import grid, plot
 from lrviz.errors import LrvizError
 from lrviz.parser import parse
 from lrviz.preview import envelope, render
-from lrviz.run import Curves, Run, series
+from lrviz.run import Curves, Run, evaluate_spec, series
 
 
 def _curves(*specs: str, steps: int = 40) -> Curves:
@@ -111,9 +111,14 @@ def test_same_input_gives_byte_identical_files(suffix: str) -> None:
     assert len(first.getvalue()) > 1000
 
 
-def test_envelope_is_the_exact_min_and_max_of_each_column() -> None:
-    values = np.random.default_rng(0).random(1000)
-    lows, highs = envelope(values, 7)
+@pytest.mark.parametrize("held", [True, False], ids=["whole", "chunked"])
+def test_envelope_is_the_exact_min_and_max_of_each_column(
+    held: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid, "CHUNK", 99)
+    spec = parse("0.5 + 0.4 * sin(t * t / 7)")
+    values = evaluate_spec(spec, Run(1000))
+    lows, highs = envelope(series(spec, Run(1000), "wiggle", whole=held), 7)
     edges = np.linspace(0, 1000, 8).astype(int)
     for i in range(7):
         assert lows[i] == values[edges[i] : edges[i + 1]].min()

@@ -97,6 +97,7 @@ def _running_product(factors: Schedule, t: Values, first: int) -> Values:
     quantity="any",
     variables=("epoch",),
     optimizer=True,
+    history=True,
 )
 def multiplicative_lr(
     t: Values, lr_lambda: Schedule, last_epoch: LastEpoch = -1, *, lr: Rate | None = None

@@ -1,0 +1,187 @@
+"""Long runs: chunked evaluation gives the whole-array numbers, outlines keep the picture, memory stays
+flat and long work reports its progress."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import resource
+import subprocess
+import sys
+from typing import Any
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+import lrviz
+from lrviz import grid, plot
+from lrviz.feedback import Metric
+from lrviz.lineup import Item
+from lrviz.lineup import evaluate as evaluate_lineup
+from lrviz.outline import column_edges, outline, staircase
+from lrviz.progress import listening
+from lrviz.registry import dialects, entries
+from lrviz.run import Run, evaluate_spec, series
+from lrviz.stats import Summary
+from tests.test_contract import EXAMPLES
+
+STEPS = 300
+METRIC = np.round(np.linspace(3, 1, STEPS) + 0.3 * np.sin(np.arange(STEPS) / 5), 1)
+
+
+def _every_example() -> list[str]:
+    dialect_examples = [" ".join(e.doc.example.split()) for d in dialects() for e in entries(d)]
+    return [*EXAMPLES.values(), *dialect_examples]
+
+
+def _run(text: str, **settings: Any) -> tuple[lrviz.Spec, Run]:
+    spec = lrviz.parse(text)
+    spec = spec.with_params({"total_steps": STEPS})[0]  # OneCycleLR refuses to step past it
+    return spec, Run(STEPS, metric=Metric(np.arange(STEPS), METRIC), **settings)
+
+
+def _chunked(spec: lrviz.Spec, run: Run, size: int) -> Any:
+    lazy = series(spec, run, "chunked", whole=False)
+    assert not lazy.held
+    blocks = list(lazy.blocks(size))
+    assert [start for start, _ in blocks] == list(range(0, run.steps, size))
+    return np.concatenate([values for _, values in blocks])
+
+
+@pytest.mark.parametrize("text", _every_example())
+def test_chunked_and_whole_evaluation_are_identical(text: str) -> None:
+    spec, run = _run(text)
+    whole = evaluate_spec(spec, run)
+    for size in (1, 7, 64):
+        np.testing.assert_array_equal(_chunked(spec, run, size), whole, err_msg=f"chunks of {size}")
+
+
+@pytest.mark.parametrize(
+    "settings", [{"dtype": "float32"}, {"steps_per_epoch": 7, "step_on": "epoch"}], ids=["float32", "epochs"]
+)
+def test_chunked_and_whole_evaluation_are_identical_in_every_run(settings: dict[str, Any]) -> None:
+    spec, run = _run("restarts(cosine(0.1, warmup=3), period=40, mult=2)", **settings)
+    np.testing.assert_array_equal(_chunked(spec, run, 13), evaluate_spec(spec, run))
+
+
+def test_a_step_alone_has_its_value_in_the_run() -> None:
+    spec, run = _run("onecycle(0.1, pct_start=0.27) + step(0.01, 9) * exponential(1, 0.99)")
+    lazy = series(spec, run, "lazy", whole=False)
+    steps = [0, 1, 80, 81, 299]
+    np.testing.assert_array_equal(lazy.at(steps), evaluate_spec(spec, run)[steps])
+
+
+def test_summaries_are_the_same_from_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grid, "CHUNK", 64)
+    spec, run = _run("cosine(0.1, warmup=20)")
+    lazy = series(spec, run, "lazy", whole=False)
+    points = (("50%", 150), ("-1", 299))
+    whole = evaluate_spec(spec, run)
+    assert Summary.of_blocks(lazy.blocks, STEPS, points) == Summary.of(whole, points)
+    assert Summary.of(whole).peak_step == int(np.argmax(whole))
+    assert Summary.of(whole).above_50 == int(np.count_nonzero(whole >= 0.5 * whole.max()))
+
+
+def test_outline_keeps_every_columns_first_last_lowest_and_highest_step() -> None:
+    values = np.random.default_rng(1).random(10_000)
+    edges = column_edges(values.size, left=3.3, width=97.1, columns_per_unit=1.0)
+    blocks = [(start, values[start : start + 999]) for start in range(0, values.size, 999)]
+    kept, rates = outline(blocks, edges)
+    np.testing.assert_array_equal(rates, values[kept])
+    bounds = [*edges.tolist(), values.size]
+    for first, stop in itertools.pairwise(bounds):
+        column = values[first:stop]
+        mine = kept[(kept >= first) & (kept < stop)]
+        assert {first, stop - 1, first + int(column.argmin()), first + int(column.argmax())} <= set(mine)
+    assert kept.size < values.size / 10
+
+
+def _picture(text: str, steps: int, outlined: bool, logy: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(plot, "OUTLINE_ABOVE", 4 if outlined else 10**12)
+    curves = evaluate_lineup([Item(text, lrviz.parse(text))], Run(steps))
+    figure, out = plot.figure(curves, plot.Style(logy=logy)), io.BytesIO()
+    figure.savefig(out, format="png")
+    out.seek(0)
+    return matplotlib.image.imread(out, format="png"), np.size(figure.axes[0].lines[0].get_xdata())
+
+
+def _ink(image: Any, coverage: float) -> Any:
+    """The pixels the curve (tab:blue, the only blue on the plot) covers at least ``coverage`` of."""
+    return image[..., 2] - image[..., 0] > coverage * (0xB4 - 0x1F) / 255
+
+
+def _near(ink: Any) -> Any:
+    """``ink`` grown by a pixel in every direction."""
+    grown = ink.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            grown |= np.roll(np.roll(ink, dy, axis=0), dx, axis=1)
+    return grown
+
+
+@pytest.mark.parametrize(
+    ("text", "logy"),
+    [
+        ("cosine(0.1)", False),
+        ("step(0.1, 7000, gamma=0.5)", False),
+        ("cyclic(0.001, 0.1, step_size=500, mode='triangular2')", False),
+        ("restarts(cosine(0.1), period=1000, mult=2)", True),
+        ("cosine(0.1, warmup=0.05) + 0.01 * sin(t / 3)", False),
+    ],
+)
+def test_outlined_plot_draws_the_same_envelope(
+    text: str, logy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full, full_points = _picture(text, 100_000, False, logy, monkeypatch)
+    outlined, outlined_points = _picture(text, 100_000, True, logy, monkeypatch)
+    assert outlined_points < full_points / 2
+    for coverage in (0.25, 0.5, 0.75):
+        a, b = _ink(full, coverage), _ink(outlined, coverage)
+        assert a.sum() > 500
+        # every pixel either picture inks is within a pixel of ink in the other
+        assert not (a & ~_near(b)).any()
+        assert not (b & ~_near(a)).any()
+
+
+def test_a_long_plot_is_drawn_in_flat_memory(tmp_path: Any) -> None:
+    """10^8 steps, evaluated whole, would take 800 MB for the rates alone."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lrviz", "plot", "cosine(0.1, warmup=0.01)", "-n", str(10**8)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "wrote" in done.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400 * 1024  # kilobytes
+
+
+def test_long_work_reports_its_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grid, "CHUNK", 1000)
+    reports: list[tuple[str, int, int]] = []
+    lazy = series(lrviz.parse("cosine(0.1)"), Run(5000), "cosine", whole=False)
+    with listening(lambda *report: reports.append(report)):
+        list(lazy.blocks())
+    assert reports == [("evaluating cosine", done, 5000) for done in range(1000, 5001, 1000)]
+    kept = staircase(*outline(lazy.blocks(), np.arange(0, 5000, 100)))
+    assert kept[0].size == kept[1].size
+
+
+def test_the_command_line_shows_progress_on_a_terminal_only(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from rich.console import Console
+
+    from lrviz.cli import progress_bar
+
+    monkeypatch.setattr(grid, "CHUNK", 1000)
+    monkeypatch.setattr(grid, "WHOLE", 1000)
+    result = cli("plot", "cosine(0.1)", "-n", "20000", "-o", str(tmp_path / "long.png"))
+    assert result.code == 0
+    assert result.err.splitlines() == [f"wrote {tmp_path / 'long.png'}"]  # standard error is not a terminal
+    terminal = io.StringIO()
+    with progress_bar(Console(file=terminal, force_terminal=True, width=80)):
+        list(series(lrviz.parse("cosine(0.1)"), Run(20000), "cosine", whole=False).blocks())
+    assert "evaluating cosine" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
