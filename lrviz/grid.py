@@ -171,6 +171,17 @@ def power(base: float, t: Time) -> Values:
     return table.ravel()[t.start - first * BLOCK : t.stop - first * BLOCK]
 
 
+def count_power(base: float, counts: Values) -> Values:
+    """base**k for counts k (whole numbers: cycles, decays): one power for each k up to the largest,
+    then looked up, which are the very numbers base**k gives. Other exponents are raised one by one."""
+    if counts.size < 64 or not 0 <= counts.min() <= counts.max() <= counts.size:
+        return np.power(base, counts)
+    index = counts.astype(np.intp)
+    if not np.array_equal(index, counts):
+        return np.power(base, counts)
+    return np.power(base, np.arange(index.max() + 1, dtype=np.float64))[index]
+
+
 def _angle_sum(theta: Values, phi: Values, outer: bool = False) -> Values:
     """cos(θ + φ) as cos θ·cos φ − sin θ·sin φ: elementwise, or for every pair (θ_i, φ_j)."""
     product = np.multiply.outer if outer else np.multiply

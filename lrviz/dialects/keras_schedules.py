@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.grid import count_power
 from lrviz.params import Count, Invalid, Number, Numbers, Rate, Text
 from lrviz.registry import Values, schedule
 
@@ -248,9 +249,10 @@ def cosine_decay_restarts(
                 np.log(f32(1.0) - fraction.astype(f32) * (f32(1.0) - f32(t_mul))) / np.log(f32(t_mul))
             )
         restart = restart32.astype(np.float64)
-        done = (1.0 - t_mul**restart) / (1.0 - t_mul)
-        place = (fraction - done) / t_mul**restart
-    decayed = 0.5 * m_mul**restart * (1.0 + np.cos(math.pi * place))
+        grown = count_power(t_mul, restart)
+        done = (1.0 - grown) / (1.0 - t_mul)
+        place = (fraction - done) / grown
+    decayed = 0.5 * count_power(m_mul, restart) * (1.0 + np.cos(math.pi * place))
     return initial_learning_rate * ((1 - alpha) * decayed + alpha)
 
 

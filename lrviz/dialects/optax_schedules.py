@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.grid import pieces
+from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
 
@@ -162,19 +164,20 @@ def piecewise_interpolate_schedule(
         optax.piecewise_interpolate_schedule('cosine', 0.1, {100: 0.5, 1000: 0.01})
     """
     items = _scales(boundaries_and_scales)
-    bounds = np.array([0.0, *(b for b, _ in items)])
+    bounds = [0.0, *(float(b) for b, _ in items)]
     values = np.cumprod([float(init_value), *(s for _, s in items)])
-    out = np.where(t >= bounds[-1], values[-1], 0.0)
-    for i in range(len(items)):
-        low, high = bounds[i], bounds[i + 1]
-        inside = (low <= t) & (t < high)
-        pct = (t - low) / max(high - low, 1.0)
-        start, end = values[i], values[i + 1]
+    out = np.empty(t.shape)
+    for piece, part, where in pieces(t, bounds):  # piece i + 1 is bounds[i] ≤ t < bounds[i + 1]
+        if piece == 0 or piece == len(bounds):
+            out[where] = 0.0 if piece == 0 else values[-1]
+            continue
+        low, high = bounds[piece - 1], bounds[piece]
+        pct = (as_array(part) - low) / max(high - low, 1.0)
+        start, end = values[piece - 1], values[piece]
         if interpolate_type == "linear":
-            part = (end - start) * pct + start
+            out[where] = (end - start) * pct + start
         else:
-            part = end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
-        out = np.where(inside, part, out)
+            out[where] = end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
     return out
 
 
@@ -252,14 +255,17 @@ def cosine_decay_schedule(
 
 
 def _joined(t: Values, parts: list[tuple[int, Any]]) -> Values:
-    """optax's join_schedules: the first part, then each later one on its own clock from its boundary."""
-    out = parts[0][1](t)
-    for boundary, part in parts[1:]:
-        later = t >= boundary
-        if later.any():
-            out = np.array(out, dtype=np.float64)
-            out[later] = part(t[later] - boundary)
-    return np.asarray(out, dtype=np.float64)
+    """optax's join_schedules: the first part, then each later one on its own clock from its boundary
+    (a later part wins where boundaries overlap). Each step is evaluated by the part it belongs to only."""
+    owner = np.zeros(t.shape, dtype=np.intp)
+    for i, (boundary, _) in enumerate(parts[1:], 1):
+        owner[t >= boundary] = i
+    out = np.empty(t.shape)
+    for i, (boundary, part) in enumerate(parts):
+        mine = owner == i
+        if mine.any():
+            out[mine] = part(t[mine] - boundary)
+    return out
 
 
 @schedule(name="optax.warmup_constant_schedule", frequency="continuous", quantity="linear, then constant")

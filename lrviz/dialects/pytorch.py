@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.dialects.common import optimizer_rate
+from lrviz.grid import count_power
 from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Schedule, Values, schedule
 from lrviz.spec import Call, Spec
@@ -138,7 +139,7 @@ def step_lr(
     Example:
         torch.StepLR(optimizer, step_size=30, gamma=0.1, lr=0.1)
     """
-    return optimizer_rate(lr) * gamma ** np.floor(t / step_size)
+    return optimizer_rate(lr) * count_power(gamma, np.floor(t / step_size))
 
 
 @schedule(name="torch.MultiStepLR", frequency="stepwise", quantity="exponential", optimizer=True)
@@ -538,9 +539,9 @@ def cyclic_lr(
         points = cycle if scale_mode == "cycle" else t
         amplitude = scale_fn.evaluate(points, int(t.max(initial=0)) + 1)
     elif mode == "triangular":
-        amplitude = np.ones(t.shape)
+        return base_lr + height
     elif mode == "triangular2":
-        amplitude = 1 / (2.0 ** (cycle - 1))
+        amplitude = 1 / count_power(2.0, cycle - 1)
     else:
         amplitude = gamma**t
     return base_lr + height * amplitude
@@ -698,8 +699,9 @@ def cosine_annealing_warm_restarts(
         an epoch argument, as here, the restarts fall exactly where they should.
     """
     base = optimizer_rate(lr)
+    t_i: Values | float
     if T_mult == 1:
-        t_cur, t_i = np.mod(t, T_0), np.full(t.shape, float(T_0))
+        t_cur, t_i = np.mod(t, T_0), float(T_0)
     else:
         starts = [0]
         last = float(t.max(initial=0))
@@ -707,7 +709,7 @@ def cosine_annealing_warm_restarts(
             starts.append(starts[-1] + T_0 * T_mult ** (len(starts) - 1))
         cycle = np.searchsorted(np.array(starts, dtype=np.float64), t, side="right") - 1
         t_cur = t - np.array(starts, dtype=np.float64)[cycle]
-        t_i = T_0 * np.float64(T_mult) ** cycle
+        t_i = T_0 * count_power(float(T_mult), cycle.astype(np.float64))
     angle: Values = math.pi * t_cur / t_i
     return eta_min + (base - eta_min) * (1 + np.cos(angle)) / 2
 

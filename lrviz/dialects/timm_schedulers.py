@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.dialects.common import optimizer_rate
+from lrviz.grid import count_power
 from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Values, schedule
 
@@ -26,18 +27,22 @@ def _no_noise(noise_range_t: Anything = None, **_: Any) -> None:
         )
 
 
-def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Values, Values]:
+def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Values | float, Values]:
     """timm's cycle index i, cycle length t_i and place in the cycle, with timm's float logs."""
     if cycle_mul != 1:
         with np.errstate(all="ignore"):
             i = np.floor(np.log(1 - t / t_initial * (1 - cycle_mul)) / math.log(cycle_mul))
-        t_i = cycle_mul**i * t_initial
-        t_curr = t - (1 - cycle_mul**i) / (1 - cycle_mul) * t_initial
-    else:
-        i = np.floor(t / t_initial)
-        t_i = np.full(t.shape, float(t_initial))
-        t_curr = t - t_initial * i
-    return i, t_i, t_curr
+        grown = count_power(cycle_mul, i)
+        t_i = grown * t_initial
+        t_curr = t - (1 - grown) / (1 - cycle_mul) * t_initial
+        return i, t_i, t_curr
+    i = np.floor(t / t_initial)
+    return i, float(t_initial), t - t_initial * i
+
+
+def _ratio(t_curr: Values, t_i: Values | float, k: float) -> Values:
+    """(t_curr/t_i)^k as timm takes it, t_curr^k/t_i^k (x^1 is x: no powers then)."""
+    return t_curr / t_i if k == 1 else t_curr**k / np.power(t_i, k)
 
 
 def _timm(
@@ -121,9 +126,9 @@ def cosine_lr_scheduler(
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
-        peak = base * cycle_decay**i
+        peak = base * count_power(cycle_decay, i)
         with np.errstate(all="ignore"):
-            value = lr_min + 0.5 * (peak - lr_min) * (1 + np.cos(math.pi * t_curr**k_decay / t_i**k_decay))
+            value = lr_min + 0.5 * (peak - lr_min) * (1 + np.cos(math.pi * _ratio(t_curr, t_i, k_decay)))
         return np.where(i < cycle_limit, value, lr_min)
 
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
@@ -192,7 +197,7 @@ def tanh_lr_scheduler(
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
-        peak = base * cycle_decay**i
+        peak = base * count_power(cycle_decay, i)
         r = t_curr / t_i
         value = lr_min + 0.5 * (peak - lr_min) * (1 - np.tanh(lb * (1.0 - r) + ub * r))
         return np.where(i < cycle_limit, value, lr_min)
@@ -245,7 +250,12 @@ def step_lr_scheduler(
         raise Invalid(f"decay_t must be above 0, got {decay_t!r}")
     base = optimizer_rate(lr)
     return _timm(
-        t, base, warmup_t, warmup_lr_init, warmup_prefix, lambda s: base * decay_rate ** np.floor(s / decay_t)
+        t,
+        base,
+        warmup_t,
+        warmup_lr_init,
+        warmup_prefix,
+        lambda s: base * count_power(decay_rate, np.floor(s / decay_t)),
     )
 
 
@@ -365,9 +375,9 @@ def poly_lr_scheduler(
 
     def after(s: Values) -> Values:
         i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
-        peak = base * cycle_decay**i
+        peak = base * count_power(cycle_decay, i)
         with np.errstate(all="ignore"):
-            remaining: Values = 1 - t_curr**k_decay / t_i**k_decay
+            remaining: Values = 1 - _ratio(t_curr, t_i, k_decay)
             value = lr_min + (peak - lr_min) * remaining**power
         return np.where(i < cycle_limit, value, lr_min)
 
