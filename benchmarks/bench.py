@@ -89,6 +89,28 @@ def core(sizes: list[int], console: Console) -> None:
     console.print(table)
 
 
+def every_schedule(n: int, console: Console, shown: int = 8) -> None:
+    """Every built-in's documented example (feedback schedules aside), the slowest first."""
+    import itertools
+
+    from lrviz.registry import dialects, entries
+
+    floor = best(partial(_cos, n))
+    ratios = []
+    for entry in itertools.chain(entries(), *(entries(d) for d in dialects())):
+        if entry.frequency == "feedback":
+            continue
+        spec = lrviz.parse(" ".join(entry.doc.example.split())).with_params({"total_steps": n})[0]
+        ratios.append((best(partial(lrviz.evaluate, spec, n)) / floor, entry.name))
+    ratios.sort(reverse=True)
+    table = Table("schedule", f"10^{len(str(n)) - 1}", title="1. every built-in ÷ np.cos, the slowest")
+    for ratio, name in ratios[:shown]:
+        table.add_row(name, f"{ratio:.2f}")
+    within = sum(ratio <= 3 for ratio, _ in ratios)
+    table.add_row(f"within 3× of np.cos: {within} of {len(ratios)}", "")
+    console.print(table)
+
+
 def against_torch(sizes: list[int], console: Console) -> None:
     """Every torch dialect's documented example, built as PyTorch's own scheduler by ``lrviz code``."""
     if importlib.util.find_spec("torch") is None:
@@ -234,6 +256,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         core([10**4, 10**5, 10**6] if quick else [10**4, 10**5, 10**6, 10**7, 10**8], console)
+        every_schedule(10**5 if quick else 10**7, console)
         against_torch([10**4] if quick else [10**4, 10**5, 10**6], console)
         against_optax([10**4, 10**5] if quick else [10**4, 10**5, 10**6, 10**7], console)
         cli_latency(console, folder)

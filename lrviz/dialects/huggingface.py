@@ -170,8 +170,10 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
         hf.get_cosine_with_hard_restarts_schedule_with_warmup(optimizer, 100, 1000, num_cycles=3, lr=5e-5)
     """
     progress = _progress(t, num_warmup_steps, num_training_steps)
-    wave = np.maximum(0.0, 0.5 * (1.0 + np.cos(np.pi * np.mod(float(num_cycles) * progress, 1.0))))
-    decay = np.where(progress >= 1.0, 0.0, wave)
+    live = progress < 1.0  # the rate is 0 from the end of training on: no waves computed there
+    decay = np.zeros(t.shape)
+    within = float(num_cycles) * progress[live]
+    decay[live] = np.maximum(0.0, 0.5 * (1.0 + np.cos(np.pi * np.mod(within, 1.0))))
     return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import count_power
+from lrviz.grid import count_power, float32_power
 from lrviz.params import Count, Invalid, Number, Numbers, Rate, Text
 from lrviz.registry import Values, schedule
 
@@ -48,8 +48,8 @@ def exponential_decay(
     _positive("decay_steps", decay_steps)
     p = t / decay_steps
     if staircase:
-        p = np.floor(p)
-    return initial_learning_rate * np.power(decay_rate, p)
+        return initial_learning_rate * count_power(decay_rate, np.floor(p))
+    return initial_learning_rate * float32_power(decay_rate, p)
 
 
 def _piecewise_check(boundaries: list[float], values: list[float], **_: Any) -> None:
@@ -252,7 +252,8 @@ def cosine_decay_restarts(
         grown = count_power(t_mul, restart)
         done = (1.0 - grown) / (1.0 - t_mul)
         place = (fraction - done) / grown
-    decayed = 0.5 * count_power(m_mul, restart) * (1.0 + np.cos(math.pi * place))
+    shrink = 0.5 * count_power(m_mul, restart) if m_mul != 1 else 0.5
+    decayed = shrink * (1.0 + np.cos(math.pi * place))
     return initial_learning_rate * ((1 - alpha) * decayed + alpha)
 
 

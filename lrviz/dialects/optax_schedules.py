@@ -7,11 +7,12 @@ The ``_schedule`` suffix of a name is optional: ``optax.cosine_decay`` is ``opta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import pieces
+from lrviz.grid import count_power, float32_power, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
@@ -20,12 +21,30 @@ Scales = StepFactors
 """optax's boundaries_and_scales: {step: factor}."""
 
 
+def _held_after(t: Values, limit: float, rate: Callable[[Values], Values]) -> Values:
+    """rate(min(t, limit)) for a rate that holds from ``limit`` on: computed on the steps before it
+    only, and once at it for all the steps after."""
+    late = t >= limit
+    if not late.any():
+        return rate(t)
+    out = np.empty(t.shape)
+    out[late] = rate(np.array([float(limit)]))[0]
+    early = ~late
+    if early.any():
+        out[early] = rate(t[early])
+    return out
+
+
 def _polynomial(t: Values, init: float, end: float, power: float, steps: int, begin: int) -> Values:
     if steps <= 0:
         return np.full(t.shape, init)
-    count = np.clip(t - max(begin, 0), 0, steps)
-    frac: Values = 1 - count / steps
-    return (init - end) * (frac**power) + end
+
+    def rate(t: Values) -> Values:
+        count = np.clip(t - max(begin, 0), 0, steps)
+        frac: Values = 1 - count / steps
+        return (init - end) * (frac**power) + end
+
+    return _held_after(t, max(begin, 0) + steps, rate)
 
 
 @schedule(name="optax.constant_schedule", frequency="continuous", quantity="constant")
@@ -188,10 +207,9 @@ def _exponential(
         return np.full(t.shape, init)
     decreased = t - max(begin, 0)
     p = decreased / steps
-    if staircase:
-        p = np.floor(p)
     with np.errstate(all="ignore"):
-        value = np.where(decreased <= 0, init, init * np.power(rate, p))
+        raised = count_power(rate, np.floor(p)) if staircase else float32_power(rate, p)
+        value = np.where(decreased <= 0, init, init * raised)
     if end is not None:
         value = np.maximum(value, end) if rate < 1.0 else np.minimum(value, end)
     return value
@@ -229,9 +247,12 @@ def exponential_decay(
 
 
 def _cosine(t: Values, init: float, steps: int, alpha: float, exponent: float) -> Values:
-    count = np.minimum(t, float(steps))
-    decay: Values = 0.5 * (1 + np.cos(np.pi * count / steps))
-    return init * ((1 - alpha) * decay**exponent + alpha)
+    def rate(t: Values) -> Values:
+        count = np.minimum(t, float(steps))
+        decay: Values = 0.5 * (1 + np.cos(np.pi * count / steps))
+        return init * ((1 - alpha) * decay**exponent + alpha)
+
+    return _held_after(t, steps, rate)
 
 
 @schedule(name="optax.cosine_decay_schedule", frequency="continuous", quantity="cosine")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.dialects.common import optimizer_rate
-from lrviz.grid import count_power
+from lrviz.grid import Time, count_power, power
 from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Schedule, Values, schedule
 from lrviz.spec import Call, Spec
@@ -255,7 +255,7 @@ def linear_lr(
 
 
 @schedule(name="torch.ExponentialLR", frequency="continuous", quantity="exponential", optimizer=True)
-def exponential_lr(t: Values, gamma: Number, last_epoch: LastEpoch = -1, *, lr: Rate | None = None) -> Values:
+def exponential_lr(t: Time, gamma: Number, last_epoch: LastEpoch = -1, *, lr: Rate | None = None) -> Values:
     """PyTorch ExponentialLR: multiply the rate by gamma at every step.
 
     η_t = lr·γ^t
@@ -268,7 +268,7 @@ def exponential_lr(t: Values, gamma: Number, last_epoch: LastEpoch = -1, *, lr: 
     Example:
         torch.ExponentialLR(optimizer, gamma=0.95, lr=0.1)
     """
-    return optimizer_rate(lr) * gamma**t
+    return optimizer_rate(lr) * power(gamma, t)
 
 
 @schedule(name="torch.PolynomialLR", frequency="continuous", quantity="polynomial", optimizer=True)
@@ -374,9 +374,11 @@ def chained_scheduler(t: Values, schedulers: list[Schedule], *, lr: Rate | None 
         PyTorch leaves the trough by an addition that the other factors no longer scale.
     """
     horizon = int(t.max(initial=0)) + 1
-    factors = [with_rate(member, 1.0).evaluate(t, horizon) for member in schedulers]
+    product = np.ones(t.shape)
+    for member in schedulers:  # in order, as np.prod would multiply them
+        product *= with_rate(member, 1.0).evaluate(t, horizon)
     _check_troughs(t, schedulers, horizon)
-    return optimizer_rate(lr) * np.prod(factors, axis=0) if factors else np.full(t.shape, optimizer_rate(lr))
+    return optimizer_rate(lr) * product
 
 
 def _check_troughs(t: Values, schedulers: list[Schedule], horizon: int) -> None:

@@ -9,6 +9,7 @@ Row t is the rate timm's training loop uses at t, counted in the scheduler's own
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -38,6 +39,26 @@ def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Valu
         return i, t_i, t_curr
     i = np.floor(t / t_initial)
     return i, float(t_initial), t - t_initial * i
+
+
+def _cycling(
+    s: Values,
+    t_initial: float,
+    cycle_mul: float,
+    cycle_limit: int,
+    lr_min: float,
+    curve: Callable[[Values, Values | float, Values], Values],
+) -> Values:
+    """timm's cycles: curve(i, t_i, t_curr) in the first cycle_limit cycles, lr_min after them; only
+    the steps still cycling are computed."""
+    i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+    live = i < cycle_limit
+    if live.all():
+        return curve(i, t_i, t_curr)
+    out = np.full(s.shape, lr_min, dtype=np.float64)
+    if live.any():
+        out[live] = curve(i[live], t_i if isinstance(t_i, float) else t_i[live], t_curr[live])
+    return out
 
 
 def _ratio(t_curr: Values, t_i: Values | float, k: float) -> Values:
@@ -124,12 +145,16 @@ def cosine_lr_scheduler(
     """
     base = optimizer_rate(lr)
 
-    def after(s: Values) -> Values:
-        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+    def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
         with np.errstate(all="ignore"):
-            value = lr_min + 0.5 * (peak - lr_min) * (1 + np.cos(math.pi * _ratio(t_curr, t_i, k_decay)))
-        return np.where(i < cycle_limit, value, lr_min)
+            rates: Values = lr_min + 0.5 * (peak - lr_min) * (
+                1 + np.cos(math.pi * _ratio(t_curr, t_i, k_decay))
+            )
+        return rates
+
+    def after(s: Values) -> Values:
+        return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
 
@@ -195,12 +220,14 @@ def tanh_lr_scheduler(
     """
     base = optimizer_rate(lr)
 
-    def after(s: Values) -> Values:
-        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+    def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
-        r = t_curr / t_i
-        value = lr_min + 0.5 * (peak - lr_min) * (1 - np.tanh(lb * (1.0 - r) + ub * r))
-        return np.where(i < cycle_limit, value, lr_min)
+        r: Values = t_curr / t_i
+        rates: Values = lr_min + 0.5 * (peak - lr_min) * (1 - np.tanh(lb * (1.0 - r) + ub * r))
+        return rates
+
+    def after(s: Values) -> Values:
+        return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
     ramp_to = None if warmup_prefix or not warmup_t else float(after(np.array([float(warmup_t)]))[0])
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after, ramp_to)
@@ -373,13 +400,14 @@ def poly_lr_scheduler(
     """
     base = optimizer_rate(lr)
 
-    def after(s: Values) -> Values:
-        i, t_i, t_curr = _cycles(s, t_initial, cycle_mul)
+    def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
         with np.errstate(all="ignore"):
             remaining: Values = 1 - _ratio(t_curr, t_i, k_decay)
-            value = lr_min + (peak - lr_min) * remaining**power
-        return np.where(i < cycle_limit, value, lr_min)
+            return lr_min + (peak - lr_min) * remaining**power
+
+    def after(s: Values) -> Values:
+        return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
 
