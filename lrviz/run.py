@@ -211,15 +211,6 @@ def needs_history(spec: Spec) -> bool:
     return any(isinstance(node, Call) and node.entry.history for node in spec.walk())
 
 
-def _evaluate(spec: Spec, run: Run) -> Values:
-    if run.step_on == "epoch":
-        epochs = math.ceil(run.steps / run.steps_per_epoch)
-        per_epoch = spec.evaluate(Grid(0, epochs), epochs)
-        return np.repeat(np.asarray(per_epoch, dtype=np.float64), run.steps_per_epoch)[: run.steps]
-    values = np.asarray(spec.evaluate(Grid(0, run.steps), run.steps), dtype=np.float64)
-    return values if values.flags.writeable else values.copy()
-
-
 def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> None:
     if math.isfinite(float(values.sum())):  # one pass; a sum that overflows is checked step by step
         return
@@ -236,10 +227,8 @@ def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> No
 def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
     run.check_memory()
-    with reporting(run.metric):
-        values = _evaluate(spec, run)
-    _check_finite(values, 0, spec, label)
-    return values.astype(run.dtype, copy=False)
+    ((_, values),) = chunks(spec, run, label, run.steps)
+    return values if values.flags.writeable else values.copy()  # a constant is a read-only view
 
 
 def chunks(
