@@ -194,8 +194,8 @@ def count_power(base: float, counts: Values) -> Values:
 
 def float32_power(base: float, exponents: Values) -> Values:
     """base^p for the schedules of float32 frameworks (optax, Keras): exp(p·ln base), within
-    |p·ln base|·2⁻⁵³ of base^p (under 10⁻¹³ of it while it is a normal float64) and so exact in float32,
-    at half the cost of raising each step; whole exponents (staircases) are looked up exactly."""
+    |p·ln base|·2⁻⁵³ of base^p (under 10⁻¹³ of it while it is a normal float64), far below float32's
+    rounding, at half the cost of raising each step."""
     if float(base) <= 0:
         return np.power(base, exponents)
     out: Values = exponents * math.log(base)

@@ -8,13 +8,14 @@ and ``T``; anything else is an error that quotes the offending part of the spec.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
 from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, fold
-from lrviz.registry import SCHEDULES, close_names, dialects, lookup
+from lrviz.registry import SCHEDULES, Entry, close_names, dialects, find, lookup
 from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
 _BINARY = {
@@ -45,7 +46,13 @@ def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
     if len(source) > MAX_LENGTH:
         raise SpecError(f"the spec is {len(source)} characters long; at most {MAX_LENGTH} are read")
-    return as_schedule(parse_value(source, constants), f"the spec {source!r}")
+    return _parsed(source, tuple(sorted((constants or {}).items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str, constants: tuple[tuple[str, float], ...]) -> Spec:
+    # specs are immutable: the same text (say, evaluated at many lengths) is parsed once
+    return as_schedule(parse_value(source, dict(constants)), f"the spec {source!r}")
 
 
 def parse_value(source: str, constants: Mapping[str, float] | None = None) -> Any:
@@ -66,11 +73,15 @@ def parse_value(source: str, constants: Mapping[str, float] | None = None) -> An
 class _Walker:
     def __init__(self, source: str, constants: Mapping[str, float]) -> None:
         self.source = source
+        self._line = None if any(c in source for c in "\r\n\f") else source.encode()
         self.constants = constants
         self.aliases: dict[str, str] = {}
         """Names standing for the step ``t`` here: a lambda's parameter, ``epoch`` in an lr_lambda."""
 
     def text(self, node: ast.AST) -> str:
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if self._line is not None and start is not None and end is not None:
+            return self._line[start:end].decode() or self.source  # offsets count UTF-8 bytes
         return ast.get_source_segment(self.source, node) or self.source
 
     def fail(self, node: ast.AST, message: str) -> SpecError:
@@ -185,13 +196,10 @@ class _Walker:
             self.aliases = saved
         return self.named(name, node, args, keywords)
 
-    def _entry(self, name: str) -> Any:
+    def _entry(self, name: str) -> Entry | None:
         if name in self.aliases or name in VARIABLES or name in CONSTANTS:
             return None
-        try:
-            return lookup(name)
-        except KeyError:
-            return None
+        return find(name)
 
     def _free(self, node: ast.expr) -> bool:
         """Whether a name means nothing in a spec (``optimizer``, ``self.opt``): a pasted argument."""

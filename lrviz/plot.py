@@ -136,9 +136,7 @@ def draw(
     """
     chosen = list(curves.series if series is None else series)
     run = curves.run
-    figure = ax.get_figure(root=True)
-    assert figure is not None
-    outlined = run.steps > OUTLINE_ABOVE * figure.get_figwidth() * figure.dpi
+    outlined = run.steps > OUTLINE_ABOVE * ax.figure.bbox.width  # the figure's width in pixels
     outliner = _Outliner(run.steps, logy) if outlined else None
     colormap = mpl.colormaps[SWEEP_COLORMAP]
     colors: list[Any] = []

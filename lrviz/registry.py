@@ -348,15 +348,20 @@ def canonical(name: str) -> str:
     return name
 
 
-def lookup(name: str) -> Entry:
-    """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
+def find(name: str) -> Entry | None:
+    """The entry for ``name``, or ``None``."""
     import lrviz.schedules  # noqa: F401  (registers the built-ins)
 
     name = canonical(name)
-    for candidate in (name, f"{name}_schedule"):
-        if candidate in SCHEDULES:
-            return SCHEDULES[candidate]
-    raise KeyError(close_names(name, SCHEDULES))
+    return SCHEDULES.get(name) or SCHEDULES.get(f"{name}_schedule")
+
+
+def lookup(name: str) -> Entry:
+    """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
+    entry = find(name)
+    if entry is None:
+        raise KeyError(close_names(canonical(name), SCHEDULES))
+    return entry
 
 
 def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
