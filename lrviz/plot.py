@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from lrviz import __version__
 from lrviz.errors import LrvizError
 from lrviz.feedback import Metric
-from lrviz.outline import column_edges, extent, outline, staircase
+from lrviz.outline import column_edges, outline, staircase
 from lrviz.run import Curves, Series
 from lrviz.schedules.plateau import REDUCED
 
@@ -142,7 +142,7 @@ def draw(
     colors: list[Any] = []
     for s in chosen:
         if outliner is not None:  # the extremes, for the axes' limits, until the columns are known
-            low, high = extent(s.blocks(), positive=logy)
+            low, high = s.extent(positive=logy)
             steps, values = np.array([0.0, run.steps]), np.array([low, high])
         else:
             steps = np.arange(run.steps + 1, dtype=np.float64)

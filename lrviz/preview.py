@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
-from lrviz.outline import extent, outline
+from lrviz.outline import outline
 from lrviz.registry import Values
 from lrviz.run import Curves, Series
 
@@ -86,6 +86,6 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
 
 
 def _bounds(curves: Curves, logy: bool) -> tuple[float, float]:
-    found = [extent(s.blocks(), positive=logy) for s in curves.series]
+    found = [s.extent(positive=logy) for s in curves.series]
     low, high = np.fmin.reduce([f[0] for f in found]), np.fmax.reduce([f[1] for f in found])
     return (1.0, 1.0) if np.isnan(low) else (float(low), float(high))

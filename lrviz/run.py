@@ -16,6 +16,7 @@ from lrviz import grid
 from lrviz.errors import RunError, SpecError
 from lrviz.feedback import Metric, reporting
 from lrviz.grid import Grid
+from lrviz.outline import extent
 from lrviz.plan import Plan
 from lrviz.progress import report
 from lrviz.registry import Mark, Values, close_names
@@ -175,6 +176,13 @@ class Series:
     marks: list[Mark] = field(default_factory=list)
     look: Look = field(default_factory=Look)
     whole: Values | None = field(default=None, repr=False)
+    _extents: dict[bool, tuple[float, float]] = field(default_factory=dict, init=False, repr=False)
+
+    def extent(self, positive: bool = False) -> tuple[float, float]:
+        """The lowest and highest rate (of the positive ones with ``positive``: NaN if none), read once."""
+        if positive not in self._extents:
+            self._extents[positive] = extent(self.blocks(), positive)
+        return self._extents[positive]
 
     @functools.cached_property
     def values(self) -> Values:
