@@ -11,6 +11,7 @@ chunk of a long run or in the whole run has one value.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -139,9 +140,10 @@ def cos_pi(t: Time, offset: float, width: float) -> Values:
     if not inside.size:
         return np.where(t.array() <= offset, 1.0, -1.0)
     first, last = (inside.start - base) // block, (inside.stop - 1 - base) // block
-    q = np.arange(first, last + 1, dtype=np.float64)
-    r = np.arange(block, dtype=np.float64)
-    table = _angle_sum(np.pi * (q * block - fraction) / width, np.pi * r / width, outer=True)
+    theta = np.pi * (np.arange(first, last + 1, dtype=np.float64) * block - fraction) / width
+    cos_phi, sin_phi = _phases(block, width)
+    table: Values = np.multiply.outer(np.cos(theta), cos_phi)
+    table -= np.multiply.outer(np.sin(theta), sin_phi)
     skip = inside.start - base - first * block
     middle = table.ravel()[skip : skip + inside.size]
     if inside == t:
@@ -202,9 +204,15 @@ def float32_power(base: float, exponents: Values) -> Values:
     return np.exp(out, out=out)
 
 
-def _angle_sum(theta: Values, phi: Values, outer: bool = False) -> Values:
-    """cos(θ + φ) as cos θ·cos φ − sin θ·sin φ: elementwise, or for every pair (θ_i, φ_j)."""
-    product = np.multiply.outer if outer else np.multiply
-    out: Values = product(np.cos(theta), np.cos(phi))
-    out -= product(np.sin(theta), np.sin(phi))
+def _angle_sum(theta: Values, phi: Values) -> Values:
+    """cos(θ + φ) as cos θ·cos φ − sin θ·sin φ, elementwise."""
+    out: Values = np.cos(theta) * np.cos(phi)
+    out -= np.sin(theta) * np.sin(phi)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _phases(block: int, width: float) -> tuple[Values, Values]:
+    """cos φ_r and sin φ_r, φ_r = π·r/width for r < block: the same for every chunk of a run."""
+    phi = np.pi * np.arange(block, dtype=np.float64) / width
+    return np.cos(phi), np.sin(phi)

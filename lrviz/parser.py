@@ -15,7 +15,7 @@ from typing import Any
 import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
 from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, fold
-from lrviz.registry import SCHEDULES, Entry, close_names, dialects, find, lookup
+from lrviz.registry import SCHEDULES, Entry, close_names, dialects, find, lookup, registered
 from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
 _BINARY = {
@@ -290,7 +290,7 @@ def _math_call(args: list[Any] | None, keywords: dict[str, Any] | None) -> bool:
 
 def _unknown(name: str, close: list[str]) -> str:
     kind = "schedule or function"
-    known = [*SCHEDULES, *FUNCTIONS, *VARIABLES, *CONSTANTS]
+    known = [*registered(), *FUNCTIONS, *VARIABLES, *CONSTANTS]
     close = close or close_names(name, known)
     if "." in name and not close:
         spoken = ", ".join(f"{d}." for d in dialects())

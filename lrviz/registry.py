@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib
 import inspect
 import re
 import sys
@@ -348,19 +349,39 @@ def canonical(name: str) -> str:
     return name
 
 
-def find(name: str) -> Entry | None:
-    """The entry for ``name``, or ``None``."""
+DIALECT_MODULES = {
+    "hf": "huggingface",
+    "keras": "keras_schedules",
+    "optax": "optax_schedules",
+    "timm": "timm_schedulers",
+    "torch": "pytorch",
+}
+"""The module of lrviz.dialects that registers each dialect: imported when a name of it is first
+looked up, so that a command using lrviz's own schedules does not load five frameworks' worth."""
+
+
+def registered(dialect: str | None = None) -> dict[str, Entry]:
+    """Every registered schedule, once lrviz's own and ``dialect``'s (``None``: every dialect's) are."""
     import lrviz.schedules  # noqa: F401  (registers the built-ins)
 
+    for name in DIALECT_MODULES if dialect is None else [dialect] if dialect in DIALECT_MODULES else []:
+        importlib.import_module(f"lrviz.dialects.{DIALECT_MODULES[name]}")
+    return SCHEDULES
+
+
+def find(name: str) -> Entry | None:
+    """The entry for ``name``, or ``None``."""
     name = canonical(name)
-    return SCHEDULES.get(name) or SCHEDULES.get(f"{name}_schedule")
+    prefix, dot, _ = name.partition(".")
+    schedules = registered(prefix if dot else "")
+    return schedules.get(name) or schedules.get(f"{name}_schedule")
 
 
 def lookup(name: str) -> Entry:
     """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
     entry = find(name)
     if entry is None:
-        raise KeyError(close_names(canonical(name), SCHEDULES))
+        raise KeyError(close_names(canonical(name), registered()))
     return entry
 
 
@@ -375,14 +396,10 @@ def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
 def entries(dialect: str = "") -> Iterator[Entry]:
     """The schedules of a dialect ("" for lrviz's own): by frequency (the article's first criterion),
     then as registered."""
-    import lrviz.schedules  # noqa: F401
-
-    chosen = [e for e in SCHEDULES.values() if e.dialect == dialect]
+    chosen = [e for e in registered(dialect).values() if e.dialect == dialect]
     yield from sorted(chosen, key=lambda e: FREQUENCIES.index(e.frequency))
 
 
 def dialects() -> list[str]:
     """The framework dialects lrviz speaks."""
-    import lrviz.schedules  # noqa: F401
-
-    return sorted({e.dialect for e in SCHEDULES.values() if e.dialect})
+    return sorted({e.dialect for e in registered().values() if e.dialect})

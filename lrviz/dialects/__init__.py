@@ -1,5 +1,5 @@
-"""Framework dialects: schedules written in a framework's own words give that framework's numbers."""
+"""Framework dialects: schedules written in a framework's own words give that framework's numbers.
 
-from lrviz.dialects import huggingface, keras_schedules, optax_schedules, pytorch, timm_schedulers
-
-__all__ = ["huggingface", "keras_schedules", "optax_schedules", "pytorch", "timm_schedulers"]
+Each module registers one dialect when it is imported, which :func:`lrviz.registry.registered` does
+the first time a name of that dialect is looked up.
+"""

@@ -1,6 +1,6 @@
-"""The built-in schedules and the framework dialects; importing this package registers them all."""
+"""lrviz's own schedules; importing this package registers them (the dialects register on first use:
+see :func:`lrviz.registry.registered`)."""
 
-from lrviz import dialects
 from lrviz.schedules import combinators, cycles, decays, pieces, plateau
 
-__all__ = ["combinators", "cycles", "decays", "dialects", "pieces", "plateau"]
+__all__ = ["combinators", "cycles", "decays", "pieces", "plateau"]
