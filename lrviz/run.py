@@ -322,10 +322,6 @@ class Curves:
         return panels
 
     @property
-    def steps(self) -> Values:
-        return np.arange(self.run.steps, dtype=np.float64)
-
-    @property
     def marks(self) -> list[Mark]:
         """The phase boundaries of every schedule, by step, each step once."""
         seen: dict[float, str] = {}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from lrviz.params import Invalid
+from lrviz.registry import Values
 
 
 def optimizer_rate(lr: float | None) -> float:
@@ -10,3 +15,17 @@ def optimizer_rate(lr: float | None) -> float:
     if lr is None:
         raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
     return lr
+
+
+def held_after(t: Values, limit: float, rate: Callable[[Values], Values]) -> Values:
+    """rate(min(t, limit)) for a rate that holds from ``limit`` on: computed on the steps before it
+    only, and once at it for all the steps after."""
+    late = t >= limit
+    if not late.any():
+        return rate(t)
+    out = np.empty(t.shape)
+    out[late] = rate(np.array([float(limit)]))[0]
+    early = ~late
+    if early.any():
+        out[early] = rate(t[early])
+    return out

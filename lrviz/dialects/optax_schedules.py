@@ -7,11 +7,11 @@ The ``_schedule`` suffix of a name is optional: ``optax.cosine_decay`` is ``opta
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
+from lrviz.dialects.common import held_after
 from lrviz.grid import count_power, float32_power, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
@@ -19,20 +19,6 @@ from lrviz.registry import Schedule, Values, schedule
 
 Scales = StepFactors
 """optax's boundaries_and_scales: {step: factor}."""
-
-
-def _held_after(t: Values, limit: float, rate: Callable[[Values], Values]) -> Values:
-    """rate(min(t, limit)) for a rate that holds from ``limit`` on: computed on the steps before it
-    only, and once at it for all the steps after."""
-    late = t >= limit
-    if not late.any():
-        return rate(t)
-    out = np.empty(t.shape)
-    out[late] = rate(np.array([float(limit)]))[0]
-    early = ~late
-    if early.any():
-        out[early] = rate(t[early])
-    return out
 
 
 def _polynomial(t: Values, init: float, end: float, power: float, steps: int, begin: int) -> Values:
@@ -44,7 +30,7 @@ def _polynomial(t: Values, init: float, end: float, power: float, steps: int, be
         frac: Values = 1 - count / steps
         return (init - end) * (frac**power) + end
 
-    return _held_after(t, max(begin, 0) + steps, rate)
+    return held_after(t, max(begin, 0) + steps, rate)
 
 
 @schedule(name="optax.constant_schedule", frequency="continuous", quantity="constant")
@@ -252,7 +238,7 @@ def _cosine(t: Values, init: float, steps: int, alpha: float, exponent: float) -
         decay: Values = 0.5 * (1 + np.cos(np.pi * count / steps))
         return init * ((1 - alpha) * decay**exponent + alpha)
 
-    return _held_after(t, steps, rate)
+    return held_after(t, steps, rate)
 
 
 @schedule(name="optax.cosine_decay_schedule", frequency="continuous", quantity="cosine")

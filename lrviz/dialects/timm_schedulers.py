@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.dialects.common import optimizer_rate
+from lrviz.dialects.common import held_after, optimizer_rate
 from lrviz.grid import count_power
 from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Values, schedule
@@ -528,6 +528,8 @@ def wsd_lr_scheduler(
         decayed: Values = np.where(t_decay <= 0, stable, lr_min + (stable - lr_min) * shape)
         return decayed
 
+    if decay_t:  # every decay shape ends at 0: lr_min from t_initial on, computed once
+        return _timm(t, base, warmup_t, warmup_lr_init, True, lambda t_s: held_after(t_s, t_initial, after))
     return _timm(t, base, warmup_t, warmup_lr_init, True, after)
 
 
