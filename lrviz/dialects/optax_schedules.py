@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.dialects.common import held_after
-from lrviz.grid import count_power, float32_power, pieces
+from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
@@ -21,7 +21,8 @@ Scales = StepFactors
 """optax's boundaries_and_scales: {step: factor}."""
 
 
-def _polynomial(t: Values, init: float, end: float, power: float, steps: int, begin: int) -> Values:
+def _polynomial(time: Time, init: float, end: float, power: float, steps: int, begin: int) -> Values:
+    t = as_array(time)
     if steps <= 0:
         return np.full(t.shape, init)
 
@@ -50,7 +51,7 @@ def constant_schedule(t: Values, value: Rate) -> Values:
 
 @schedule(name="optax.polynomial_schedule", frequency="continuous", quantity="polynomial")
 def polynomial_schedule(
-    t: Values,
+    t: Time,
     init_value: Rate,
     end_value: Rate,
     power: Number,
@@ -80,7 +81,7 @@ def polynomial_schedule(
 
 @schedule(name="optax.linear_schedule", frequency="continuous", quantity="linear")
 def linear_schedule(
-    t: Values, init_value: Rate, end_value: Rate, transition_steps: Integer, transition_begin: Integer = 0
+    t: Time, init_value: Rate, end_value: Rate, transition_steps: Integer, transition_begin: Integer = 0
 ) -> Values:
     """optax's linear schedule: a straight line from init_value to end_value, after a delay.
 
@@ -187,8 +188,9 @@ def piecewise_interpolate_schedule(
 
 
 def _exponential(
-    t: Values, init: float, steps: int, rate: float, begin: int, staircase: bool, end: float | None
+    time: Time, init: float, steps: int, rate: float, begin: int, staircase: bool, end: float | None
 ) -> Values:
+    t = as_array(time)
     if steps <= 0 or rate == 0:
         return np.full(t.shape, init)
     decreased = t - max(begin, 0)
@@ -203,7 +205,7 @@ def _exponential(
 
 @schedule(name="optax.exponential_decay", frequency="continuous", quantity="exponential")
 def exponential_decay(
-    t: Values,
+    t: Time,
     init_value: Rate,
     transition_steps: Integer,
     decay_rate: Number,
@@ -232,7 +234,19 @@ def exponential_decay(
     return _exponential(t, init_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
 
 
-def _cosine(t: Values, init: float, steps: int, alpha: float, exponent: float) -> Values:
+def _cosine(time: Time, init: float, steps: int, alpha: float, exponent: float) -> Values:
+    if isinstance(time, Grid) and steps > 0:  # the cosines by blocks (lrviz.grid.cos_pi), held after
+        rates = cos_pi(time, 0.0, float(steps))  # in place from here, as optax's formula goes
+        rates += 1
+        rates *= 0.5
+        if exponent != 1:  # x**1 is x
+            rates **= exponent
+        rates *= 1 - alpha
+        rates += alpha
+        rates *= init
+        return rates
+    t = as_array(time)
+
     def rate(t: Values) -> Values:
         count = np.minimum(t, float(steps))
         decay: Values = 0.5 * (1 + np.cos(np.pi * count / steps))
@@ -243,7 +257,7 @@ def _cosine(t: Values, init: float, steps: int, alpha: float, exponent: float) -
 
 @schedule(name="optax.cosine_decay_schedule", frequency="continuous", quantity="cosine")
 def cosine_decay_schedule(
-    t: Values, init_value: Rate, decay_steps: Steps, alpha: Number = 0.0, exponent: Number = 1.0
+    t: Time, init_value: Rate, decay_steps: Steps, alpha: Number = 0.0, exponent: Number = 1.0
 ) -> Values:
     """optax's cosine decay: from init_value down to alpha·init_value over decay_steps, then held.
 
@@ -261,9 +275,17 @@ def cosine_decay_schedule(
     return _cosine(t, init_value, decay_steps, alpha, exponent)
 
 
-def _joined(t: Values, parts: list[tuple[int, Any]]) -> Values:
+def _joined(time: Time, parts: list[tuple[int, Any]]) -> Values:
     """optax's join_schedules: the first part, then each later one on its own clock from its boundary
     (a later part wins where boundaries overlap). Each step is evaluated by the part it belongs to only."""
+    boundaries = [boundary for boundary, _ in parts[1:]]
+    if isinstance(time, Grid) and boundaries == sorted(boundaries):
+        out = np.empty(time.shape)
+        for i, piece, where in pieces(time, boundaries):
+            boundary, part = parts[i]
+            out[where] = part(piece - boundary)
+        return out
+    t = as_array(time)
     owner = np.zeros(t.shape, dtype=np.intp)
     for i, (boundary, _) in enumerate(parts[1:], 1):
         owner[t >= boundary] = i
@@ -276,7 +298,7 @@ def _joined(t: Values, parts: list[tuple[int, Any]]) -> Values:
 
 
 @schedule(name="optax.warmup_constant_schedule", frequency="continuous", quantity="linear, then constant")
-def warmup_constant_schedule(t: Values, init_value: Rate, peak_value: Rate, warmup_steps: Integer) -> Values:
+def warmup_constant_schedule(t: Time, init_value: Rate, peak_value: Rate, warmup_steps: Integer) -> Values:
     """optax's warm-up then constant: a line from init_value to peak_value, then peak_value.
 
     η_t = I + (P − I)·min(t, W)/W
@@ -307,7 +329,7 @@ def _warmup_cosine_check(warmup_steps: int, decay_steps: int, **_: Any) -> None:
     check=_warmup_cosine_check,
 )
 def warmup_cosine_decay_schedule(
-    t: Values,
+    t: Time,
     init_value: Rate,
     peak_value: Rate,
     warmup_steps: Integer,
@@ -349,7 +371,7 @@ def warmup_cosine_decay_schedule(
     quantity="linear, then exponential",
 )
 def warmup_exponential_decay_schedule(
-    t: Values,
+    t: Time,
     init_value: Rate,
     peak_value: Rate,
     warmup_steps: Integer,
@@ -474,7 +496,7 @@ def _sgdr_check(cosine_kwargs: list[Any], **_: Any) -> None:
 
 
 @schedule(name="optax.sgdr_schedule", frequency="cyclic", quantity="cosine", check=_sgdr_check)
-def sgdr_schedule(t: Values, cosine_kwargs: Dicts) -> Values:
+def sgdr_schedule(t: Time, cosine_kwargs: Dicts) -> Values:
     """optax's SGDR: one warm-up + cosine cycle per dict of cosine_kwargs, joined end to end.
 
     Cycle i is warmup_cosine_decay_schedule(**cosine_kwargs[i]), starting where the previous
