@@ -262,12 +262,22 @@ def memory(sizes: list[int], console: Console, folder: Path) -> None:
     console.print(table)
 
 
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
     quick = parser.parse_args().quick
     console = Console()
-    cpu = platform.processor() or platform.machine()
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
+        platform.processor() or platform.machine(),
+    )
     console.print(
         f"lrviz {lrviz.__version__} · Python {platform.python_version()} · numpy {np.__version__} · "
         f"{platform.system()} {cpu} · {os.cpu_count()} cores"
