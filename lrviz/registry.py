@@ -125,10 +125,13 @@ class Entry:
     optimizer_at: int | None = None
     variables: tuple[str, ...] = ()
     takes_grid: bool = False
+    """Whether the function's ``t`` is annotated ``Time``: it is then given grids as they are."""
+    takes_horizon: bool = False
+    """Whether the function has a keyword ``horizon``: it is then given the steps its part of the run
+    has, which is no parameter of the schedule (for those that evaluate others over the run)."""
     history: bool = False
     """Whether a step's rate depends on the steps before it (feedback, a running product): such a
     schedule is evaluated over the whole run at once, never a chunk at a time."""
-    """Whether the function's ``t`` is annotated ``Time``: it is then given grids as they are."""
 
     @property
     def summary(self) -> str:
@@ -295,7 +298,7 @@ def schedule(
     def register(func: Callable[..., Values]) -> Callable[..., Values]:
         doc = Docstring.parse(func.__doc__ or "")
         hints = _annotations(func)
-        signature = list(inspect.signature(func).parameters.values())[1:]
+        signature = [p for p in list(inspect.signature(func).parameters.values())[1:] if p.name != "horizon"]
         params = [_param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature]
         declared = {p.name for p in params}
         if warmup:
@@ -319,6 +322,7 @@ def schedule(
             optimizer_at=None if optimizer is False else int(optimizer) - (optimizer is True),
             variables=variables,
             takes_grid=func.__annotations__.get("t") == "Time",
+            takes_horizon="horizon" in inspect.signature(func).parameters,
             history=history or frequency == "feedback",
         )
         return func

@@ -231,12 +231,14 @@ class Call(Spec):
         args, warmup = self.resolve(horizon)
         start = args.pop("warmup_start", 0.0) if self.entry.generic_warmup else 0.0
         if warmup == 0:
-            return self._call(t, args)
-        return warmed_up(t, warmup, start, lambda local: self._call(local, args))
+            return self._call(t, args, horizon)
+        return warmed_up(t, warmup, start, lambda local: self._call(local, args, horizon - warmup))
 
-    def _call(self, t: Time, args: dict[str, Any]) -> Values:
+    def _call(self, t: Time, args: dict[str, Any], horizon: int) -> Values:
         if t.size == 0:
             return np.empty(0)
+        if self.entry.takes_horizon:
+            args = {**args, "horizon": horizon}
         variadic = next((p.name for p in self.entry.params if p.variadic), None)
         positional = args.pop(variadic) if variadic else ()
         try:

@@ -64,6 +64,23 @@ def test_chunked_and_whole_evaluation_are_identical_in_every_run(settings: dict[
     np.testing.assert_array_equal(_chunked(spec, run, 13), evaluate_spec(spec, run))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "optax.join_schedules([cosine(0.1), linear(0.05, 0)], [200])",
+        "torch.LambdaLR(optimizer, lr_lambda=cosine(1), lr=0.1)",
+        "torch.SequentialLR(optimizer, schedulers=[torch.LambdaLR(optimizer, lr_lambda=cosine(1)), "
+        "torch.ConstantLR(optimizer)], milestones=[250], lr=0.1)",
+    ],
+)
+def test_nested_schedules_see_the_runs_length_in_every_chunk(text: str) -> None:
+    """A schedule inside a framework's combinator runs to the end of the run, not of the chunk."""
+    spec, run = _run(text)
+    whole = evaluate_spec(spec, run)
+    np.testing.assert_array_equal(_chunked(spec, run, 64), whole)
+    assert whole[150] < whole[0]  # the cosine inside is well under way, not restarted by chunks
+
+
 def test_a_step_alone_has_its_value_in_the_run() -> None:
     spec, run = _run("onecycle(0.1, pct_start=0.27) + step(0.01, 9) * exponential(1, 0.99)")
     lazy = series(spec, run, "lazy", whole=False)

@@ -595,6 +595,7 @@ def get_scheduler(
     scheduler_specific_kwargs: Keywords | None = None,
     *,
     lr: Rate | None = None,
+    horizon: int = 1,
 ) -> Values:
     """transformers' get_scheduler: the schedule the Trainer builds for an lr_scheduler_type name.
 
@@ -615,7 +616,7 @@ def get_scheduler(
         transformers ignores them.
     """
     call = _scheduler_call(name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, lr)
-    rates: Values = call.evaluate(t, int(t.max(initial=0)) + 1)
+    rates: Values = call.evaluate(t, horizon)
     return rates
 
 

@@ -519,7 +519,9 @@ def sgdr_schedule(t: Time, cosine_kwargs: Dicts) -> Values:
 
 
 @schedule(name="optax.join_schedules", frequency="composite", quantity="any", length=lambda args: None)
-def join_schedules(t: Values, schedules: list[Schedule], boundaries: Milestones) -> Values:
+def join_schedules(
+    t: Values, schedules: list[Schedule], boundaries: Milestones, *, horizon: int = 1
+) -> Values:
     """optax's join_schedules: each schedule from its boundary on, on its own clock.
 
     η_t = s_0(t), replaced by s_i(t − b_i) wherever t ≥ b_i.
@@ -533,7 +535,6 @@ def join_schedules(t: Values, schedules: list[Schedule], boundaries: Milestones)
     """
     if len(boundaries) != len(schedules) - 1:
         raise Invalid(f"join_schedules needs {len(schedules) - 1} boundaries for {len(schedules)} schedules")
-    horizon = int(t.max(initial=0)) + 1
     return _joined(
         t,
         [(0, lambda c, s=schedules[0]: s.evaluate(c, horizon))]

@@ -60,7 +60,7 @@ def _dialect_call(spec: Schedule, *names: str) -> bool:
     optimizer=True,
 )
 def lambda_lr(
-    t: Values, lr_lambda: Schedule, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
+    t: Values, lr_lambda: Schedule, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
 ) -> Values:
     """PyTorch LambdaLR: the base rate times a function of the step.
 
@@ -79,7 +79,7 @@ def lambda_lr(
         λ(0) is applied when the scheduler is built, so a warm-up λ with λ(0) = 0 gives the first
         update a rate of 0.
     """
-    return optimizer_rate(lr) * lr_lambda.evaluate(t, int(t.max(initial=0)) + 1)
+    return optimizer_rate(lr) * lr_lambda.evaluate(t, horizon)
 
 
 def _running_product(factors: Schedule, t: Values, first: int) -> Values:
@@ -355,7 +355,9 @@ def _chain_member_check(schedulers: tuple[Schedule, ...], **_: Any) -> None:
     check=_chain_member_check,
     optimizer=True,
 )
-def chained_scheduler(t: Values, schedulers: list[Schedule], *, lr: Rate | None = None) -> Values:
+def chained_scheduler(
+    t: Values, schedulers: list[Schedule], *, lr: Rate | None = None, horizon: int = 1
+) -> Values:
     """PyTorch ChainedScheduler: every scheduler steps at every step, so their factors multiply.
 
     η_t = lr·Π_i (η^i_t / lr), each member from step 0.
@@ -373,7 +375,6 @@ def chained_scheduler(t: Values, schedulers: list[Schedule], *, lr: Rate | None 
         a CosineAnnealingLR leaving its trough (step T_max + 1) while another member's factor is not 1:
         PyTorch leaves the trough by an addition that the other factors no longer scale.
     """
-    horizon = int(t.max(initial=0)) + 1
     product = np.ones(t.shape)
     for member in schedulers:  # in order, as np.prod would multiply them
         product *= with_rate(member, 1.0).evaluate(t, horizon)
@@ -436,6 +437,7 @@ def sequential_lr(
     last_epoch: LastEpoch = -1,
     *,
     lr: Rate | None = None,
+    horizon: int = 1,
 ) -> Values:
     """PyTorch SequentialLR: switch to the next scheduler at each milestone.
 
@@ -460,7 +462,6 @@ def sequential_lr(
     """
     starts = np.array([0, *milestones], dtype=np.float64)
     index = np.searchsorted(starts, t, side="right") - 1
-    horizon = int(t.max(initial=0)) + 1
     rates = member_rates(tuple(schedulers), lr)
     out = np.empty(t.shape)
     for i, (member, rate) in enumerate(zip(schedulers, rates, strict=True)):
@@ -469,7 +470,9 @@ def sequential_lr(
             continue
         local = t[mine] - starts[i]
         if i and _dialect_call(member, "MultiplicativeLR"):
-            before = sequential_lr(np.array([starts[i] - 1]), schedulers, milestones, lr=lr)[0]
+            before = sequential_lr(np.array([starts[i] - 1]), schedulers, milestones, lr=lr, horizon=horizon)[
+                0
+            ]
             lambdas = member.args["lr_lambda"]  # type: ignore[attr-defined]
             out[mine] = before * _running_product(lambdas, local, first=0)
         else:
@@ -500,6 +503,7 @@ def cyclic_lr(
     last_epoch: LastEpoch = -1,
     *,
     lr: Rate | None = None,
+    horizon: int = 1,
 ) -> Values:
     """PyTorch CyclicLR: a triangle wave between base_lr and max_lr (Smith 2017).
 
@@ -539,7 +543,7 @@ def cyclic_lr(
     height = (max_lr - base_lr) * scale_factor
     if scale_fn is not None:
         points = cycle if scale_mode == "cycle" else t
-        amplitude = scale_fn.evaluate(points, int(t.max(initial=0)) + 1)
+        amplitude = scale_fn.evaluate(points, horizon)
     elif mode == "triangular":
         return base_lr + height
     elif mode == "triangular2":
