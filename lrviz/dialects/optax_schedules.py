@@ -7,12 +7,13 @@ The ``_schedule`` suffix of a name is optional: ``optax.cosine_decay`` is ``opta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
 
 from lrviz.dialects.common import held_after
-from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, pieces
+from lrviz.grid import Grid, Time, Where, cos_pi, count_power, float32_power, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
@@ -279,21 +280,18 @@ def _joined(time: Time, parts: list[tuple[int, Any]]) -> Values:
     """optax's join_schedules: the first part, then each later one on its own clock from its boundary
     (a later part wins where boundaries overlap). Each step is evaluated by the part it belongs to only."""
     boundaries = [boundary for boundary, _ in parts[1:]]
-    if isinstance(time, Grid) and boundaries == sorted(boundaries):
-        out = np.empty(time.shape)
-        for i, piece, where in pieces(time, boundaries):
-            boundary, part = parts[i]
+    split: Iterable[tuple[int, Time, Where]] = pieces(time, boundaries)
+    if boundaries != sorted(boundaries):  # a step belongs to the last part whose boundary it has passed
+        t = as_array(time)
+        owner = np.zeros(t.shape, dtype=np.intp)
+        for i, boundary in enumerate(boundaries, 1):
+            owner[t >= boundary] = i
+        split = ((i, t[owner == i], owner == i) for i in range(len(parts)))
+    out = np.empty(time.shape)
+    for i, piece, where in split:
+        boundary, part = parts[i]
+        if piece.size:
             out[where] = part(piece - boundary)
-        return out
-    t = as_array(time)
-    owner = np.zeros(t.shape, dtype=np.intp)
-    for i, (boundary, _) in enumerate(parts[1:], 1):
-        owner[t >= boundary] = i
-    out = np.empty(t.shape)
-    for i, (boundary, part) in enumerate(parts):
-        mine = owner == i
-        if mine.any():
-            out[mine] = part(t[mine] - boundary)
     return out
 
 
