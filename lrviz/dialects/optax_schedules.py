@@ -7,13 +7,12 @@ The ``_schedule`` suffix of a name is optional: ``optax.cosine_decay`` is ``opta
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
 
 from lrviz.dialects.common import held_after
-from lrviz.grid import Grid, Time, Where, cos_pi, count_power, float32_power, pieces
+from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
@@ -278,20 +277,12 @@ def cosine_decay_schedule(
 
 def _joined(time: Time, parts: list[tuple[int, Any]]) -> Values:
     """optax's join_schedules: the first part, then each later one on its own clock from its boundary
-    (a later part wins where boundaries overlap). Each step is evaluated by the part it belongs to only."""
-    boundaries = [boundary for boundary, _ in parts[1:]]
-    split: Iterable[tuple[int, Time, Where]] = pieces(time, boundaries)
-    if boundaries != sorted(boundaries):  # a step belongs to the last part whose boundary it has passed
-        t = as_array(time)
-        owner = np.zeros(t.shape, dtype=np.intp)
-        for i, boundary in enumerate(boundaries, 1):
-            owner[t >= boundary] = i
-        split = ((i, t[owner == i], owner == i) for i in range(len(parts)))
+    (boundaries increasing, as join_schedules' are checked to be). Each step is evaluated by its own
+    part only."""
     out = np.empty(time.shape)
-    for i, piece, where in split:
+    for i, piece, where in pieces(time, [boundary for boundary, _ in parts[1:]]):
         boundary, part = parts[i]
-        if piece.size:
-            out[where] = part(piece - boundary)
+        out[where] = part(piece - boundary)
     return out
 
 
