@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from lrviz import grid
 from lrviz.errors import RunError, SpecError
 from lrviz.feedback import Metric, reporting
 from lrviz.grid import Grid
+from lrviz.limits import ensure_memory
 from lrviz.outline import extent
 from lrviz.plan import Plan
 from lrviz.progress import report
@@ -27,8 +27,6 @@ DTYPES = ("float64", "float32")
 STEP_ON = ("update", "epoch")
 BYTES_PER_STEP = 8 * 8
 """A generous bound on the float64 arrays a step needs while a spec is evaluated and drawn."""
-SURELY_FREE = 1 << 26
-"""Memory any machine lrviz runs on has free: a run that needs less is not checked."""
 
 
 @dataclass(frozen=True)
@@ -98,38 +96,11 @@ class Run:
 
     def check_memory(self, series: int = 1) -> None:
         """Refuse, before allocating, a run whose arrays would not fit in the memory that is free."""
-        need = self.steps * BYTES_PER_STEP * max(series, 1)
-        if need < SURELY_FREE:
-            return
-        free = available_memory()
-        if free is not None and need > free:
-            raise RunError(
-                f"a run of {self.steps:,} steps needs about {_size(need)} of memory and "
-                f"{_size(free)} is free: shorten the run or use fewer schedules"
-            )
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available now, where the system says."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _size(count: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
-        count /= 1024  # type: ignore[assignment]
-    raise AssertionError
+        ensure_memory(
+            self.steps * BYTES_PER_STEP * max(series, 1),
+            f"a run of {self.steps:,} steps",
+            "shorten the run or use fewer schedules",
+        )
 
 
 def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = None) -> Spec:

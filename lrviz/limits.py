@@ -1,0 +1,83 @@
+"""Every limit lrviz puts on its input, in one place: the README's Errors section lists them.
+
+Each keeps a hostile or mistaken input from taking unbounded time, memory or disk, and each is far
+above what a real schedule, run, config or metric file needs. Input past a limit is refused before any
+work, with a message that names the limit (and, for the run length, the option that lifts it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from lrviz.errors import RunError
+
+SPEC_LENGTH = 10_000
+"""Characters in one spec."""
+SPEC_DEPTH = 100
+"""Nesting depth of a spec's tree: calls, operators and brackets inside one another."""
+STEP_LIMIT = 1_000_000_000
+"""Steps in a run (no training run takes more than about 10^9 updates); ``--step-limit N`` lifts it."""
+CURVES = 256
+"""Curves in one command: schedules times the values of their sweeps."""
+CONFIG_BYTES = 1 << 20
+"""Bytes in a YAML config (1 MiB)."""
+CONFIG_VALUES = 100_000
+"""Values in a YAML config once its aliases are expanded (a YAML alias bomb expands to billions)."""
+CONFIG_DEPTH = 64
+"""Nesting depth of a YAML config's mappings and lists."""
+METRIC_BYTES = 1 << 30
+"""Bytes in a metric CSV file (1 GiB: tens of millions of rows)."""
+TITLE_LENGTH = 1_000
+"""Characters in a plot title or a label drawn on a plot."""
+PIXELS = 1 << 26
+"""Pixels in a PNG (about 67 million: 8192 × 8192), whatever the size and dpi."""
+EXCERPT = 80
+"""Characters of the input a message quotes at most."""
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` as a message quotes it: its ``repr``, cut to about ``limit`` characters with an
+    ellipsis in the middle (the start and end of a long text say most about it)."""
+    shown = repr(text)
+    if len(shown) <= limit:
+        return shown
+    half = max((limit - 3) // 2, 1)
+    return f"{shown[:half]}…{shown[-half:]}"
+
+
+SURELY_FREE = 1 << 26
+"""Bytes any machine lrviz runs on has free: a need below this is not checked."""
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now, where the system says."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def ensure_memory(need: int, what: str, fix: str) -> None:
+    """Refuse, before allocating, work that needs ``need`` bytes when less memory than that is free:
+    the message says ``what`` needs it and ``fix`` says what to change."""
+    if need < SURELY_FREE:
+        return
+    free = available_memory()
+    if free is not None and need > free:
+        raise RunError(f"{what} needs about {size(need)} of memory and {size(free)} is free: {fix}")
+
+
+def size(count: float) -> str:
+    """A number of bytes as people read it: 512 bytes, 1.5 MB, 60.0 GB."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError
