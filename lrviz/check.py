@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
 from lrviz.run import Curves, Series
 from lrviz.spec import Call
 
@@ -66,9 +64,18 @@ def _cyclic(series: Series) -> bool:
     return any(c.entry.frequency in ("cyclic", "feedback") for c in _calls(series))
 
 
+def _rate(series: Series, step: int) -> float:
+    return float(series.at([step])[0])
+
+
+def _peak_magnitude(series: Series) -> float:
+    """The largest |rate| of the run, or 1 for a run at 0 throughout."""
+    return max(abs(v) for v in series.extent()) or 1.0
+
+
 @rule("L001", "zero-first-step")
 def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
-    if series.values[0] == 0 and series.values.max() > 0:
+    if _rate(series, 0) == 0 and curves.summary(series).peak > 0:
         yield Finding(
             "L001",
             series.label,
@@ -80,23 +87,24 @@ def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
 
 @rule("L002", "warmup-jump")
 def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
-    values = series.values
-    peak = float(np.abs(values).max()) or 1.0
+    steps = curves.run.steps
+    peak = _peak_magnitude(series)
     ends = {int(step) for step, what in series.marks if what == "warm-up ends"}
-    top = int(np.argmax(values))
-    if values[0] < values[top] and not ends:  # a warm-up the spec does not mark: up to the first peak
-        ends.add(top + 1)
+    summary = curves.summary(series)
+    if _rate(series, 0) < summary.peak and not ends:  # a warm-up the spec does not mark: to the first peak
+        ends.add(summary.peak_step + 1)
     for end in sorted(ends):
-        if not 2 <= end < len(values):
+        if not 2 <= end < steps:
             continue
-        ramp = abs(values[end - 1] - values[end - 2])
-        jump = abs(values[end] - values[end - 1])
+        before_last, last, after = series.at([end - 2, end - 1, end]).tolist()
+        ramp = abs(last - before_last)
+        jump = abs(after - last)
         if jump > max(3 * ramp, 0.05 * peak):
             yield Finding(
                 "L002",
                 series.label,
                 end,
-                f"the rate jumps from {values[end - 1]:.4g} to {values[end]:.4g} where the warm-up ends",
+                f"the rate jumps from {last:.4g} to {after:.4g} where the warm-up ends",
                 "let the warm-up reach where the schedule starts (timm: warmup_prefix=True, or a t_initial "
                 "that leaves out the warm-up)",
             )
@@ -106,13 +114,10 @@ def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
 def rises_after_horizon(series: Series, curves: Curves) -> Iterator[Finding]:
     if _cyclic(series):
         return
-    values = series.values
-    peak = float(np.abs(values).max()) or 1.0
-    top = int(np.argmax(values))
-    low = top + int(np.argmin(values[top:]))
-    after = values[low:]
-    if after.size > 1 and after.max() - values[low] > 0.01 * peak:
-        rise = low + int(np.argmax(after - values[low] > 0.01 * peak))
+    peak = _peak_magnitude(series)
+    low, lowest = series.lowest(curves.summary(series).peak_step)
+    rise = series.first(low, lambda values: values - lowest > 0.01 * peak)
+    if rise is not None:
         yield Finding(
             "L003",
             series.label,
@@ -193,19 +198,19 @@ FLOORS = ("min_lr", "eta_min", "lr_min", "end_value", "lr_end", "end_learning_ra
 def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
     if _cyclic(series):
         return
-    values = series.values
-    peak = float(values.max())
+    summary = curves.summary(series)
+    peak, final = summary.peak, summary.final
     for call in _calls(series):
         floor = _value(call, *FLOORS)
         if not isinstance(floor, int | float) or peak <= floor:
             continue
-        share = (float(values[-1]) - floor) / (peak - floor)
+        share = (final - floor) / (peak - floor)
         if share > 0.1:
             yield Finding(
                 "L007",
                 series.label,
-                len(values) - 1,
-                f"the run ends at {values[-1]:.4g}, {share:.0%} of the way from the floor {floor:.4g} to the "
+                curves.run.steps - 1,
+                f"the run ends at {final:.4g}, {share:.0%} of the way from the floor {floor:.4g} to the "
                 "peak: the decay's horizon is longer than the run",
                 "make the decay's horizon the run length",
             )
@@ -214,13 +219,14 @@ def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
 
 @rule("L008", "negative-rate")
 def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
-    if series.values.min() < 0:
-        step = int(np.argmax(series.values < 0))
+    if curves.summary(series).minimum < 0:
+        step = series.first(0, lambda values: values < 0)
+        assert step is not None
         yield Finding(
             "L008",
             series.label,
             step,
-            f"the rate is negative ({series.values[step]:.4g}) at step {step}",
+            f"the rate is negative ({_rate(series, step):.4g}) at step {step}",
             "check the schedule past its end (OneCycleLR 'linear' at total_steps goes below zero)",
         )
 
@@ -238,14 +244,14 @@ def _warmup_ends(series: Series) -> set[int]:
 
 @rule("L009", "warmup-down")
 def warmup_down(series: Series, curves: Curves) -> Iterator[Finding]:
-    values = series.values
+    first = _rate(series, 0)
     for end in sorted(_warmup_ends(series)):
-        if end < len(values) and values[end] < values[0]:
+        if end < curves.run.steps and (reached := _rate(series, end)) < first:
             yield Finding(
                 "L009",
                 series.label,
                 end,
-                f"the warm-up goes down, from {values[0]:.4g} to {values[end]:.4g}: its target is below its "
+                f"the warm-up goes down, from {first:.4g} to {reached:.4g}: its target is below its "
                 "start",
                 "warm up to a rate above warmup_start (Keras: warmup_target above initial_learning_rate)",
             )

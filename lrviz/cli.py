@@ -27,6 +27,7 @@ from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, write_atomically
 from lrviz.gallery import EXAMPLE_STEPS
+from lrviz.limits import STEP_LIMIT
 from lrviz.lineup import Item, NoRunLength, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.metric import describe_nonfinite
@@ -48,7 +49,7 @@ app = typer.Typer(
 SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
-RUN_OPTIONS = (*RUN_KEYS, "resume_at", "dtype")
+RUN_OPTIONS = (*RUN_KEYS, "resume_at", "dtype", "step_limit")
 
 
 def _complete(incomplete: str) -> Iterator[str]:
@@ -168,6 +169,16 @@ MetricOption = Annotated[
 MetricColumnOption = Annotated[
     str | None, typer.Option(help="The metric's column (default: the last).", rich_help_panel="Metric")
 ]
+StepLimitOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        metavar="N",
+        help=f"The longest run accepted, in steps [{STEP_LIMIT:,}].",
+        rich_help_panel="Run",
+        show_default=False,
+    ),
+]
 ResumeOption = Annotated[
     int | None,
     typer.Option(
@@ -189,6 +200,7 @@ RUN_OPTIONS_OF_COMMANDS = {
     "step_on": (StepOnOption, None),
     "metric": (MetricOption, None),
     "metric_column": (MetricColumnOption, None),
+    "step_limit": (StepLimitOption, None),
 }
 """The run options, each with its annotation and default: the fields of :class:`RunSettings`."""
 NO_RUN = RunSettings()
@@ -287,10 +299,8 @@ def _lineup(
     run: RunSettings,
     at: str | None,
     resume_at: int | None = None,
-    streamed: bool = False,
 ) -> tuple[Curves, str, Config | None]:
-    """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate
-    (``streamed``: see :func:`lrviz.lineup.evaluate`).
+    """Parse the specs or load the config, set options, expand sweeps, size the run and evaluate.
 
     Returns the curves, a name for default output files and the config, if one was given.
     """
@@ -335,7 +345,7 @@ def _lineup(
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None and (note := describe_nonfinite(length.metric)) is not None:
         Console(stderr=True, highlight=False).print(f"note: {note}")
-    curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else (), streamed)
+    curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ())
     return replace(curves, resume_at=resume_at), name, config
 
 
@@ -402,7 +412,7 @@ def plot(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup(specs, settings, None, resume_at, streamed=True)
+    curves, name, config = _lineup(specs, settings, None, resume_at)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
@@ -432,7 +442,7 @@ def compare(
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
-    curves, name, config = _lineup([str(config_file), *ctx.args], settings, at, resume_at, streamed=True)
+    curves, name, config = _lineup([str(config_file), *ctx.args], settings, at, resume_at)
     console = _stdout()
     console.print(comparison(curves, plain=not console.is_terminal))
     _draw(curves, config, output or Path(name + ".png"), look, preview)
@@ -493,7 +503,7 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    curves, _, _ = _lineup(specs, settings, at, streamed=chosen in (None, "csv"))
+    curves, _, _ = _lineup(specs, settings, at)
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)

@@ -77,8 +77,9 @@ def _texts(values: Values) -> list[str]:
     return str(ujson.dumps(values.tolist()))[1:-1].split(",")
 
 
-def to_data(curves: Curves) -> dict[str, Any]:
-    """The numbers of a CSV export with what made them: the resolved parameters and the version."""
+def to_data(curves: Curves, rates: bool = True) -> dict[str, Any]:
+    """The numbers of a CSV export with what made them: the resolved parameters and the version
+    (each schedule's ``lr`` left out without ``rates``)."""
     run = curves.run
     return {
         "lrviz_version": __version__,
@@ -102,7 +103,7 @@ def to_data(curves: Curves) -> dict[str, Any]:
                 "resolved": s.spec.to_data(run.steps),
                 "summary": curves.summary(s).to_data(),
                 "marks": [{"step": step, "what": what} for step, what in s.marks],
-                "lr": s.values.tolist(),
+                **({"lr": s.values.tolist()} if rates else {}),
             }
             for s in curves.series
         ],
@@ -110,8 +111,21 @@ def to_data(curves: Curves) -> dict[str, Any]:
 
 
 def write_json(curves: Curves, file: IO[str]) -> None:
-    json.dump(to_data(curves), file, allow_nan=False)
-    file.write("\n")
+    """The JSON document of :func:`to_data`, each schedule's rates written a chunk at a time: a long
+    run takes no more memory than a short one."""
+    data = to_data(curves, rates=False)
+    schedules = data.pop("schedules")
+    head = json.dumps(data, allow_nan=False)
+    file.write(head[:-1] + ', "schedules": [')
+    for number, (entry, series) in enumerate(zip(schedules, curves.series, strict=True)):
+        described = json.dumps(entry, allow_nan=False)
+        file.write((", " if number else "") + described[:-1] + ', "lr": [')
+        for start, values in series.blocks():
+            for first in range(0, values.size, ROWS_A_WRITE):
+                comma = ", " if start or first else ""
+                file.write(comma + ujson.dumps(values[first : first + ROWS_A_WRITE].tolist())[1:-1])
+        file.write("]}")
+    file.write("]}\n")
 
 
 WRITERS = {"csv": write_csv, "json": write_json}

@@ -86,20 +86,49 @@ _PYTHON_OPERATORS: dict[str, Func] = {
 }
 
 
+class NotANumber(ValueError):
+    """Plain numbers that give no finite float64: an overflow, a division by zero, a complex root."""
+
+
+FLOAT_BITS = 1024
+"""Every whole number below 2^1024 in magnitude is a float64 (the largest is about 1.8e308)."""
+
+
 def fold(symbol: str, *numbers: float) -> Any:
     """Apply an operator or function to plain numbers, as the parser does for ``1 / 3`` or ``exp(-1)``.
 
-    Raises ArithmeticError or ValueError when the result is not a finite number.
+    Whole numbers stay whole (``2 ** 10`` is 1024), but the size of a power of whole numbers is
+    worked out before Python computes it, so ``9 ** 9 ** 9`` is refused at once instead of taking
+    hours; every result must be a finite float64. Raises :class:`NotANumber` otherwise.
     """
     if symbol in FUNCTIONS:
         with np.errstate(all="ignore"):
-            result = float(FUNCTIONS[symbol][0](*numbers))
+            result = float(FUNCTIONS[symbol][0](*(float(n) for n in numbers)))
     elif len(numbers) == 1:
         result = -numbers[0] if symbol == "-" else +numbers[0]
     else:
-        result = _PYTHON_OPERATORS[symbol](*numbers)
+        if symbol == "**":
+            _check_power(*numbers)
+        try:
+            result = _PYTHON_OPERATORS[symbol](*numbers)
+        except OverflowError:
+            raise NotANumber("too large for a float64") from None
+        except (ArithmeticError, ValueError) as error:
+            raise NotANumber(str(error) or "no number") from None
     if isinstance(result, complex):
-        raise ValueError("a complex number")
+        raise NotANumber("a complex number")
+    if isinstance(result, int) and result.bit_length() >= FLOAT_BITS:
+        try:
+            float(result)
+        except OverflowError:
+            raise NotANumber("too large for a float64") from None
     if isinstance(result, float) and not math.isfinite(result):
-        raise ValueError(f"{result}")
+        raise NotANumber(f"{result}")
     return result
+
+
+def _check_power(base: float, exponent: float) -> None:
+    """Refuse base ** exponent for whole numbers whose result would be too large to be a float64."""
+    whole = isinstance(base, int) and isinstance(exponent, int)
+    if whole and exponent > 0 and abs(base) > 1 and exponent * math.log2(abs(base)) > FLOAT_BITS:
+        raise NotANumber("too large for a float64")

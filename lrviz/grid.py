@@ -89,17 +89,33 @@ def pieces(t: Time, edges: Sequence[float]) -> Iterator[tuple[int, Time, Where]]
         yield i, t[where], where
 
 
-def tiled(t: Grid, period: int, cycle: Values) -> Values:
-    """cycle[t mod period] at each step of a grid: one cycle's values, repeated."""
+def tiled(t: Grid, period: int, cycle: Callable[[Grid], Values]) -> Values:
+    """cycle(t mod period) at each step of a grid: a function of the steps of one cycle, repeated.
+
+    A cycle no longer than the grid is evaluated once, whole, and tiled; a longer one only on the
+    steps the grid has of it (at most two cycles' pieces), so that memory follows the grid, never the
+    period.
+    """
     first, last = t.start // period, (t.stop - 1) // period
-    return np.tile(cycle, last - first + 1)[t.start - first * period : t.stop - first * period]
+    if period <= t.size:
+        whole = cycle(Grid(0, period))
+        return np.tile(whole, last - first + 1)[t.start - first * period : t.stop - first * period]
+    out = np.empty(t.size)
+    for k in range(first, last + 1):
+        part = t.clip(k * period, (k + 1) * period)
+        out[part.start - t.start : part.stop - t.start] = cycle(part - k * period)
+    return out
 
 
 def per_cycle(t: Grid, period: int, value: Callable[[Values], Values]) -> Values:
     """value(k) at each step of a grid, k = ⌊t/period⌋ its cycle: one value a cycle, repeated."""
     first, last = t.start // period, (t.stop - 1) // period
     each = value(np.arange(first, last + 1, dtype=np.float64))
-    return np.repeat(each, period)[t.start - first * period : t.stop - first * period]
+    counts = np.full(last - first + 1, period, dtype=np.int64)
+    counts[0] = min((first + 1) * period, t.stop) - t.start
+    if last > first:
+        counts[-1] = t.stop - last * period
+    return np.repeat(each, counts)
 
 
 def held(t: Time, edges: Sequence[float], rates: Values) -> Values:

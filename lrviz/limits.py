@@ -35,10 +35,10 @@ EXCERPT = 80
 """Characters of the input a message quotes at most."""
 
 
-def excerpt(text: str, limit: int = EXCERPT) -> str:
-    """``text`` as a message quotes it: its ``repr``, cut to about ``limit`` characters with an
-    ellipsis in the middle (the start and end of a long text say most about it)."""
-    shown = repr(text)
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """``value`` as a message quotes it: its ``repr`` (a spec's is its text), cut to about ``limit``
+    characters with an ellipsis in the middle (the start and end of a long text say most about it)."""
+    shown = repr(value)
     if len(shown) <= limit:
         return shown
     half = max((limit - 3) // 2, 1)

@@ -4,12 +4,14 @@ expanded into one curve per value, evaluated over one run."""
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lrviz import grid
 from lrviz.errors import LrvizError, SpecError
+from lrviz.limits import CURVES
 from lrviz.options import unknown_option
 from lrviz.run import Curves, Look, Run, series
 from lrviz.spec import Spec
@@ -57,6 +59,7 @@ def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
     for name, values in sweeps:
         if not values:
             raise LrvizError(f"the sweep over {name} has no values")
+    check_count(len(items) * math.prod(len(values) for _, values in sweeps))
     several = len(items) > 1
     overlaid_name, overlaid = sweeps[-1]
     result = []
@@ -75,13 +78,12 @@ def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
     return result
 
 
-def evaluate(
-    items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = (), streamed: bool = False
-) -> Curves:
-    """Evaluate every item over ``run``; repeated labels get a number. ``streamed``: the curves are read
-    a chunk at a time (plots, summaries, CSV), so a run longer than :data:`~lrviz.grid.WHOLE` steps is not
-    evaluated whole."""
-    whole = not streamed or run.steps <= grid.WHOLE
+def evaluate(items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = ()) -> Curves:
+    """Evaluate every item over ``run``; repeated labels get a number. Curves of more than
+    :data:`~lrviz.grid.WHOLE` steps in all are not evaluated now but read a chunk at a time whenever
+    they are needed, so that every command works in flat memory."""
+    check_count(len(items))
+    whole = run.steps * len(items) <= grid.WHOLE
     if whole:
         run.check_memory(len(items))
     labels = _unique([item.label for item in items])
@@ -89,6 +91,15 @@ def evaluate(
         series(item.spec, run, label, item.look, whole) for label, item in zip(labels, items, strict=True)
     )
     return Curves(run, evaluated, tuple(points))
+
+
+def check_count(curves: int) -> None:
+    """Refuse a line-up of more curves than :data:`~lrviz.limits.CURVES`, before any is made."""
+    if curves > CURVES:
+        raise LrvizError(
+            f"{curves:,} curves are too many to compare (at most {CURVES}): use fewer schedules or "
+            "fewer sweep values"
+        )
 
 
 class NoRunLength(LrvizError):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lrviz.errors import SpecError
+from lrviz.limits import CURVES
 from lrviz.params import MILESTONES, NUMBERS, POINTS
 from lrviz.parser import parse_value
 from lrviz.registry import Param, close_names, entries
@@ -69,6 +70,8 @@ def sweep_values(param: Param, raw: str | None, where: str) -> list[Any]:
     if raw is None or param.is_flag or param.choices or param.kind in LIST_KINDS:
         return [coerce(param, raw, where)]
     parts = raw.split(",")
+    if len(parts) > CURVES:
+        raise SpecError(f"{where} sweeps {len(parts):,} values; a sweep has at most {CURVES}")
     if any(not part.strip() for part in parts):
         raise SpecError(f"{where} takes a number or a comma list of numbers, got {raw!r}")
     return [coerce(param, part, where) for part in parts]

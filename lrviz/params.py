@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from lrviz.limits import excerpt
+
 
 class Invalid(ValueError):
     """A value does not fit its kind; the text completes "<param> must be …". ``code`` names a
@@ -38,9 +40,7 @@ class Kind:
 
 
 def _show(value: object) -> str:
-    from lrviz.spec import Spec
-
-    return value.source if isinstance(value, Spec) else repr(value)
+    return excerpt(value)
 
 
 def _number(value: object) -> float:

@@ -14,7 +14,8 @@ from typing import Any
 
 import lrviz.schedules  # noqa: F401  (registers the built-ins)
 from lrviz.errors import SpecError
-from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, fold
+from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, NotANumber, fold
+from lrviz.limits import SPEC_DEPTH, SPEC_LENGTH, excerpt
 from lrviz.registry import SCHEDULES, Entry, close_names, dialects, find, lookup, registered
 from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
 
@@ -29,10 +30,7 @@ _BINARY = {
 }
 _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
-
-MAX_LENGTH = 10_000
-"""Longer specs are refused before parsing (Python's parser recurses on nesting)."""
-
+TOO_LARGE = "a number too large for a float64: numbers in a spec are at most about 1.8e308"
 
 def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
     """Parse a spec into its tree; raise :class:`SpecError` naming the bad part.
@@ -40,12 +38,12 @@ def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
     ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them.
     """
     if not isinstance(text, str):
-        raise SpecError(f"a spec must be text, got {text!r}")
+        raise SpecError(f"a spec must be text, got {excerpt(text)}")
     source = text.strip()
     if not source:
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
-    if len(source) > MAX_LENGTH:
-        raise SpecError(f"the spec is {len(source)} characters long; at most {MAX_LENGTH} are read")
+    if len(source) > SPEC_LENGTH:
+        raise SpecError(f"the spec is {len(source):,} characters long; at most {SPEC_LENGTH:,} are read")
     return _parsed(source, tuple(sorted((constants or {}).items())))
 
 
@@ -60,14 +58,29 @@ def parse_value(source: str, constants: Mapping[str, float] | None = None) -> An
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
+        if "integer string conversion" in error.msg:  # Python's own limit on digits
+            raise SpecError(f"{excerpt(source)}: {TOO_LARGE}") from None
         column = f" at column {error.offset}" if error.offset else ""
-        raise SpecError(f"cannot parse {source!r}: {error.msg}{column}") from None
-    except (ValueError, MemoryError, RecursionError):
-        raise SpecError(f"cannot parse {source!r}") from None
-    try:
-        return _Walker(source, constants or {}).value(tree.body)
+        raise SpecError(f"cannot parse {excerpt(source)}: {error.msg}{column}") from None
     except RecursionError:
-        raise SpecError(f"{source!r} is nested too deeply") from None
+        raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)") from None
+    except (ValueError, MemoryError):  # a NUL character, an integer literal of over 4,300 digits
+        raise SpecError(f"cannot parse {excerpt(source)}") from None
+    if _depth(tree.body) > SPEC_DEPTH:
+        raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)")
+    return _Walker(source, constants or {}).value(tree.body)
+
+
+def _depth(root: ast.AST) -> int:
+    """How deeply the nodes under ``root`` nest, counted without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > SPEC_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 class _Walker:
@@ -86,10 +99,10 @@ class _Walker:
 
     def fail(self, node: ast.AST, message: str) -> SpecError:
         """An error that quotes the part of the spec at ``node``, unless the message already does."""
-        text = self.text(node)
         if isinstance(node, ast.Name | ast.Attribute):
             return SpecError(message)
-        return SpecError(f"{text}: {message}")
+        text = self.text(node)
+        return SpecError(f"{text if len(text) <= 60 else excerpt(text, 60)}: {message}")
 
     def value(self, node: ast.expr) -> Any:
         method = getattr(self, f"_{type(node).__name__.lower()}", None)
@@ -102,9 +115,20 @@ class _Walker:
         return method(node)
 
     def _constant(self, node: ast.Constant) -> Any:
-        if node.value is None or isinstance(node.value, bool | int | float | str):
-            return node.value
+        value = node.value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.bounded(value, node)
+        if value is None or isinstance(value, bool | float | str):
+            return value
         raise self.fail(node, "only numbers, strings, True, False and None are constants in a spec")
+
+    def bounded(self, number: int, node: ast.AST) -> int:
+        """A whole number the spec holds, which must be a float64 too: every number becomes one."""
+        try:
+            float(number)
+        except OverflowError:
+            raise self.fail(node, TOO_LARGE) from None
+        return number
 
     def _list(self, node: ast.List) -> list[Any]:
         return [self.value(e) for e in node.elts]
@@ -113,9 +137,15 @@ class _Walker:
         return tuple(self.value(e) for e in node.elts)
 
     def _dict(self, node: ast.Dict) -> dict[Any, Any]:
-        if any(k is None for k in node.keys):
-            raise self.fail(node, "** is not allowed in a spec")
-        return {self.value(k): self.value(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+        result: dict[Any, Any] = {}
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            if key_node is None:
+                raise self.fail(node, "** is not allowed in a spec")
+            key = self.value(key_node)
+            if isinstance(key, bool) or not isinstance(key, int | float | str):
+                raise self.fail(key_node, "a dict key in a spec is a number or text")
+            result[key] = self.value(value_node)
+        return result
 
     def _name(self, node: ast.Name) -> Any:
         return self.named(node.id, node)
@@ -236,13 +266,13 @@ class _Walker:
         """Fold plain numbers; turn anything involving a schedule into an :class:`Operation`."""
         for operand in operands:
             if isinstance(operand, bool) or not isinstance(operand, int | float | Spec):
-                raise self.fail(node, f"{symbol} needs numbers or schedules, got {operand!r}")
+                raise self.fail(node, f"{symbol} needs numbers or schedules, got {excerpt(operand)}")
         if all(not isinstance(o, Spec) for o in operands):
             try:
                 result = fold(symbol, *operands)
-                return float(result) if isinstance(result, bool) else result
-            except (ArithmeticError, ValueError) as error:
+            except NotANumber as error:
                 raise self.fail(node, f"does not give a finite number ({error})") from None
+            return float(result) if isinstance(result, bool) else result
         specs = tuple(as_schedule(o, self.text(node)) for o in operands)
         return Operation(symbol, specs, self.text(node))
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from lrviz import grid
 from lrviz.errors import RunError, SpecError
 from lrviz.feedback import Metric, reporting
 from lrviz.grid import Grid
-from lrviz.limits import ensure_memory
+from lrviz.limits import STEP_LIMIT, ensure_memory, excerpt
 from lrviz.outline import extent
 from lrviz.plan import Plan
 from lrviz.progress import report
@@ -46,16 +47,24 @@ class Run:
     step_on: str = "update"
     plan: Plan | None = None
     metric: Metric | None = field(default=None, compare=False)
+    step_limit: int = field(default=STEP_LIMIT, compare=False)
+    """The longest run accepted: a longer one is refused before any work."""
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
-            raise RunError(f"dtype is float64 or float32, got {self.dtype!r}")
+            raise RunError(f"dtype is float64 or float32, got {excerpt(self.dtype)}")
         if self.step_on not in STEP_ON:
-            raise RunError(f"step-on is update or epoch, got {self.step_on!r}")
-        for name in ("steps", "steps_per_epoch"):
+            raise RunError(f"step-on is update or epoch, got {excerpt(self.step_on)}")
+        for name in ("steps", "steps_per_epoch", "step_limit"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise RunError(f"{name} must be a positive integer, got {value!r}")
+                raise RunError(f"{name.replace('_', ' ')} must be a positive integer, got {excerpt(value)}")
+        if self.steps > self.step_limit:
+            raise RunError(
+                f"a run of {self.steps:,} steps is longer than the limit of {self.step_limit:,} (no "
+                "training run takes more than about 10^9 updates): shorten it, or give --step-limit N "
+                "to allow a longer one"
+            )
 
     @classmethod
     def of(
@@ -66,6 +75,7 @@ class Run:
         dtype: str = "float64",
         step_on: str = "update",
         plan: Plan | None = None,
+        step_limit: int = STEP_LIMIT,
     ) -> Run:
         """A run from ``steps``, or from ``epochs`` × updates an epoch: ``steps_per_epoch`` (default 1)
         or what ``plan`` derives."""
@@ -80,10 +90,10 @@ class Run:
             if epochs < 1:
                 raise RunError(f"epochs must be a positive integer, got {epochs!r}")
             per_epoch = per_epoch or 1
-            return cls(epochs * per_epoch, per_epoch, epochs, dtype, step_on, plan)
+            return cls(epochs * per_epoch, per_epoch, epochs, dtype, step_on, plan, step_limit=step_limit)
         if steps is None:
             raise RunError("say how long the run is: give steps, or epochs (with steps per epoch)")
-        return cls(steps, per_epoch or 1, None, dtype, step_on, plan)
+        return cls(steps, per_epoch or 1, None, dtype, step_on, plan, step_limit=step_limit)
 
     @property
     def in_epochs(self) -> bool:
@@ -165,28 +175,43 @@ class Series:
         """Whether the rates are in memory, whole."""
         return self.whole is not None or "values" in self.__dict__
 
-    def blocks(self, size: int | None = None) -> Iterator[tuple[int, Values]]:
-        """The rates in consecutive blocks of ``size`` steps (default :data:`lrviz.grid.CHUNK`; the last
-        may be shorter), each with the step it starts at."""
+    def blocks(self, size: int | None = None, start: int = 0) -> Iterator[tuple[int, Values]]:
+        """The rates from step ``start`` on in consecutive blocks of ``size`` steps (default
+        :data:`lrviz.grid.CHUNK`; the last may be shorter), each with the step it starts at."""
         size = size or grid.CHUNK
         if self.held:
             values = self.values
-            for start in range(0, values.size, size):
-                yield start, values[start : start + size]
+            for first in range(start, values.size, size):
+                yield first, values[first : first + size]
         elif needs_history(self.spec):
             self.values  # noqa: B018 (evaluated whole once, then held)
-            yield from self.blocks(size)
+            yield from self.blocks(size, start)
         else:
-            yield from chunks(self.spec, self.run, self.label, size)
+            yield from chunks(self.spec, self.run, self.label, size, start)
+
+    def first(self, start: int, test: Callable[[Values], npt.NDArray[np.bool_]]) -> int | None:
+        """The first step from ``start`` on whose rate passes ``test`` (applied to blocks of rates),
+        or ``None``."""
+        for first, values in self.blocks(start=start):
+            hits = np.flatnonzero(test(values))
+            if hits.size:
+                return first + int(hits[0])
+        return None
+
+    def lowest(self, start: int) -> tuple[int, float]:
+        """The first step from ``start`` on where the rate is lowest, and that rate."""
+        best_step, best = start, math.inf
+        for first, values in self.blocks(start=start):
+            where = int(np.argmin(values))
+            if values[where] < best:
+                best_step, best = first + where, float(values[where])
+        return best_step, best
 
     def at(self, steps: Sequence[int]) -> Values:
-        """The rates at the given steps."""
-        if self.held or needs_history(self.spec):
+        """The rates at the given steps (each a step of the run)."""
+        if self.held:
             return self.values[np.asarray(steps, dtype=np.int64)]
-        rates = [
-            block[0] for step in steps for _, block in chunks(self.spec, self.run, "", 1, step, step + 1)
-        ]
-        return np.array(rates, dtype=self.run.dtype)
+        return rates_at(self.spec, self.run, steps, self.label)
 
 
 def needs_history(spec: Spec) -> bool:
@@ -214,6 +239,43 @@ def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
     return values if values.flags.writeable else values.copy()  # a constant is a read-only view
 
 
+def rates_at(spec: Spec, run: Run, steps: Sequence[int], label: str = "") -> Values:
+    """The rates of ``spec`` at the given steps of ``run`` (negative ones count back from its end),
+    without evaluating the steps between: the very numbers :func:`evaluate_spec` gives there, since
+    each stretch of consecutive steps asked for is evaluated as a chunk of the run. A spec whose rates
+    depend on the steps before them (feedback) is evaluated whole."""
+    wanted = _steps_of(run, steps)
+    if needs_history(spec):
+        return evaluate_spec(spec, run, label)[wanted]
+    unique, back = np.unique(wanted, return_inverse=True)
+    breaks = np.flatnonzero(np.diff(unique) != 1) + 1
+    found = [
+        values
+        for stretch in np.split(unique, breaks)
+        if stretch.size
+        for _, values in chunks(spec, run, label, stretch.size, int(stretch[0]), int(stretch[-1]) + 1)
+    ]
+    rates = np.concatenate(found) if found else np.empty(0, dtype=run.dtype)
+    return rates[back.reshape(-1)]
+
+
+def _steps_of(run: Run, steps: Sequence[int]) -> npt.NDArray[np.int64]:
+    """``steps`` as steps of ``run``: whole numbers, negative ones counted back from the end."""
+    try:
+        wanted = np.asarray(steps)
+        if wanted.ndim != 1 or (wanted.size and wanted.dtype.kind not in "iu"):
+            raise TypeError
+        wanted = wanted.astype(np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise RunError(f"at must be a list of whole steps, got {excerpt(steps)}") from None
+    wanted = np.where(wanted < 0, wanted + run.steps, wanted)
+    outside = (wanted < 0) | (wanted >= run.steps)
+    if outside.any():
+        step = int(np.asarray(steps)[outside][0])
+        raise RunError(f"at: step {step} is not a step of a {run.steps:,}-step run")
+    return wanted
+
+
 def chunks(
     spec: Spec, run: Run, label: str = "", size: int | None = None, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, Values]]:
@@ -221,18 +283,17 @@ def chunks(
     time, each block with the step it starts at: the very numbers :func:`evaluate_spec` gives."""
     stop = run.steps if stop is None else stop
     size = size or grid.CHUNK
-    per_epoch = None
-    if run.step_on == "epoch":
-        epochs = math.ceil(run.steps / run.steps_per_epoch)
-        with reporting(run.metric):
-            per_epoch = np.asarray(spec.evaluate(Grid(0, epochs), epochs), dtype=np.float64)
+    per_epoch = run.steps_per_epoch if run.step_on == "epoch" else None
+    horizon = math.ceil(run.steps / run.steps_per_epoch) if per_epoch else run.steps
     for first in range(start, stop, size):
         last = min(first + size, stop)
-        if per_epoch is not None:
-            values = per_epoch[np.arange(first, last) // run.steps_per_epoch]
-        else:
-            with reporting(run.metric):
-                values = np.asarray(spec.evaluate(Grid(first, last), run.steps), dtype=np.float64)
+        with reporting(run.metric):
+            if per_epoch:  # the epochs of these steps, each epoch's rate held over its updates
+                epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1)
+                rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
+                values = rates[np.arange(first, last) // per_epoch - epochs.start]
+            else:
+                values = np.asarray(spec.evaluate(Grid(first, last), horizon), dtype=np.float64)
         _check_finite(values, first, spec, label)
         if stop - start > size:
             report(f"evaluating {label or spec.source}", last - start, stop - start)
@@ -254,22 +315,51 @@ def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bo
 
 
 def evaluate(
-    spec: str | Spec, steps: int, *, dtype: str = "float64", metric: Any = None, **options: Any
+    spec: str | Spec,
+    steps: int,
+    *,
+    dtype: str = "float64",
+    metric: Any = None,
+    at: Sequence[int] | None = None,
+    step_limit: int = STEP_LIMIT,
+    **options: Any,
 ) -> Values:
     """The rate of ``spec`` at each of ``steps`` steps, as an array of shape ``(steps,)``: float64, or
     float32 with ``dtype="float32"``.
 
-    ``metric`` feeds feedback schedules: a :class:`~lrviz.feedback.Metric`, or one value a step, each
-    reported at the end of its step. ``options`` set parameters wherever the spec's schedules take them,
-    as command-line options do: ``evaluate("cosine", 100, max_lr=0.1)``.
+    ``at`` asks for chosen steps of the run only (negative ones count back from its end): an array of
+    their rates, the same numbers, without evaluating the steps between, so that
+    ``evaluate(spec, 10**12, at=[-1])`` is immediate; the limit on the run's length, which bounds the
+    work of evaluating every step, does not apply then. ``metric`` feeds feedback schedules: a
+    :class:`~lrviz.feedback.Metric`, or one value a step, each reported at the end of its step.
+    ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
+    ``evaluate("cosine", 100, max_lr=0.1)``.
     """
     from lrviz.parser import parse
 
     if metric is not None and not isinstance(metric, Metric):
-        values = np.asarray(metric, dtype=np.float64)
-        metric = Metric(np.arange(values.size, dtype=np.int64), values)
-    tree = parse(spec) if isinstance(spec, str) else spec
-    return evaluate_spec(with_options(tree, options), Run(steps, dtype=dtype, metric=metric))
+        metric = _metric_values(metric)
+    chosen = at is not None and isinstance(steps, int) and steps > step_limit
+    run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
+    tree = with_options(parse(spec) if isinstance(spec, str) else _spec(spec), options)
+    return evaluate_spec(tree, run) if at is None else rates_at(tree, run, at)
+
+
+def _spec(value: object) -> Spec:
+    if not isinstance(value, Spec):
+        raise SpecError(f"a spec must be text or a parsed spec, got {excerpt(value)}")
+    return value
+
+
+def _metric_values(values: object) -> Metric:
+    """A metric given as one value a step."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise RunError(f"metric must be one number a step, got {excerpt(values)}") from None
+    if array.ndim != 1:
+        raise RunError(f"metric must be one number a step (a flat list), got an array of shape {array.shape}")
+    return Metric(np.arange(array.size, dtype=np.int64), array)
 
 
 @dataclass(frozen=True)
@@ -280,10 +370,13 @@ class Curves:
     series: tuple[Series, ...]
     checkpoints: tuple[Checkpoint, ...] = ()
     resume_at: int | None = None
+    _summaries: dict[Series, Summary] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self, series: Series) -> Summary:
-        """The statistics of one series, with this line-up's checkpoints."""
-        return Summary.of_blocks(series.blocks, self.run.steps, self.checkpoints)
+        """The statistics of one series, with this line-up's checkpoints (read once)."""
+        if series not in self._summaries:
+            self._summaries[series] = Summary.of_blocks(series.blocks, self.run.steps, self.checkpoints)
+        return self._summaries[series]
 
     def panels(self) -> dict[str, list[Series]]:
         """The series of each panel, in order; a single overlay is the one panel ``""``."""
@@ -319,6 +412,7 @@ class RunSettings:
     metric: str | None = None
     metric_column: str | None = None
     metric_base: Path | None = None
+    step_limit: int | None = None
 
     def over(self, other: RunSettings) -> RunSettings:
         """These settings, with ``other``'s where these are not given; a length given here (steps or
@@ -361,6 +455,7 @@ class RunSettings:
             self.dtype or "float64",
             self.step_on or "update",
             self.plan(),
+            self.step_limit or STEP_LIMIT,
         )
         if self.metric is None:
             if self.metric_column is not None:

@@ -62,6 +62,10 @@ class Spec:
         for child in self.children():
             yield from child.walk()
 
+    def __repr__(self) -> str:
+        """The spec's text: what a message that shows a value shows of a schedule."""
+        return self.source or self.render()
+
     def to_data(self, horizon: int | None = None) -> Any:
         """The tree as JSON-ready data with every default filled in; within ``horizon`` steps, a
         schedule's ``steps`` and warm-up are resolved to whole steps (nested parts keep ``None``:
@@ -69,7 +73,7 @@ class Spec:
         return self.render()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Constant(Spec):
     """A constant rate: a bare number in a spec."""
 
@@ -86,7 +90,7 @@ class Constant(Spec):
         return self.number
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Variable(Spec):
     """``t`` (the local step) or ``T`` (the horizon)."""
 
@@ -100,7 +104,7 @@ class Variable(Spec):
         return self.name
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Operation(Spec):
     """An operator or math function applied pointwise to its operands."""
 
@@ -168,7 +172,7 @@ def _with_params(
     return tuple(result), used
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Call(Spec):
     """A registered schedule with the arguments the spec gave it, checked against their kinds."""
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from rich import box
 from rich.table import Table
 
-from lrviz.registry import Values
-from lrviz.run import Curves
+from lrviz.errors import LrvizError
+from lrviz.run import Curves, Series
 
 ROWS = 10
 """About this many evenly spread rows are shown by default, before the key points are added."""
+ROW_LIMIT = 100_000
+"""The most rows a table shows (``--all``, ``--every``): every step of a longer run is an export's."""
 
 
 def round_interval(steps: int, rows: int = ROWS) -> int:
@@ -28,9 +32,16 @@ def row_steps(curves: Curves, every: int | None = None, show_all: bool = False) 
     """The steps a table shows: evenly spread ones (or every ``every``-th, or all), the first and last,
     each phase boundary, and each schedule's peak."""
     last = curves.run.steps - 1
+    interval = 1 if show_all else every or round_interval(curves.run.steps)
+    if curves.run.steps / interval > ROW_LIMIT:
+        asked = "--all" if show_all else f"--every {interval}"
+        raise LrvizError(
+            f"{asked} makes {math.ceil(curves.run.steps / interval):,} rows, and a table shows at most "
+            f"{ROW_LIMIT:,}: give a larger --every, or use lrviz export for every step"
+        )
     if show_all:
         return list(range(curves.run.steps))
-    spread = set(range(0, curves.run.steps, every or round_interval(curves.run.steps)))
+    spread = set(range(0, curves.run.steps, interval))
     keys = {0, last}
     keys |= {int(np.ceil(step)) for step, _ in curves.marks if step <= last}
     keys |= {curves.summary(s).peak_step for s in curves.series}
@@ -62,11 +73,12 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
         table.add_column(f"{s.label} [{number}]" if several and notes else s.label, justify="right")
     if notes:
         table.add_column("phase", style="italic dim")
-    for step in steps:
+    rates = [s.at(steps).tolist() for s in curves.series]
+    for row, step in enumerate(steps):
         cells = [str(step)]
         if epochs:
             cells.append(_number(step / curves.run.steps_per_epoch))
-        cells += [_number(float(s.values[step])) for s in curves.series]
+        cells += [_number(column[row]) for column in rates]
         if notes:
             cells.append("; ".join(notes.get(step, [])))
         table.add_row(*cells, end_section=step == steps[-1])
@@ -99,13 +111,16 @@ def comparison(curves: Curves, *, plain: bool = False) -> Table:
         table.add_row(name, *(rows[index][1] for rows in summaries))
     if len(curves.series) > 1:
         first = curves.series[0]
-        cells = ["", *(_first_difference(first.values, s.values) for s in curves.series[1:])]
+        cells = ["", *(_first_difference(first, s) for s in curves.series[1:])]
         table.add_row(f"differs from {first.label} at step", *cells)
     return table
 
 
-def _first_difference(reference: Values, values: Values) -> str:
+def _first_difference(reference: Series, other: Series) -> str:
     """The first step where two runs differ beyond float64 rounding, or — where they never do."""
-    scale = max(float(np.max(np.abs(reference))), float(np.max(np.abs(values))), 1e-300)
-    differs = np.abs(reference - values) > 1e-12 * scale
-    return str(int(np.argmax(differs))) if differs.any() else "—"
+    scale = max(max(abs(v) for v in s.extent()) for s in (reference, other))
+    for (start, mine), (_, theirs) in zip(reference.blocks(), other.blocks(), strict=True):
+        differs = np.flatnonzero(np.abs(mine - theirs) > 1e-12 * max(scale, 1e-300))
+        if differs.size:
+            return str(start + int(differs[0]))
+    return "—"

@@ -179,7 +179,7 @@ def test_list_and_describe(cli: Any) -> None:
         (["table", "cosine(0.1)", "-n", "0"], "Invalid value for '--steps'"),
         (["table", "cosine(0.1)", "-n", "abc"], "Invalid value for '--steps'"),
         (["table", "cosine(0.1)", "-n", "5", "-e", "2"], "not both"),
-        (["table", "cosine(0.1)", "-n", str(10**13)], "of memory and"),
+        (["table", "cosine(0.1)", "-n", str(10**13)], "give --step-limit N"),
         (["table", "log(t)", "-n", "5"], "'log(t)' gives -inf at step 0"),
         (["table", "-n", "5"], "Missing argument 'SPEC...'"),
         (["table", "--gamma", "0.1", "-n", "5"], "give at least one schedule"),

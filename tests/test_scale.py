@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import lrviz
+import lrviz.run
 from lrviz import grid, plot
 from lrviz.feedback import Metric
 from lrviz.lineup import Item
@@ -86,6 +87,21 @@ def test_a_step_alone_has_its_value_in_the_run() -> None:
     lazy = series(spec, run, "lazy", whole=False)
     steps = [0, 1, 80, 81, 299]
     np.testing.assert_array_equal(lazy.at(steps), evaluate_spec(spec, run)[steps])
+
+
+@pytest.mark.parametrize("text", _every_example())
+def test_chosen_steps_have_their_values_in_the_run(text: str) -> None:
+    """Rates asked for at chosen steps, in any order, are the rates of the whole run there."""
+    spec, run = _run(text)
+    whole = evaluate_spec(spec, run)
+    steps = [STEPS - 1, 0, 151, 7, 151, -2]
+    np.testing.assert_array_equal(lrviz.run.rates_at(spec, run, steps), whole[steps])
+
+
+def test_a_step_of_a_billion_step_run_is_immediate() -> None:
+    """optax's own tests ask for the rate at step 10^9; it takes no evaluation of the steps before."""
+    far = lrviz.evaluate("optax.cosine_decay_schedule(0.1, 10**9, alpha=0.5)", 10**12, at=[10**9 - 1, -1])
+    np.testing.assert_allclose(far, [0.05, 0.05], rtol=1e-12)
 
 
 def test_summaries_are_the_same_from_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,7 +121,7 @@ def test_json_data_resolves_defaults_and_horizon() -> None:
         ("not t", "not t: this operator is not allowed"),
         ("t @ t", "this operator is not allowed"),
         ("1 if t else 2", "not allowed in a spec"),
-        ("x" * 10_001, "at most 10000 are read"),
+        ("x" * 10_001, "at most 10,000 are read"),
     ],
 )
 def test_bad_specs(text: str, message: str) -> None:

@@ -220,5 +220,5 @@ def _repeated(t: Grid, schedule: Schedule, period: int, decay: float) -> Values:
     if t.start // period == (t.stop - 1) // period:
         out = schedule.evaluate(t - t.start // period * period, period)
     else:
-        out = tiled(t, period, schedule.evaluate(Grid(0, period), period))
+        out = tiled(t, period, lambda local: schedule.evaluate(local, period))
     return out * per_cycle(t, period, lambda k: decay**k) if decay != 1 else out

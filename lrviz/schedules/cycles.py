@@ -131,7 +131,7 @@ def cyclic(
         return 1 / 2.0**cycle
 
     if isinstance(t, Grid):
-        scale = tiled(t, total, wave(np.arange(total, dtype=np.float64)))
+        scale = tiled(t, total, lambda local: wave(local.array()))
         halved = per_cycle(t, total, halving) if mode == "triangular2" else None
     else:
         cycle = np.floor(t / total)
