@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lrviz.errors import LrvizError
+from lrviz.limits import excerpt
 from lrviz.registry import Values
 
 
@@ -20,7 +21,7 @@ def rates(spec: Any, steps: int, **options: Any) -> Values:
     from lrviz.run import evaluate
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise LrvizError(f"steps must be a positive integer, got {steps!r}")
+        raise LrvizError(f"steps must be a positive integer, got {excerpt(steps)}")
     return np.asarray(evaluate(spec, steps, **options), dtype=np.float64)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lrviz.errors import LrvizError
+from lrviz.limits import excerpt
 from lrviz.run import Run, evaluate_spec
 from lrviz.spec import Call, Spec
 
@@ -85,12 +86,13 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
     native = _native(own or spec, target)
     if native is None and feedback:
         raise LrvizError(
-            f"{label!r} reacts to a metric while training: its rates cannot be computed ahead for {to}; "
+            f"{excerpt(label)} reacts to a metric while training: its rates cannot be computed ahead "
+            f"for {to}; "
             f"use the framework's own reduce-on-plateau (see 'lrviz list --dialect {to}')"
         )
     if native is None and run is None:
         raise LrvizError(
-            f"{label!r} has no {to} equivalent, so lrviz's adapter looks its rates up: "
+            f"{excerpt(label)} has no {to} equivalent, so lrviz's adapter looks its rates up: "
             "say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)"
         )
     per = "epoch" if per_epoch else "update"
@@ -136,7 +138,7 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
 def target_named(name: str) -> Target:
     """The target called ``name``; an error lists them all."""
     if name not in TARGETS:
-        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {name!r}")
+        raise LrvizError(f"--to is one of {', '.join(TARGETS)}, got {excerpt(name)}")
     return TARGETS[name]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lrviz.errors import SpecError
-from lrviz.limits import CURVES
+from lrviz.limits import CURVES, excerpt
 from lrviz.params import MILESTONES, NUMBERS, POINTS
 from lrviz.parser import parse_value
 from lrviz.registry import Param, close_names, entries
@@ -50,7 +50,7 @@ def coerce(param: Param, raw: Any, where: str) -> Any:
             return True
         if str(raw).lower() in FALSE:
             return False
-        raise SpecError(f"{where} is True or False, got {raw!r}")
+        raise SpecError(f"{where} is True or False, got {excerpt(raw)}")
     if raw is None or raw == "":
         raise SpecError(f"{where} needs a value")
     if param.choices or not isinstance(raw, str):
@@ -60,7 +60,7 @@ def coerce(param: Param, raw: Any, where: str) -> Any:
         text = f"[{text}]"
     value = parse_value(text)
     if isinstance(value, Spec):
-        raise SpecError(f"{where} takes a plain value, got the expression {raw!r}")
+        raise SpecError(f"{where} takes a plain value, got the expression {excerpt(raw)}")
     return value
 
 
@@ -73,7 +73,7 @@ def sweep_values(param: Param, raw: str | None, where: str) -> list[Any]:
     if len(parts) > CURVES:
         raise SpecError(f"{where} sweeps {len(parts):,} values; a sweep has at most {CURVES}")
     if any(not part.strip() for part in parts):
-        raise SpecError(f"{where} takes a number or a comma list of numbers, got {raw!r}")
+        raise SpecError(f"{where} takes a number or a comma list of numbers, got {excerpt(raw)}")
     return [coerce(param, part, where) for part in parts]
 
 

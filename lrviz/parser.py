@@ -50,7 +50,7 @@ def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
 @functools.lru_cache(maxsize=256)
 def _parsed(source: str, constants: tuple[tuple[str, float], ...]) -> Spec:
     # specs are immutable: the same text (say, evaluated at many lengths) is parsed once
-    return as_schedule(parse_value(source, dict(constants)), f"the spec {source!r}")
+    return as_schedule(parse_value(source, dict(constants)), f"the spec {excerpt(source)}")
 
 
 def parse_value(source: str, constants: Mapping[str, float] | None = None) -> Any:
@@ -325,7 +325,7 @@ def _unknown(name: str, close: list[str]) -> str:
     if "." in name and not close:
         spoken = ", ".join(f"{d}." for d in dialects())
         hint = "see 'lrviz list --dialect NAME'"
-        return f"unknown {kind} {name!r}; the framework dialects are {spoken} ({hint})"
+        return f"unknown {kind} {excerpt(name)}; the framework dialects are {spoken} ({hint})"
     if close:
-        return f"unknown {kind} {name!r}; did you mean {' or '.join(repr(c) for c in close)}?"
-    return f"unknown {kind} {name!r} (see 'lrviz list')"
+        return f"unknown {kind} {excerpt(name)}; did you mean {' or '.join(repr(c) for c in close)}?"
+    return f"unknown {kind} {excerpt(name)} (see 'lrviz list')"

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from lrviz.errors import RunError
+from lrviz.limits import excerpt
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Plan:
         for name in ("dataset_size", "batch_size", "grad_accum", "devices"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise RunError(f"{name.replace('_', ' ')} must be a positive integer, got {value!r}")
+                raise RunError(f"{name.replace('_', ' ')} must be a positive integer, got {excerpt(value)}")
         if self.batches == 0:
             raise RunError(
                 f"with drop_last, {self.per_device} samples a device make no full batch of "

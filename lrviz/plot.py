@@ -8,12 +8,15 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 import matplotlib as mpl
+import matplotlib.cbook
 import matplotlib.colors
+import matplotlib.mathtext
 import matplotlib.style
 import numpy as np
 from cycler import cycler
@@ -26,6 +29,7 @@ from matplotlib.lines import Line2D
 from lrviz import __version__
 from lrviz.errors import LrvizError
 from lrviz.feedback import Metric
+from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.outline import column_edges, outline, staircase
 from lrviz.run import Curves, Series
 from lrviz.schedules.plateau import REDUCED
@@ -71,9 +75,24 @@ STYLES: dict[str, dict[str, Any]] = {
 """lrviz's own styles, on top of matplotlib's: ``dark`` for dark screens, ``paper`` for print."""
 
 
+DPI = (10, 2400)
+"""The resolutions a PNG may have."""
+LABEL_LENGTH = 120
+"""Characters of a label drawn in a legend or over a panel; a longer one is cut in the middle."""
+
+
+class StyleError(LrvizError):
+    """A plot setting that cannot be drawn; ``key`` names the setting (``dpi``, ``title``, …)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 @dataclass(frozen=True)
 class Style:
-    """How a plot looks: everything but the curves."""
+    """How a plot looks: everything but the curves. Checked when made: a style that exists can be
+    drawn, in at most :data:`~lrviz.limits.PIXELS` pixels."""
 
     title: str | None = None
     logy: bool = False
@@ -82,6 +101,25 @@ class Style:
     style: str = "default"
     layout: str = "overlay"
     stats: bool = False
+
+    def __post_init__(self) -> None:
+        if self.title is not None and len(self.title) > TITLE_LENGTH:
+            raise StyleError(
+                "title",
+                f"the title is {len(self.title):,} characters long; at most {TITLE_LENGTH:,} are drawn",
+            )
+        low, high = DPI
+        if not low <= self.dpi <= high:
+            raise StyleError("dpi", f"dpi must be between {low} and {high}, got {self.dpi!r}")
+        width, height = self.size
+        pixels = round(width * self.dpi) * round(height * self.dpi)
+        if pixels > PIXELS:
+            raise StyleError(
+                "size",
+                f"a {width:g}x{height:g}-inch figure at {self.dpi} dpi has {pixels:,} pixels, and a plot has "
+                f"at most {PIXELS:,}: give a smaller --size or --dpi",
+            )
+        check_style(self.style)
 
 
 def style_names() -> list[str]:
@@ -94,15 +132,18 @@ def check_style(name: str) -> None:
     if name not in available:
         close = difflib.get_close_matches(name, available, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else f"; choose from {', '.join(available)}"
-        raise LrvizError(f"unknown plot style {name!r}{hint}")
+        raise StyleError("style", f"unknown plot style {excerpt(name)}{hint}")
 
 
 def check_look(color: str | None, linestyle: str | None, where: str) -> None:
     """Raise :class:`LrvizError` for a colour or line style matplotlib cannot draw."""
     if color is not None and not matplotlib.colors.is_color_like(color):
-        raise LrvizError(f"{where}: color {color!r} is not a colour: give a name (red, tab:blue) or #rrggbb")
+        raise LrvizError(
+            f"{where}: color {excerpt(color)} is not a colour: give a name (red, tab:blue) or #rrggbb"
+        )
     if linestyle is not None and linestyle not in LINESTYLES:
-        raise LrvizError(f"{where}: linestyle must be one of {', '.join(LINESTYLES)}, got {linestyle!r}")
+        styles = ", ".join(LINESTYLES)
+        raise LrvizError(f"{where}: linestyle must be one of {styles}, got {excerpt(linestyle)}")
 
 
 @contextlib.contextmanager
@@ -112,9 +153,31 @@ def styled(name: str) -> Iterator[None]:
         yield
 
 
+def drawn(text: str, limit: int = TITLE_LENGTH) -> str:
+    """``text`` as it can be drawn: characters no font or file format holds (lone surrogates from
+    undecodable arguments, control characters) become U+FFFD, a text longer than ``limit`` is cut
+    in the middle, and ``$…$`` that is not valid math text is drawn as the dollars it is."""
+    text = "".join("\ufffd" if _undrawable(c) else c for c in text)
+    if len(text) > limit:
+        half = (limit - 1) // 2
+        text = f"{text[:half]}…{text[-half:]}"
+    if matplotlib.cbook.is_math_text(text):
+        try:
+            matplotlib.mathtext.MathTextParser("path").parse(text)
+        except ValueError:
+            return text.replace("$", r"\$")
+    return text
+
+
+def _undrawable(character: str) -> bool:
+    code = ord(character)
+    return 0xD800 <= code <= 0xDFFF or (code < 32 and character != "\n") or 0x7F <= code < 0xA0
+
+
 def _label(curves: Curves, series: Series, stats: bool) -> str:
     """The legend text: the label less its panel's title, with the statistics when asked for."""
     label = series.label.removeprefix(f"{series.look.panel}, ") if series.look.panel else series.label
+    label = drawn(label, LABEL_LENGTH)
     if not stats:
         return label
     summary = curves.summary(series)
@@ -239,8 +302,9 @@ class _Outliner(Artist):
 def _draw_metric(ax: Axes, metric: Metric) -> None:
     """The metric on a second y-axis, behind the rates."""
     other = ax.twinx()
-    other.plot(metric.steps + 1, metric.values, color="0.55", linewidth=0.8, alpha=0.8, label=metric.label)
-    other.set_ylabel(metric.label, color="0.45")
+    label = drawn(metric.label, LABEL_LENGTH)
+    other.plot(metric.steps + 1, metric.values, color="0.55", linewidth=0.8, alpha=0.8, label=label)
+    other.set_ylabel(label, color="0.45")
     other.tick_params(axis="y", colors="0.45")
     ax.set_zorder(other.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -262,7 +326,7 @@ def figure(curves: Curves, style: Style) -> Figure:
         axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
         for ax, (title, members) in zip(axes, panels.items(), strict=False):
             draw(ax, curves, members, logy=style.logy, stats=style.stats)
-            ax.set_title(title, fontsize="small")
+            ax.set_title(drawn(title, LABEL_LENGTH), fontsize="small")
             ax.label_outer()
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
@@ -270,7 +334,7 @@ def figure(curves: Curves, style: Style) -> Figure:
         if len(first) > 1:  # the same overlaid values in every panel: one legend for all
             _legend(fig, first, *axes[0].get_legend_handles_labels())
     if style.title:
-        fig.suptitle(style.title)
+        fig.suptitle(drawn(style.title))
     return fig
 
 
@@ -295,5 +359,8 @@ def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = Non
     The same curves and style give byte-identical files.
     """
     style = style or Style()
-    with styled(style.style):
+    with styled(style.style), warnings.catch_warnings():
+        # what matplotlib warns of here leaves the picture right (a layout that does not fit every
+        # label, a glyph drawn as a box): the command line is no place for its text
+        warnings.simplefilter("ignore")
         figure(curves, style).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrviz.grid import Time
+from lrviz.limits import excerpt
 from lrviz.params import RATE, WARMUP, Invalid, Kind, flag
 
 Values = npt.NDArray[np.float64]
@@ -88,7 +89,7 @@ class Param:
             close = difflib.get_close_matches(str(value), self.choices, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             options = ", ".join(repr(c) for c in self.choices)
-            raise Invalid(f"one of {options}, got {value!r}{hint}")
+            raise Invalid(f"one of {options}, got {excerpt(value)}{hint}")
         if self.is_flag:
             return flag(value)
         assert self.kind is not None

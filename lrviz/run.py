@@ -88,7 +88,7 @@ class Run:
             raise RunError("stepping on epochs needs to know the epochs: give --epochs or --steps-per-epoch")
         if epochs is not None:
             if epochs < 1:
-                raise RunError(f"epochs must be a positive integer, got {epochs!r}")
+                raise RunError(f"epochs must be a positive integer, got {excerpt(epochs)}")
             per_epoch = per_epoch or 1
             return cls(epochs * per_epoch, per_epoch, epochs, dtype, step_on, plan, step_limit=step_limit)
         if steps is None:
@@ -127,7 +127,7 @@ def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = Non
         name = unused[0]
         close = close_names(name, known)
         hint = f"; did you mean {close[0]}?" if close else (f"; it has {', '.join(known)}" if known else "")
-        raise SpecError(f"no schedule in {label or spec.source or spec.render()!r} takes {name}{hint}")
+        raise SpecError(f"no schedule in {excerpt(label or spec.source or spec.render())} takes {name}{hint}")
     return result
 
 
@@ -227,7 +227,7 @@ def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> No
         first = int(np.argmax(bad))
         name = label or spec.source or spec.render()
         raise RunError(
-            f"{name!r} gives {values[first]} at step {first_step + first}: a rate must be a finite "
+            f"{excerpt(name)} gives {values[first]} at step {first_step + first}: a rate must be a finite "
             "number (check for a division by zero, a log of zero or an overflow there)"
         )
 

@@ -16,6 +16,7 @@ import numpy as np
 from lrviz.errors import SpecError
 from lrviz.functions import FUNCTIONS, OPERATORS, UNARY
 from lrviz.grid import Grid, Time, pieces, steps
+from lrviz.limits import excerpt
 from lrviz.params import Invalid, fraction_of
 from lrviz.registry import Entry, Mark, Param, Values, close_names
 
@@ -381,12 +382,14 @@ def _check(entry: Entry, param: Param, value: Any, where: str) -> Any:
         return None
     if param.many:
         if not isinstance(value, list | tuple) or not value:
-            raise SpecError(f"{where}: {param.name} must be a list of schedules, got {value!r}")
+            raise SpecError(f"{where}: {param.name} must be a list of schedules, got {excerpt(value)}")
         return tuple(as_schedule(v, f"{where}: each of {param.name}") for v in value)
     if param.is_schedule:
         return as_schedule(value, f"{where}: {param.name}")
     if isinstance(value, Spec) and not isinstance(value, Constant):
-        raise SpecError(f"{where}: {param.name} must be a plain value, not the schedule {value.source!r}")
+        raise SpecError(
+            f"{where}: {param.name} must be a plain value, not the schedule {excerpt(value.source)}"
+        )
     if isinstance(value, Constant):
         value = value.number
     try:
@@ -400,9 +403,9 @@ def as_schedule(value: Any, where: str) -> Spec:
     if isinstance(value, Spec):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpecError(f"{where} must be a schedule or a number, got {value!r}")
+        raise SpecError(f"{where} must be a schedule or a number, got {excerpt(value)}")
     if not math.isfinite(value):
-        raise SpecError(f"{where} must be a finite number, got {value!r}")
+        raise SpecError(f"{where} must be a finite number, got {excerpt(value)}")
     return Constant(float(value), repr(value))
 
 
@@ -428,7 +431,7 @@ def bind(entry: Entry, positional: list[Any], keywords: dict[str, Any], source: 
             known = [p.name for p in entry.params if not p.variadic]
             close = close_names(name, known)
             hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(known) or 'none'}"
-            raise SpecError(f"{source}: {entry.name} has no parameter {name!r}{hint}")
+            raise SpecError(f"{source}: {entry.name} has no parameter {excerpt(name)}{hint}")
         if target in args:
             raise SpecError(f"{source}: {target} is given twice")
         args[target] = _check(entry, entry.param(target), value, source)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import numpy as np
 
 from lrviz import grid
 from lrviz.errors import LrvizError
+from lrviz.limits import excerpt
 from lrviz.registry import Values
 
 Checkpoint = tuple[str, int]
@@ -36,7 +37,7 @@ def checkpoints(points: str | Sequence[Any], steps: int) -> list[Checkpoint]:
                     raise ValueError
         except ValueError:
             raise LrvizError(
-                f"checkpoint {item!r} is not a step of this {steps}-step run: give whole steps "
+                f"checkpoint {excerpt(item)} is not a step of this {steps}-step run: give whole steps "
                 "(-1 is the last) or percentages such as 25%"
             ) from None
         found.append((item, step))

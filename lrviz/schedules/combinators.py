@@ -13,6 +13,7 @@ import numpy as np
 
 from lrviz.feedback import shifted
 from lrviz.grid import Grid, Time, per_cycle, pieces, tiled
+from lrviz.limits import excerpt
 from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
 from lrviz.registry import Mark, Schedule, Values, schedule
 from lrviz.spec import Spec, warmed_up
@@ -28,7 +29,7 @@ def _starts(parts: tuple[Schedule, ...], at: list[int] | None) -> list[int]:
     for part in parts[:-1]:
         if part.length is None:
             raise Invalid(
-                f"the left side of >> must have a length, and {part.source!r} runs to the end of "
+                f"the left side of >> must have a length, and {excerpt(part.source)} runs to the end of "
                 "the run: give it steps=…, or use seq(…, at=[…]) to say where the next part starts"
             )
         starts.append(starts[-1] + part.length)
@@ -145,7 +146,9 @@ def warmup(
 def _restart_period(schedule: Schedule, period: int | None) -> int:
     period = period or schedule.length
     if period is None:
-        raise Invalid(f"restarts needs period=…, or a schedule with steps=… ({schedule.source!r} has none)")
+        raise Invalid(
+            f"restarts needs period=…, or a schedule with steps=… ({excerpt(schedule.source)} has none)"
+        )
     return period
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.grid import Grid, Time, per_cycle, power, tiled
+from lrviz.limits import excerpt
 from lrviz.params import Factor, Invalid, OpenFraction, Rate, Steps
 from lrviz.registry import Mark, Values, schedule
 from lrviz.schedules.pieces import through
@@ -25,7 +26,7 @@ def _onecycle_knots(
 
 def _onecycle_check(pct_start: float, three_phase: bool, **_: Any) -> None:
     if three_phase and pct_start >= 0.5:
-        raise Invalid(f"pct_start must be below 0.5 with three_phase=True, got {pct_start!r}")
+        raise Invalid(f"pct_start must be below 0.5 with three_phase=True, got {excerpt(pct_start)}")
 
 
 def _onecycle_marks(horizon: int, **args: Any) -> list[Mark]:
@@ -78,7 +79,7 @@ def onecycle(
 
 def _cyclic_check(min_lr: float, max_lr: float, **_: Any) -> None:
     if min_lr > max_lr:
-        raise Invalid(f"min_lr ({min_lr!r}) must not exceed max_lr ({max_lr!r})")
+        raise Invalid(f"min_lr ({excerpt(min_lr)}) must not exceed max_lr ({excerpt(max_lr)})")
 
 
 def _cyclic_marks(horizon: int, step_size: int, step_size_down: int | None, **_: Any) -> list[Mark]:

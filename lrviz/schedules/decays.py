@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.grid import Grid, Time, cos_pi, held, per_cycle, power
+from lrviz.limits import excerpt
 from lrviz.params import (
     Factor,
     Invalid,
@@ -32,7 +33,7 @@ MAX_MARKS = 50
 def _floor_below_peak(peak: str) -> Any:
     def check(min_lr: float, **args: Any) -> None:
         if min_lr > args[peak]:
-            raise Invalid(f"min_lr ({min_lr!r}) must not exceed {peak} ({args[peak]!r})")
+            raise Invalid(f"min_lr ({excerpt(min_lr)}) must not exceed {peak} ({excerpt(args[peak])})")
 
     return check
 

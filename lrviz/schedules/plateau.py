@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.feedback import reports
+from lrviz.limits import excerpt
 from lrviz.params import Count, Invalid, Number, Rate
 from lrviz.registry import Values, schedule
 
@@ -70,7 +71,7 @@ def reductions(horizon: int, lr: float, **rule: Any) -> list[tuple[float, str]]:
 
 def _plateau_check(factor: float, **_: Any) -> None:
     if factor >= 1.0:
-        raise Invalid(f"factor must be below 1, as PyTorch requires, got {factor!r}")
+        raise Invalid(f"factor must be below 1, as PyTorch requires, got {excerpt(factor)}")
 
 
 @schedule(
