@@ -13,8 +13,8 @@ def schedule(spec: Any, steps: int, **options: Any) -> Any:
 
     >>> optimizer = keras.optimizers.Adam(learning_rate=schedule("wsd(3e-4, warmup=1000)", steps=50_000))
     """
+    values = rates(spec, steps, **options)  # bad input is told before a missing framework
     keras = framework("keras")
-    values = rates(spec, steps, **options)
     text = spec if isinstance(spec, str) else spec.render()
 
     class LrvizSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore[misc,name-defined]

@@ -13,8 +13,9 @@ def schedule(spec: Any, steps: int, **options: Any) -> Any:
 
     >>> optimizer = optax.adam(schedule("cosine(1e-3, warmup=500)", steps=20_000))
     """
+    values = rates(spec, steps, **options)  # bad input is told before a missing framework
     jnp = framework("jax.numpy")
-    table = jnp.asarray(rates(spec, steps, **options), dtype=jnp.float32)
+    table = jnp.asarray(values, dtype=jnp.float32)
 
     def lrviz_schedule(count: Any) -> Any:
         return table[jnp.clip(count, 0, steps - 1)]

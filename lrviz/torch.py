@@ -15,18 +15,16 @@ def scheduler(spec: Any, optimizer: Any, steps: int, **options: Any) -> Any:
     >>> sched = scheduler("cosine(0.1, warmup=100)", optimizer, steps=10_000)
     >>> for batch in data: loss.backward(); optimizer.step(); sched.step()
     """
+    values = rates(spec, steps, **options).tolist()  # bad input is told before a missing framework
     lr_scheduler = framework("torch.optim.lr_scheduler")
-    values = rates(spec, steps, **options).tolist()
 
     class LrvizScheduler(lr_scheduler.LRScheduler):  # type: ignore[name-defined,misc]
         """Rates looked up from lrviz's evaluation of the spec."""
 
-        def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
-            self.values = values
-            super().__init__(optimizer, last_epoch)
+        # the rates stay out of the instance, so that state_dict() holds the step, not the whole run
 
         def get_lr(self) -> list[float]:
-            rate = self.values[min(max(self.last_epoch, 0), len(self.values) - 1)]
+            rate = values[min(max(self.last_epoch, 0), len(values) - 1)]
             return [rate for _ in self.optimizer.param_groups]
 
     return LrvizScheduler(optimizer)

@@ -38,6 +38,8 @@ def test_torch_scheduler_and_resume() -> None:
     sched = scheduler(SPEC, optimizer, steps=STEPS)
     first = _torch_rates(sched, optimizer, 20)
     saved = sched.state_dict(), optimizer.state_dict()
+    held = [v for v in saved[0].values() if isinstance(v, list | tuple) and len(v) >= STEPS]
+    assert not held  # the step it is at, not every rate of the run
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     resumed = scheduler(SPEC, optimizer, steps=STEPS)
     resumed.load_state_dict(saved[0])
@@ -77,9 +79,15 @@ def test_a_missing_framework_is_named() -> None:
 
 
 def test_adapters_refuse_bad_input() -> None:
+    """Bad input is told first, framework or not."""
+    from lrviz.keras import schedule as keras_schedule
+    from lrviz.optax import schedule as optax_schedule
     from lrviz.torch import scheduler
 
     with pytest.raises(LrvizError, match="steps must be a positive integer"):
         scheduler(SPEC, object(), steps=0)
     with pytest.raises(LrvizError, match="unknown schedule"):
         scheduler("cosin(0.1)", object(), steps=10)
+    for make in (optax_schedule, keras_schedule):
+        with pytest.raises(LrvizError, match="steps must be a positive integer"):
+            make(SPEC, steps=-1)
