@@ -1,6 +1,8 @@
 """``lrviz check``: the schedule mistakes people keep filing bugs about, found before the run.
 
-Each finding has a code, the step where it shows, a one-line explanation and the fix.
+Each finding has a code, a severity, the step where it shows, a one-line explanation and the fix. An
+``error`` means the run will not do what was meant, a ``warning`` that it very likely will not, a
+``note`` that it is worth knowing (a warm-up that starts from 0, as the Hugging Face Trainer's does).
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from lrviz.run import Curves, Series
 from lrviz.spec import Call
+
+
+Severity = Literal["error", "warning", "note"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 
 
 @dataclass(frozen=True)
@@ -23,9 +29,14 @@ class Finding:
     step: int | None
     message: str
     fix: str
+    severity: Severity = "warning"
+
+    @property
+    def name(self) -> str:
+        return NAMES[self.code]
 
     def to_data(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "name": self.name}
 
 
 Rule = Callable[[Series, Curves], Iterator[Finding]]
@@ -43,6 +54,18 @@ def rule(code: str, name: str) -> Callable[[Rule], Rule]:
         return func
 
     return register
+
+
+def stepped(curves: Curves) -> int:
+    """How many times the run steps its schedules: its updates, or its epochs with ``--step-on
+    epoch``: the unit their horizons and milestones count in."""
+    run = curves.run
+    return -(-run.steps // run.steps_per_epoch) if run.step_on == "epoch" else run.steps
+
+
+def counts(finding: Finding, strict: bool = False) -> bool:
+    """Whether a finding fails a check: errors and warnings do, notes only when ``strict``."""
+    return strict or finding.severity != "note"
 
 
 def _calls(series: Series) -> Iterator[Call]:
@@ -76,12 +99,14 @@ def _peak_magnitude(series: Series) -> float:
 @rule("L001", "zero-first-step")
 def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
     if _rate(series, 0) == 0 and curves.summary(series).peak > 0:
+        warming = curves.run.steps > 1 and _rate(series, 1) > 0  # a warm-up from 0, as HF's default
         yield Finding(
             "L001",
             series.label,
             0,
             "the rate is 0 at step 0, so the first update changes nothing",
             "start the warm-up above 0 (warmup_start=…, or a warm-up that counts from step 1)",
+            "note" if warming else "warning",
         )
 
 
@@ -107,6 +132,7 @@ def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
                 f"the rate jumps from {last:.4g} to {after:.4g} where the warm-up ends",
                 "let the warm-up reach where the schedule starts (timm: warmup_prefix=True, or a t_initial "
                 "that leaves out the warm-up)",
+                "warning",
             )
 
 
@@ -125,6 +151,7 @@ def rises_after_horizon(series: Series, curves: Curves) -> Iterator[Finding]:
             f"the rate rises again after reaching its minimum at step {low}: the schedule's horizon ends "
             "before the run",
             "make the horizon (T_max, num_training_steps, steps) the run length, or clamp the schedule",
+            "error",
         )
 
 
@@ -143,43 +170,59 @@ HORIZONS = (
 
 @rule("L004", "horizon-mismatch")
 def horizon_mismatch(series: Series, curves: Curves) -> Iterator[Finding]:
-    steps = curves.run.steps
+    """A horizon that counts the run's epochs while the schedule steps every update, or its updates
+    while it steps once an epoch: the classic unit mistake, told when the run is given in epochs."""
+    run = curves.run
+    per_epoch = run.steps_per_epoch
+    if per_epoch == 1:
+        return
+    epochs = -(-run.steps // per_epoch)
     for call in _calls(series):
         for name in HORIZONS:
             horizon = call.args.get(name)
             if not isinstance(horizon, int) or horizon <= 0:
                 continue
-            if horizon * 4 < steps or horizon > 4 * steps:
-                per_epoch = curves.run.steps_per_epoch
-                hint = (
-                    f" ({horizon * per_epoch:,} would be {horizon} epochs of {per_epoch} updates)"
-                    if per_epoch > 1 and horizon * 4 < steps
-                    else ""
+            if run.step_on == "update" and _near(horizon, epochs) and horizon * 4 < run.steps:
+                message = (
+                    f"{name}={horizon:,} but the schedule steps every update, {run.steps:,} times: "
+                    f"{horizon:,} is about the run's {epochs:,} epochs"
                 )
-                yield Finding(
-                    "L004",
-                    series.label,
-                    None,
-                    f"{name}={horizon:,} but the run has {steps:,} updates: a horizon in epochs for a "
-                    f"schedule stepped every update, or the other way round{hint}",
-                    f"give {name} in the unit the schedule is stepped in, or step it with --step-on epoch",
+                fix = f"give {name} in updates ({horizon * per_epoch:,}), or step it once an epoch (--step-on epoch)"
+            elif run.step_on == "epoch" and _near(horizon, run.steps) and horizon > 4 * epochs:
+                message = (
+                    f"{name}={horizon:,} but the schedule steps once an epoch, {epochs:,} times: "
+                    f"{horizon:,} is about the run's {run.steps:,} updates"
                 )
+                fix = f"give {name} in epochs ({-(-horizon // per_epoch):,}), or step it every update"
+            else:
+                continue
+            yield Finding("L004", series.label, None, message, fix, "error")
+
+
+def _near(value: int, target: int) -> bool:
+    return 0.5 * target <= value <= 1.5 * target
+
+
+MILESTONES = ("milestones", "decay_t", "boundaries")
 
 
 @rule("L006", "milestones")
 def milestones(series: Series, curves: Curves) -> Iterator[Finding]:
+    steps = stepped(curves)
+    unit = "epochs" if curves.run.step_on == "epoch" else "steps"
     for call in _calls(series):
-        points = _value(call, "milestones", "decay_t", "boundaries")
+        points = _value(call, *MILESTONES)
         if not isinstance(points, list | tuple) or not points:
             continue
-        outside = [m for m in points if isinstance(m, int | float) and not 0 < m < curves.run.steps]
+        outside = [m for m in points if isinstance(m, int | float) and not 0 < m < steps]
         if outside:
             yield Finding(
                 "L006",
                 series.label,
                 None,
-                f"milestones {outside} fall outside the run of {curves.run.steps:,} steps and never act",
+                f"milestones {outside} fall outside the run of {steps:,} {unit} and never act",
                 "give milestones in the unit the schedule is stepped in (updates or epochs)",
+                "error",
             )
         if any(b <= a for a, b in itertools.pairwise(points)):
             yield Finding(
@@ -188,7 +231,52 @@ def milestones(series: Series, curves: Curves) -> Iterator[Finding]:
                 None,
                 f"milestones {list(points)} do not increase",
                 "sort the milestones and give each once",
+                "error",
             )
+
+
+@rule("L010", "epoch-milestones")
+def epoch_milestones(series: Series, curves: Curves) -> Iterator[Finding]:
+    """Milestones (or a decay interval) that count epochs while the schedule steps every update: they
+    all fall in the first epoch or two of a long run, and the rate collapses there."""
+    run = curves.run
+    per_epoch = run.steps_per_epoch
+    epochs = -(-run.steps // per_epoch)
+    if run.step_on != "update" or per_epoch == 1 or epochs < 4:
+        return
+    for call in _calls(series):
+        points = _value(call, *MILESTONES)
+        interval = _value(call, "step_size", "step_size_up")
+        if isinstance(points, list | tuple) and points and all(isinstance(m, int | float) for m in points):
+            last = max(points)
+            if 0 < last <= epochs and last < 2 * per_epoch:
+                updates = [int(m) * per_epoch for m in points]
+                yield Finding(
+                    "L010",
+                    series.label,
+                    int(min(points)),
+                    f"milestones {list(points)} all fall in the first {_epochs_of(last, per_epoch)} of a run of "
+                    f"{epochs:,} epochs of {per_epoch:,} updates: milestones in epochs for a schedule stepped "
+                    "every update",
+                    f"give the milestones in updates ({updates}), or step it once an epoch (--step-on epoch)",
+                    "error",
+                )
+        elif isinstance(interval, int) and 0 < interval <= epochs // 2 and interval < per_epoch:
+            yield Finding(
+                "L010",
+                series.label,
+                interval,
+                f"step_size={interval} steps every update: the rate decays {run.steps // interval:,} times in "
+                f"a run of {epochs:,} epochs, every {interval} updates; {interval} looks like epochs",
+                f"give the interval in updates ({interval * per_epoch:,}), or step it once an epoch "
+                "(--step-on epoch)",
+                "error",
+            )
+
+
+def _epochs_of(step: float, per_epoch: int) -> str:
+    count = int(step) // per_epoch + 1
+    return "epoch" if count == 1 else f"{count} epochs"
 
 
 FLOORS = ("min_lr", "eta_min", "lr_min", "end_value", "lr_end", "end_learning_rate")
@@ -206,13 +294,21 @@ def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
             continue
         share = (final - floor) / (peak - floor)
         if share > 0.1:
+            _, lowest = series.lowest(summary.peak_step)
+            reached = lowest - floor <= 0.1 * (peak - floor)
+            why = (
+                "it reached its floor and rose again: the decay's horizon is shorter than the run"
+                if reached
+                else "the decay's horizon is longer than the run"
+            )
             yield Finding(
                 "L007",
                 series.label,
                 curves.run.steps - 1,
                 f"the run ends at {final:.4g}, {share:.0%} of the way from the floor {floor:.4g} to the "
-                "peak: the decay's horizon is longer than the run",
+                f"peak: {why}",
                 "make the decay's horizon the run length",
+                "warning",
             )
             return
 
@@ -228,6 +324,7 @@ def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
             step,
             f"the rate is negative ({_rate(series, step):.4g}) at step {step}",
             "check the schedule past its end (OneCycleLR 'linear' at total_steps goes below zero)",
+            "error",
         )
 
 
@@ -254,6 +351,7 @@ def warmup_down(series: Series, curves: Curves) -> Iterator[Finding]:
                 f"the warm-up goes down, from {first:.4g} to {reached:.4g}: its target is below its "
                 "start",
                 "warm up to a rate above warmup_start (Keras: warmup_target above initial_learning_rate)",
+                "warning",
             )
 
 
@@ -265,6 +363,7 @@ def overrun(label: str, message: str) -> Finding:
         None,
         message.removeprefix(f"{label}: ").split(": make total_steps")[0],
         "make total_steps the number of updates (epochs × updates an epoch)",
+        "error",
     )
 
 

@@ -9,23 +9,35 @@ from typing import IO, Any
 from lrviz import config as configs
 from lrviz.lineup import Item, expand, run_length
 from lrviz.lineup import evaluate as evaluate_lineup
-from lrviz.metric import synthetic
 from lrviz.parser import parse
 from lrviz.progress import report
-from lrviz.registry import entries
-from lrviz.run import Curves, Run
+from lrviz.registry import Entry, entries
+from lrviz.run import Curves, RunSettings
 from lrviz.stats import checkpoints
 
 EXAMPLE_STEPS = 1000
-"""The run length of every built-in schedule's example."""
+"""The run length of a schedule's example that does not give its own."""
 
 Writer = Callable[..., None]
 
 
-def schedule_curves(example: str) -> Curves:
-    """The example of a built-in schedule over :data:`EXAMPLE_STEPS` steps (with the synthetic metric)."""
-    run = Run(EXAMPLE_STEPS, metric=synthetic(EXAMPLE_STEPS))
-    return evaluate_lineup([Item(example, parse(example))], run)
+def example_options(entry: Entry) -> str:
+    """The run a schedule's example is drawn over, as command-line options: its own (the Example
+    section's ``--`` line), or :data:`EXAMPLE_STEPS` steps; a feedback schedule's gets a made-up
+    metric to react to."""
+    options = entry.doc.example_run or f"--steps {EXAMPLE_STEPS}"
+    if entry.frequency == "feedback" and "--metric" not in options:
+        options += " --metric synthetic"
+    return options
+
+
+def schedule_curves(entry: Entry) -> Curves:
+    """The example of a schedule over its run (:func:`example_options`)."""
+    example = entry.doc.example
+    settings = RunSettings.parse(example_options(entry))
+    per_epoch = settings.per_epoch()
+    item = Item(example, parse(example, {"E": float(per_epoch)} if per_epoch else {}))
+    return evaluate_lineup([item], settings.run())
 
 
 def config_curves(config: configs.Config) -> Curves:
@@ -45,7 +57,7 @@ def render_all(out: Path, config_folder: Path, write: Writer) -> list[Path]:
     jobs: list[tuple[Path, Curves, plot.Style]] = []
     for entry in entries():
         style = plot.Style(title=f"{entry.name}: {entry.doc.example}", size=(6.0, 3.4))
-        jobs.append((out / f"{entry.name}.svg", schedule_curves(entry.doc.example), style))
+        jobs.append((out / f"{entry.name}.svg", schedule_curves(entry), style))
     for path in sorted(config_folder.glob("*.y*ml")):
         config = configs.load(path)
         settings: dict[str, Any] = {"size": (7.0, 4.2), **config.plot}

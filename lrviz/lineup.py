@@ -12,7 +12,7 @@ from typing import Any
 from lrviz import grid
 from lrviz.errors import LrvizError, SpecError
 from lrviz.limits import CURVES
-from lrviz.options import unknown_option
+from lrviz.options import params_named, unknown_option
 from lrviz.run import Curves, Look, Run, series
 from lrviz.spec import Spec
 from lrviz.stats import Checkpoint
@@ -49,27 +49,32 @@ def set_params(
 
 
 def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
-    """One item per schedule and combination of swept values.
+    """One item per schedule and combination of the swept values it takes (a schedule that takes
+    none of the swept parameters is drawn once).
 
-    The last sweep's values are overlaid, labelled by value and shaded along a sequential colour map;
-    each schedule (when there are several) and each value of the other sweeps gets a panel of its own.
+    A schedule's last sweep is overlaid, labelled by value and shaded along a sequential colour map;
+    each schedule (when there are several) and each value of its other sweeps gets a panel of its own.
     """
     if not sweeps:
         return list(items)
     for name, values in sweeps:
         if not values:
             raise LrvizError(f"the sweep over {name} has no values")
-    check_count(len(items) * math.prod(len(values) for _, values in sweeps))
+    own = [[(name, values) for name, values in sweeps if params_named([item.spec], name)] for item in items]
+    check_count(sum(math.prod(len(values) for _, values in mine) for mine in own))
     several = len(items) > 1
-    overlaid_name, overlaid = sweeps[-1]
     result = []
-    for item in items:
-        for combo in itertools.product(*(values for _, values in sweeps)):
-            settings = dict(zip((name for name, _ in sweeps), combo, strict=True))
+    for item, mine in zip(items, own, strict=True):
+        if not mine:
+            result.append(replace(item, look=replace(item.look, panel=item.label if several else "")))
+            continue
+        overlaid_name, overlaid = mine[-1]
+        for combo in itertools.product(*(values for _, values in mine)):
+            settings = dict(zip((name for name, _ in mine), combo, strict=True))
             (swept,) = set_params([item], settings)
             value = settings[overlaid_name]
             panels = [item.label] if several else []
-            panels += [f"{name}={settings[name]!r}" for name, _ in sweeps[:-1]]
+            panels += [f"{name}={settings[name]!r}" for name, _ in mine[:-1]]
             panel = ", ".join(panels)
             label = ", ".join([*panels, f"{overlaid_name}={value!r}"])
             shade = overlaid.index(value) / max(len(overlaid) - 1, 1)

@@ -18,6 +18,7 @@ import matplotlib.cbook
 import matplotlib.colors
 import matplotlib.mathtext
 import matplotlib.style
+import matplotlib.ticker
 import numpy as np
 from cycler import cycler
 from matplotlib.artist import Artist
@@ -99,7 +100,9 @@ class Style:
     size: tuple[float, float] = (7.0, 4.0)
     dpi: int = 150
     style: str = "default"
-    layout: str = "overlay"
+    layout: str | None = None
+    """``overlay`` (every curve on one axes), ``grid`` (a panel per schedule) or ``None``: panels
+    where the line-up has them (a sweep of several schedules), else one axes."""
     stats: bool = False
 
     def __post_init__(self) -> None:
@@ -174,9 +177,10 @@ def _undrawable(character: str) -> bool:
     return 0xD800 <= code <= 0xDFFF or (code < 32 and character != "\n") or 0x7F <= code < 0xA0
 
 
-def _label(curves: Curves, series: Series, stats: bool) -> str:
-    """The legend text: the label less its panel's title, with the statistics when asked for."""
-    label = series.label.removeprefix(f"{series.look.panel}, ") if series.look.panel else series.label
+def _label(curves: Curves, series: Series, stats: bool, panel: str) -> str:
+    """The legend text: the label less the title of the panel it is drawn in, with the statistics
+    when asked for."""
+    label = series.label.removeprefix(f"{panel}, ") if panel else series.label
     label = drawn(label, LABEL_LENGTH)
     if not stats:
         return label
@@ -191,8 +195,10 @@ def draw(
     *,
     logy: bool = False,
     stats: bool = False,
+    panel: str = "",
 ) -> Axes:
     """Draw ``series`` (default: all of ``curves``) on ``ax`` with their phase boundaries; return ``ax``.
+    ``panel`` is the title of the panel ``ax`` is, which the legend's labels leave out.
 
     Each rate holds for its whole update, so a curve is a staircase: step t's value spans [t, t + 1).
     A run of many more steps than the figure has pixels is drawn from its outline: see :class:`_Outliner`.
@@ -201,8 +207,8 @@ def draw(
     run = curves.run
     outlined = run.steps > OUTLINE_ABOVE * ax.figure.bbox.width  # the figure's width in pixels
     outliner = _Outliner(run.steps, logy) if outlined else None
-    colormap = mpl.colormaps[SWEEP_COLORMAP]
     colors: list[Any] = []
+    coinciding = _coinciding(chosen)
     for s in chosen:
         if outliner is not None:  # the extremes, for the axes' limits, until the columns are known
             low, high = s.extent(positive=logy)
@@ -211,14 +217,13 @@ def draw(
             steps = np.arange(run.steps + 1, dtype=np.float64)
             values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
             values = np.append(values, values[-1])
-        color = s.look.color or (colormap(0.9 * s.look.shade) if s.look.shade is not None else None)
+        label = _label(curves, s, stats, panel)
+        linestyle: Any = s.look.linestyle or "-"
+        if s in coinciding:
+            label += f" (the same as {drawn(coinciding[s].label, LABEL_LENGTH)})"
+            linestyle = s.look.linestyle or (0, (4, 3))  # dashed over the curve it covers
         (line,) = ax.plot(
-            steps,
-            values,
-            label=_label(curves, s, stats),
-            color=color,
-            linestyle=s.look.linestyle or "-",
-            drawstyle="steps-post",
+            steps, values, label=label, color=_color(s), linestyle=linestyle, drawstyle="steps-post"
         )
         if outliner is not None:
             outliner.lines.append((line, s))
@@ -231,11 +236,11 @@ def draw(
     if curves.resume_at is not None:
         resume = curves.resume_at
         ax.axvline(resume, color="0.25", linewidth=0.8, linestyle="--", zorder=1)
-        for drawn, s in zip(colors, chosen, strict=True):
-            ax.plot([resume + 0.5], s.at([resume]), marker="o", markersize=4, color=drawn, zorder=3)
+        for color, s in zip(colors, chosen, strict=True):
+            ax.plot([resume + 0.5], s.at([resume]), marker="o", markersize=4, color=color, zorder=3)
     if curves.run.metric is not None:
         _draw_metric(ax, curves.run.metric)
-    for drawn, s in zip(colors, chosen, strict=True):
+    for color, s in zip(colors, chosen, strict=True):
         drops = np.array([int(step) for step, what in s.marks if what == REDUCED], dtype=np.int64)
         if drops.size:
             ax.plot(
@@ -244,7 +249,7 @@ def draw(
                 linestyle="none",
                 marker="v",
                 markersize=5,
-                color=drawn,
+                color=color,
                 zorder=3,
             )
     if logy:
@@ -258,12 +263,59 @@ def draw(
         def to_steps(x: Any) -> Any:
             return np.asarray(x) * per_epoch
 
-        ax.secondary_xaxis("top", functions=(to_epochs, to_steps)).set_xlabel("epoch")
-    ax.set_xlabel("step")
+        if run.step_on == "epoch":  # the bottom axis counts epochs, the unit the schedule steps in
+            ax.secondary_xaxis("top").set_xlabel("step")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / per_epoch:g}"))
+            ax.xaxis.set_major_locator(_EpochLocator(per_epoch))
+        else:
+            ax.secondary_xaxis("top", functions=(to_epochs, to_steps)).set_xlabel("epoch")
+    ax.set_xlabel(_x_label(curves))
     ax.set_ylabel("learning rate")
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
+
+
+def _x_label(curves: Curves) -> str:
+    return "epoch" if curves.run.step_on == "epoch" and curves.run.steps_per_epoch > 1 else "step"
+
+
+class _EpochLocator(matplotlib.ticker.MaxNLocator):
+    """Ticks at round numbers of epochs on an axis that counts steps."""
+
+    def __init__(self, per_epoch: int) -> None:
+        super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
+        self.per_epoch = per_epoch
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        return np.asarray(super().tick_values(vmin / self.per_epoch, vmax / self.per_epoch)) * self.per_epoch
+
+
+def _color(series: Series) -> Any:
+    """A curve's colour: its own, a shade of it along a sweep, or the sweep's colour map."""
+    shade = series.look.shade
+    if shade is None:
+        return series.look.color
+    if series.look.color is None:
+        return mpl.colormaps[SWEEP_COLORMAP](0.9 * shade)
+    strength = 0.3 + 0.7 * shade  # from a pale tint to the colour itself
+    rgb = np.array(matplotlib.colors.to_rgb(series.look.color))
+    return tuple(rgb * strength + (1 - strength))
+
+
+def _coinciding(chosen: Sequence[Series]) -> dict[Series, Series]:
+    """Each curve that another, drawn before it, covers exactly: the later one is drawn dashed."""
+    found: dict[Series, Series] = {}
+    for index, later in enumerate(chosen):
+        for earlier in chosen[:index]:
+            if earlier not in found and later.extent() == earlier.extent() and _same(earlier, later):
+                found[later] = earlier
+                break
+    return found
+
+
+def _same(a: Series, b: Series) -> bool:
+    return all(np.array_equal(x, y) for (_, x), (_, y) in zip(a.blocks(), b.blocks(), strict=True))
 
 
 class _Outliner(Artist):
@@ -313,29 +365,41 @@ def _draw_metric(ax: Axes, metric: Metric) -> None:
 def figure(curves: Curves, style: Style) -> Figure:
     """A new figure of ``curves``: one panel, or a grid of panels with shared axes."""
     fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
-    panels = curves.panels()
+    panels = {"": list(curves.series)} if style.layout == "overlay" else curves.panels()
     if style.layout == "grid" and len(panels) == 1:
         panels = {s.label: [s] for s in curves.series}
     if len(panels) == 1:
-        ax = draw(fig.subplots(), curves, logy=style.logy, stats=style.stats)
-        if len(curves.series) > 1:
-            _legend(fig, curves.series, *ax.get_legend_handles_labels())
+        ((title, members),) = panels.items()
+        ax = draw(fig.subplots(), curves, members, logy=style.logy, stats=style.stats, panel=title)
+        if len(members) > 1 or style.stats:
+            _legend(fig, members, *ax.get_legend_handles_labels())
     else:
         columns = math.ceil(math.sqrt(len(panels)))
         rows = math.ceil(len(panels) / columns)
         axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
-        for ax, (title, members) in zip(axes, panels.items(), strict=False):
-            draw(ax, curves, members, logy=style.logy, stats=style.stats)
+        for index, (ax, (title, members)) in enumerate(zip(axes, panels.items(), strict=False)):
+            draw(ax, curves, members, logy=style.logy, stats=style.stats, panel=title)
             ax.set_title(drawn(title, LABEL_LENGTH), fontsize="small")
             ax.label_outer()
+            if index + columns >= len(panels):  # nothing drawn below it: its x axis is the bottom one
+                ax.xaxis.set_tick_params(labelbottom=True)
+                ax.set_xlabel(_x_label(curves))
+            if style.stats:  # each panel's own numbers
+                ax.legend(fontsize="x-small", frameon=False)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
         first = next(iter(panels.values()))
-        if len(first) > 1:  # the same overlaid values in every panel: one legend for all
+        if len(first) > 1 and not style.stats:  # the same overlaid values in every panel: one legend
             _legend(fig, first, *axes[0].get_legend_handles_labels())
-    if style.title:
-        fig.suptitle(drawn(style.title))
+    title = style.title if style.title is not None else _default_title(curves)
+    if title:
+        fig.suptitle(drawn(title))
     return fig
+
+
+def _default_title(curves: Curves) -> str:
+    """A plot of one schedule is titled by its spec."""
+    return curves.series[0].label if len(curves.series) == 1 else ""
 
 
 def _legend(fig: Figure, series: Sequence[Series], handles: list[Any], labels: list[str]) -> None:

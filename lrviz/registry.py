@@ -154,6 +154,9 @@ class Docstring:
     args: dict[str, str]
     example: str
     notes: str
+    example_run: str = ""
+    """The run the example is drawn over, as command-line options (``--epochs 100``): the lines of
+    the Example section that start with ``--``; empty for the gallery's default run."""
 
     @classmethod
     def parse(cls, text: str) -> Docstring:
@@ -168,6 +171,7 @@ class Docstring:
                 sections[current] = []
             else:
                 sections[current].append(line)
+        example = sections.get("Example", [])
         args: dict[str, str] = {}
         name = ""
         for line in sections.get("Args", []):
@@ -181,7 +185,8 @@ class Docstring:
             summary=summary,
             formula=inspect.cleandoc("\n".join(sections[""])),
             args=args,
-            example=inspect.cleandoc("\n".join(sections.get("Example", []))),
+            example=inspect.cleandoc("\n".join(e for e in example if not e.strip().startswith("--"))),
+            example_run=" ".join(e.strip() for e in example if e.strip().startswith("--")),
             notes=inspect.cleandoc("\n".join(sections.get("Notes", []))),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -413,6 +414,24 @@ class RunSettings:
     metric_column: str | None = None
     metric_base: Path | None = None
     step_limit: int | None = None
+
+    @classmethod
+    def parse(cls, options: str) -> RunSettings:
+        """Settings from their command-line form, ``--epochs 100 --steps-per-epoch 10`` (a flag such as
+        ``--drop-last`` stands alone)."""
+        tokens, given = options.split(), {}
+        hints = typing.get_type_hints(cls)
+        while tokens:
+            name = tokens.pop(0).removeprefix("--").replace("-", "_")
+            if name not in hints or name == "metric_base":
+                raise RunError(f"--{name.replace('_', '-')} is not a run option")
+            if hints[name] == bool | None:
+                given[name] = True
+            elif not tokens:
+                raise RunError(f"--{name.replace('_', '-')} needs a value")
+            else:
+                given[name] = int(tokens.pop(0)) if hints[name] == int | None else tokens.pop(0)
+        return cls(**given)
 
     def over(self, other: RunSettings) -> RunSettings:
         """These settings, with ``other``'s where these are not given; a length given here (steps or

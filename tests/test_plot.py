@@ -152,3 +152,100 @@ def test_styles(name: str) -> None:
 def test_unknown_style_names_the_closest() -> None:
     with pytest.raises(LrvizError, match="did you mean paper"):
         plot.check_style("papr")
+
+
+def _lineup(config: str, tmp_path: Any) -> tuple[Curves, plot.Style]:
+    """The curves and style a YAML config gives, as ``lrviz plot CONFIG`` draws them."""
+    from lrviz import config as configs
+    from lrviz.gallery import config_curves
+
+    path = tmp_path / "c.yaml"
+    path.write_text(config, encoding="utf-8")
+    loaded = configs.load(path)
+    return config_curves(loaded), plot.Style(**loaded.plot)
+
+
+SWEPT = """\
+schedules:
+  a: step(0.1, 30)
+  b: multistep(0.1, [30, 60])
+  c: cosine(0.1)
+epochs: 90
+sweep:
+  gamma: [0.1, 0.5]
+"""
+
+
+def test_overlay_in_a_config_is_one_axes(tmp_path: Any) -> None:
+    curves, style = _lineup(SWEPT + "plot:\n  layout: overlay\n", tmp_path)
+    fig = plot.figure(curves, style)
+    (ax,) = fig.axes
+    labels = [label.partition(" (")[0] for label in _lines(ax)]  # step and multistep coincide here
+    assert labels == ["a, gamma=0.1", "a, gamma=0.5", "b, gamma=0.1", "b, gamma=0.5", "c"]
+
+
+def test_a_sweep_leaves_a_schedule_without_the_parameter_drawn_once(tmp_path: Any) -> None:
+    curves, _ = _lineup(SWEPT, tmp_path)
+    assert [s.label for s in curves.series] == [
+        "a, gamma=0.1",
+        "a, gamma=0.5",
+        "b, gamma=0.1",
+        "b, gamma=0.5",
+        "c",
+    ]
+
+
+def test_statistics_are_each_panels_own(tmp_path: Any) -> None:
+    curves, style = _lineup(SWEPT + "plot:\n  stats: true\n", tmp_path)
+    fig = plot.figure(curves, style)
+    legends = {
+        ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()]
+        for ax in fig.axes
+        if ax.get_visible()
+    }
+    assert legends["a"][0].startswith("gamma=0.1  (peak 0.1, mean 0.037")
+    assert legends["c"] == ["c  (peak 0.1, mean 0.0506, final 3.05e-05)"]
+    single = plot.figure(_curves("0.5"), plot.Style(stats=True))
+    assert [t.get_text() for t in single.legends[0].get_texts()] == ["0.5  (peak 0.5, mean 0.5, final 0.5)"]
+
+
+def test_a_coloured_sweep_is_shades_of_its_colour(tmp_path: Any) -> None:
+    config = SWEPT.replace("  a: step(0.1, 30)", "  a:\n    spec: step(0.1, 30)\n    color: red")
+    curves, style = _lineup(config, tmp_path)
+    fig = plot.figure(curves, style)
+    panel = next(ax for ax in fig.axes if ax.get_title() == "a")
+    colors = [mpl.colors.to_rgb(line.get_color()) for line in _lines(panel).values()]
+    assert len(set(colors)) == 2
+    assert colors[-1] == (1.0, 0.0, 0.0)  # the last value in the colour itself, the first paler
+    assert all(channel > 0 for channel in colors[0])
+
+
+def test_every_bottom_panel_of_a_grid_has_x_tick_labels(tmp_path: Any) -> None:
+    curves, style = _lineup(SWEPT, tmp_path)  # three panels in a 2 × 2 grid: the fourth is empty
+    fig = plot.figure(curves, style)
+    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    labelled = {
+        ax.get_title(): ax.xaxis.get_tick_params()["labelbottom"] for ax in fig.axes if ax.get_visible()
+    }
+    assert labelled == {"a": False, "b": True, "c": True}
+
+
+def test_one_curve_is_titled_by_its_spec_and_an_epoch_run_counts_epochs() -> None:
+    run = Run(900, steps_per_epoch=10, epochs=90, step_on="epoch")
+    curves = Curves(run, (series(parse("step(0.1, 30)"), run, "step(0.1, 30)"),))
+    fig = plot.figure(curves, plot.Style())
+    assert fig.get_suptitle() == "step(0.1, 30)"
+    (ax, *_) = fig.axes
+    assert ax.get_xlabel() == "epoch"
+    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks[:4] == ["0", "10", "20", "30"]
+    assert plot.figure(curves, plot.Style(title="")).get_suptitle() == ""
+
+
+def test_curves_that_coincide_stay_distinguishable() -> None:
+    curves = _curves("step(0.1, 10)", "multistep(0.1, [10, 20, 30])", "cosine(0.1)")
+    lines = _lines(plot.figure(curves, plot.Style()).axes[0])
+    covering = lines["multistep(0.1, [10, 20, 30]) (the same as step(0.1, 10))"]
+    assert covering.get_linestyle() != lines["step(0.1, 10)"].get_linestyle()
+    assert lines["cosine(0.1)"].get_linestyle() == "-"

@@ -340,6 +340,7 @@ def warmup_cosine_decay_schedule(
 
     Example:
         optax.warmup_cosine_decay_schedule(0.0, 1e-3, warmup_steps=500, decay_steps=10000)
+        --steps 10000
 
     Notes:
         decay_steps includes the warm-up, whereas Keras' CosineDecay counts its decay_steps after it.

@@ -316,6 +316,7 @@ def cosine_annealing_lr(
 
     Example:
         torch.CosineAnnealingLR(optimizer, T_max=100, eta_min=1e-5, lr=0.1)
+        --steps 100
 
     Notes:
         Not clamped: past T_max the rate rises again, back to lr at 2·T_max (period 2·T_max). A run

@@ -135,6 +135,7 @@ def warmup(
 
     Example:
         warmup(restarts(cosine(0.1), period=1000), 500)
+        --steps 2500
     """
     assert steps is not None
     steps_up = fraction_of(warmup, steps)
@@ -200,6 +201,7 @@ def restarts(
 
     Example:
         restarts(cosine(0.1, min_lr=1e-4), period=10, mult=2)
+        --steps 310
     """
     period = _restart_period(schedule, period)
     if mult == 1:

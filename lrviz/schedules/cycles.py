@@ -120,6 +120,7 @@ def cyclic(
 
     Example:
         cyclic(0.001, 0.1, step_size=500, mode='triangular2')
+        --steps 4000
     """
     total = step_size + (step_size_down or step_size)
     ratio = step_size / total

@@ -100,6 +100,7 @@ def step(t: Time, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
 
     Example:
         step(0.1, step_size=30, gamma=0.1)
+        --epochs 100
     """
     if isinstance(t, Grid):
         return per_cycle(t, step_size, lambda k: lr * gamma**k)
@@ -125,6 +126,7 @@ def multistep(t: Time, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) ->
 
     Example:
         multistep(0.1, milestones=[30, 60, 90])
+        --epochs 100
     """
     return held(t, milestones, lr * gamma ** np.arange(len(milestones) + 1, dtype=np.float64))
 
@@ -146,6 +148,7 @@ def exponential(t: Time, lr: Rate, gamma: Factor) -> Values:
 
     Example:
         exponential(0.1, gamma=0.95)
+        --steps 100
     """
     rates = power(gamma, t)
     rates *= lr
@@ -240,6 +243,7 @@ def log_annealing(t: Values, max_lr: Rate, min_lr: Rate = 0.0, steps: Steps | No
 
     Example:
         log_annealing(0.1, steps=100)
+        --steps 100
     """
     assert steps is not None
     x: Values = (np.minimum(t, steps) + 1) / (steps + 1)
@@ -286,6 +290,7 @@ def inverse_sqrt(t: Values, lr: Rate, timescale: Steps | None = None, *, warmup:
 
     Example:
         inverse_sqrt(1e-3, warmup=4000)
+        --steps 40000
     """
     scale = timescale or max(int(warmup), 1)
     return lr * (1.0 / np.sqrt((t + scale) / scale))
@@ -305,6 +310,7 @@ def noam(t: Values, d_model: Steps = 512, warmup: Warmup = 4000, scale: Factor =
 
     Example:
         noam(512, warmup=4000)
+        --steps 40000
     """
     if warmup < 1:
         raise Invalid("noam needs warmup of at least 1 step")
@@ -342,6 +348,7 @@ def tanh(
 
     Example:
         tanh(0.1, steps=100)
+        --steps 100
     """
     assert steps is not None
     ratio = t / steps

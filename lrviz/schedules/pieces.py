@@ -64,6 +64,7 @@ def piecewise(t: Time, boundaries: Milestones, values: Numbers) -> Values:
 
     Example:
         piecewise([1000, 5000], [0.1, 0.01, 0.001])
+        --steps 6000
     """
     return held(t, boundaries, np.asarray(values, dtype=np.float64))
 
@@ -92,5 +93,6 @@ def interp(t: Time, points: Points, method: Interpolation = "linear") -> Values:
 
     Example:
         interp([(0, 0), (500, 0.1), (5000, 0.01)], method='cosine')
+        --steps 6000
     """
     return through(t, [x for x, _ in points], [y for _, y in points], method)
