@@ -15,7 +15,6 @@ from typing import Any, Literal
 from lrviz.run import Curves, Series
 from lrviz.spec import Call
 
-
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 
@@ -187,7 +186,8 @@ def horizon_mismatch(series: Series, curves: Curves) -> Iterator[Finding]:
                     f"{name}={horizon:,} but the schedule steps every update, {run.steps:,} times: "
                     f"{horizon:,} is about the run's {epochs:,} epochs"
                 )
-                fix = f"give {name} in updates ({horizon * per_epoch:,}), or step it once an epoch (--step-on epoch)"
+                fix = f"give {name} in updates ({horizon * per_epoch:,}), or step it once an epoch"
+                fix += " (--step-on epoch)"
             elif run.step_on == "epoch" and _near(horizon, run.steps) and horizon > 4 * epochs:
                 message = (
                     f"{name}={horizon:,} but the schedule steps once an epoch, {epochs:,} times: "
@@ -255,9 +255,9 @@ def epoch_milestones(series: Series, curves: Curves) -> Iterator[Finding]:
                     "L010",
                     series.label,
                     int(min(points)),
-                    f"milestones {list(points)} all fall in the first {_epochs_of(last, per_epoch)} of a run of "
-                    f"{epochs:,} epochs of {per_epoch:,} updates: milestones in epochs for a schedule stepped "
-                    "every update",
+                    f"milestones {list(points)} all fall in the first {_epochs_of(last, per_epoch)} of a run "
+                    f"of {epochs:,} epochs of {per_epoch:,} updates: milestones in epochs for a schedule "
+                    "stepped every update",
                     f"give the milestones in updates ({updates}), or step it once an epoch (--step-on epoch)",
                     "error",
                 )
@@ -266,8 +266,8 @@ def epoch_milestones(series: Series, curves: Curves) -> Iterator[Finding]:
                 "L010",
                 series.label,
                 interval,
-                f"step_size={interval} steps every update: the rate decays {run.steps // interval:,} times in "
-                f"a run of {epochs:,} epochs, every {interval} updates; {interval} looks like epochs",
+                f"step_size={interval} steps every update: the rate decays {run.steps // interval:,} times "
+                f"in a run of {epochs:,} epochs, every {interval} updates; {interval} looks like epochs",
                 f"give the interval in updates ({interval * per_epoch:,}), or step it once an epoch "
                 "(--step-on epoch)",
                 "error",

@@ -106,7 +106,8 @@ def test_a_warm_up_from_zero_is_a_note(cli: Any) -> None:
 
 def test_the_horizon_of_a_rate_that_rose_again_is_shorter(cli: Any) -> None:
     spec = "torch.CosineAnnealingLR(optimizer, T_max=800, eta_min=0.001, lr=0.1)"
-    (l007,) = [f for f in json.loads(cli("check", spec, *RUN, "--json").out)["findings"] if f["code"] == "L007"]
+    found = json.loads(cli("check", spec, *RUN, "--json").out)["findings"]
+    (l007,) = [f for f in found if f["code"] == "L007"]
     assert "shorter than the run" in l007["message"]
     long = json.loads(cli("check", "cosine(0.1, min_lr=0.001, steps=2000)", *RUN, "--json").out)["findings"]
     assert "longer than the run" in long[0]["message"]
