@@ -419,7 +419,7 @@ class RunSettings:
     def parse(cls, options: str) -> RunSettings:
         """Settings from their command-line form, ``--epochs 100 --steps-per-epoch 10`` (a flag such as
         ``--drop-last`` stands alone)."""
-        tokens, given = options.split(), {}
+        tokens, given = options.split(), dict[str, Any]()
         hints = typing.get_type_hints(cls)
         while tokens:
             name = tokens.pop(0).removeprefix("--").replace("-", "_")
