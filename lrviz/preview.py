@@ -14,6 +14,8 @@ from lrviz.registry import Values
 from lrviz.run import Curves, Series
 
 COLORS = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white")
+MARKERS = ("•", "+", "x", "o", "*", "#", "%")
+"""What marks the curves after the first where there is no colour to tell them apart (NO_COLOR)."""
 _BRAILLE = 0x2800
 _DOT = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Bit of the dot at (row within the cell, column within the cell)."""
@@ -37,8 +39,12 @@ def _format(value: float) -> str:
     return f"{value:.3g}"
 
 
-def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False) -> Text:
-    """The curves as ``height`` lines of text, ``width`` characters wide with the axis labels."""
+def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False, color: bool = True) -> Text:
+    """The curves as ``height`` lines of text, ``width`` characters wide with the axis labels.
+
+    With ``color`` each curve has a colour; without, the first is drawn in dots and each other one
+    with a glyph of its own (:data:`MARKERS`), which the legend shows.
+    """
     bounds = _bounds(curves, logy)
     labels = [_format(v) for v in bounds]
     gutter = max(len(label) for label in labels) + 1
@@ -69,9 +75,13 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
         label = labels[1] if row == 0 else labels[0] if row == cells_y - 1 else ""
         text.append(label.rjust(gutter - 1) + " ┤" if label else " " * gutter + "│", style="dim")
         for col in range(cells_x):
-            bits = int(grid[row, col])
-            style = COLORS[owner[row, col] % len(COLORS)] if bits else ""
-            text.append(chr(_BRAILLE + bits) if bits else " ", style=style)
+            bits, index = int(grid[row, col]), int(owner[row, col])
+            if not bits:
+                text.append(" ")
+            elif color:
+                text.append(chr(_BRAILLE + bits), style=COLORS[index % len(COLORS)])
+            else:
+                text.append(_glyph(index, bits))
         text.append("\n")
     last = str(curves.run.steps - 1)
     axis = " " * gutter + "└" + "─" * cells_x
@@ -80,9 +90,17 @@ def render(curves: Curves, width: int = 72, height: int = 12, logy: bool = False
     if len(curves.series) > 1:
         text.append("\n")
         for index, series in enumerate(curves.series):
-            text.append(" " * gutter + "━━ ", style=COLORS[index % len(COLORS)])
+            if color:
+                text.append(" " * gutter + "━━ ", style=COLORS[index % len(COLORS)])
+            else:
+                text.append(" " * gutter + _glyph(index, 0x12) * 2 + " ")
             text.append(series.label + ("\n" if index < len(curves.series) - 1 else ""))
     return text
+
+
+def _glyph(index: int, bits: int) -> str:
+    """The character a curve draws a cell with when there is no colour: dots for the first."""
+    return chr(_BRAILLE + bits) if index == 0 else MARKERS[(index - 1) % len(MARKERS)]
 
 
 def _bounds(curves: Curves, logy: bool) -> tuple[float, float]:

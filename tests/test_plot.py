@@ -249,3 +249,15 @@ def test_curves_that_coincide_stay_distinguishable() -> None:
     covering = lines["multistep(0.1, [10, 20, 30]) (the same as step(0.1, 10))"]
     assert covering.get_linestyle() != lines["step(0.1, 10)"].get_linestyle()
     assert lines["cosine(0.1)"].get_linestyle() == "-"
+
+
+def test_preview_without_colour_gives_each_curve_a_glyph() -> None:
+    curves = _curves("step(0.1, 10)", "cosine(0.1)", "linear(0.1, 0)")
+    text = render(curves, width=60, height=8, color=False)
+    assert {span.style for span in text.spans} == {"dim"}  # only characters tell the curves apart
+    legend = text.plain.splitlines()[-3:]
+    glyphs = [line.split()[0] for line in legend]
+    assert [line.split()[1] for line in legend] == ["step(0.1,", "cosine(0.1)", "linear(0.1,"]
+    assert len(set(glyphs)) == 3
+    body = "\n".join(text.plain.splitlines()[:-5])
+    assert all(glyph[0] in body for glyph in glyphs[1:])
