@@ -51,6 +51,11 @@ class Schedule(Protocol):
     def marks(self, horizon: int) -> list[Mark]: ...
 
 
+class Function(Schedule, Protocol):
+    """What a framework takes as a function of the step (PyTorch's ``lr_lambda``, ``scale_fn``): a
+    schedule, but never a bare number, which the framework refuses as not callable."""
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a schedule, as its signature and docstring declare it."""
@@ -63,6 +68,8 @@ class Param:
     optional: bool = False
     is_flag: bool = False
     is_schedule: bool = False
+    function: bool = False
+    """A schedule that must be a function of the step: a bare number is refused."""
     variadic: bool = False
     many: bool = False
     keyword_only: bool = False
@@ -255,8 +262,8 @@ def _param(p: inspect.Parameter, hint: Any, description: str) -> Param:
         return Param(**base, choices=typing.get_args(hint), optional=optional)
     if hint is bool:
         return Param(**base, is_flag=True, optional=optional)
-    if hint is Schedule:
-        return Param(**base, is_schedule=True, optional=optional)
+    if hint is Schedule or hint is Function:
+        return Param(**base, is_schedule=True, function=hint is Function, optional=optional)
     if typing.get_origin(hint) is list and typing.get_args(hint) == (Schedule,):
         return Param(**base, is_schedule=True, many=True, optional=optional)
     kinds = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Kind)]

@@ -281,10 +281,14 @@ class Call(Spec):
             value = self.args[param.name]
             if param.variadic:
                 positional.extend(_render_value(v) for v in value)
-            elif param.required and in_order and not keywords:
-                positional.append(_render_value(value))
+                continue
+            text = _render_value(value)
+            if param.function and isinstance(value, Constant):  # a function, which a bare number is not
+                text = f"lambda {(*self.entry.variables, 't')[0]}: {text}"
+            if param.required and in_order and not keywords:
+                positional.append(text)
             else:
-                keywords.append(f"{param.name}={_render_value(value)}")
+                keywords.append(f"{param.name}={text}")
         if not positional and not keywords:
             return self.entry.name
         return f"{self.entry.name}({', '.join(positional + keywords)})"
@@ -384,6 +388,11 @@ def _check(entry: Entry, param: Param, value: Any, where: str) -> Any:
         if not isinstance(value, list | tuple) or not value:
             raise SpecError(f"{where}: {param.name} must be a list of schedules, got {excerpt(value)}")
         return tuple(as_schedule(v, f"{where}: each of {param.name}") for v in value)
+    if param.function and not isinstance(value, Spec):  # a lambda returning a number is a Spec
+        raise SpecError(
+            f"{where}: {param.name} must be a function of the step (an expression in epoch, or "
+            f"lambda epoch: …), not the number {excerpt(value)}, which PyTorch refuses as not callable"
+        )
     if param.is_schedule:
         return as_schedule(value, f"{where}: {param.name}")
     if isinstance(value, Spec) and not isinstance(value, Constant):

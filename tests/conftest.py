@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -34,3 +36,17 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say once which frameworks were missing, so that the parity tests skipped, and how to get them."""
+    missing: set[str] = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if found := re.search(r"(\S+) is not installed", reason):
+            missing.add(found.group(1).partition(".")[0])
+    if missing:
+        terminalreporter.write_line(
+            f"parity tests skipped: {', '.join(sorted(missing))} not installed; "
+            "install the frameworks with .ci/frameworks to check lrviz against them"
+        )

@@ -59,10 +59,8 @@ def test_restarts_refuse_a_feedback_schedule() -> None:
 
 
 class TestAgainstPyTorch:
-    torch = require("torch")
-
     def run_torch(self, kwargs: dict[str, Any], values: np.ndarray, lr: float) -> np.ndarray:
-        torch = self.torch
+        torch = require("torch")  # here, not at import: the rest of the module needs no framework
         optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **kwargs)
         rates = [optimizer.param_groups[0]["lr"]]

@@ -357,11 +357,24 @@ def test_every_scheduler_is_covered() -> None:
         ),
         ("torch.StepLR(optimizer, step_size=3, gama=0.5, lr=1)", 4, "did you mean gamma"),
         ("torch.StepLr(optimizer, step_size=3)", 4, "did you mean 'torch.StepLR'"),
+        ("torch.MultiplicativeLR(optimizer, 0.95, lr=1)", 4, "lr_lambda must be a function of the step"),
+        ("torch.LambdaLR(optimizer, lr_lambda=0.5, lr=1)", 4, "lr_lambda must be a function of the step"),
     ],
 )
 def test_refusals(spec: str, steps: int, message: str) -> None:
     with pytest.raises(LrvizError, match=message.replace("(", r"\(")):
         lrviz.evaluate(spec, steps)
+
+
+@pytest.mark.parametrize("name", ["MultiplicativeLR", "LambdaLR"])
+def test_a_number_for_a_function_is_refused_as_pytorch_refuses_it(name: str) -> None:
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(TypeError):
+        getattr(torch.optim.lr_scheduler, name)(optimizer, 0.95)
+    with pytest.raises(LrvizError, match="must be a function of the step"):
+        lrviz.evaluate(f"torch.{name}(optimizer, 0.95)", 4, lr=0.1)
+    constant = lrviz.parse(f"torch.{name}(optimizer, lambda epoch: 0.95, lr=0.1)")  # a function
+    assert lrviz.parse(constant.render()).render() == constant.render()
 
 
 def test_pasted_code_and_module_paths() -> None:

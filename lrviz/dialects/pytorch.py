@@ -16,7 +16,7 @@ import numpy as np
 from lrviz.dialects.common import optimizer_rate
 from lrviz.grid import Time, count_power, power
 from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
-from lrviz.registry import Schedule, Values, schedule
+from lrviz.registry import Function, Schedule, Values, schedule
 from lrviz.spec import Call, Spec
 
 
@@ -60,7 +60,7 @@ def _dialect_call(spec: Schedule, *names: str) -> bool:
     optimizer=True,
 )
 def lambda_lr(
-    t: Values, lr_lambda: Schedule, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
+    t: Values, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
 ) -> Values:
     """PyTorch LambdaLR: the base rate times a function of the step.
 
@@ -101,7 +101,7 @@ def _running_product(factors: Schedule, t: Values, first: int) -> Values:
     history=True,
 )
 def multiplicative_lr(
-    t: Values, lr_lambda: Schedule, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
+    t: Values, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
 ) -> Values:
     """PyTorch MultiplicativeLR: each step multiplies the rate by a function of the step.
 
@@ -496,7 +496,7 @@ def cyclic_lr(
     step_size_down: Number | None = None,
     mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
     gamma: Number = 1.0,
-    scale_fn: Schedule | None = None,
+    scale_fn: Function | None = None,
     scale_mode: Literal["cycle", "iterations"] = "cycle",
     cycle_momentum: bool = True,
     base_momentum: Number = 0.8,
