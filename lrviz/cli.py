@@ -8,26 +8,31 @@ gallery), and yaml only when a config is read.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import inspect
+import io
+import os
 import re
 import sys
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 
-from lrviz import __version__
+from lrviz import __version__, interrupts
 from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, parse_size
 from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
-from lrviz.files import check_suffix, write_atomically
-from lrviz.gallery import EXAMPLE_STEPS
-from lrviz.limits import STEP_LIMIT
+from lrviz.files import check_suffix, ensure_disk_space, remove_temporaries, write_atomically
+from lrviz.gallery import EXAMPLE_STEPS, example_options
+from lrviz.limits import STEP_LIMIT, excerpt
 from lrviz.lineup import Item, NoRunLength, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.metric import describe_nonfinite
@@ -38,7 +43,48 @@ from lrviz.registry import Entry, close_names, dialects, entries, lookup
 from lrviz.run import Curves, Run, RunSettings
 from lrviz.stats import checkpoints
 
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help reads as people write it: ``SPEC...`` in the usage line, a metavar after
+    every option that takes a value (``N``, ``TEXT``, ``FILE``) and nothing after a flag."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [p for p in self.get_params(ctx) if p.param_type_name == "argument"]
+        return [self.options_metavar or "[OPTIONS]", *(_metavar(p) for p in arguments)]
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return [_plain_help(param) for param in super().get_params(ctx)]
+
+
+class _Group(typer.core.TyperGroup):
+    """The top-level command, with the same help style as its commands."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return [_plain_help(param) for param in super().get_params(ctx)]
+
+
+_METAVARS = {int: "N", float: "X", Path: "FILE"}
+"""The metavar of an option that takes a value, by its type (else ``TEXT``)."""
+
+
+def _metavar(argument: Any) -> str:
+    name = str(argument.metavar or argument.name or "")
+    return name if name.endswith("...") or argument.nargs == 1 else f"{name}..."
+
+
+def _plain_help(param: Any) -> Any:
+    """A parameter shown without typer's type names (``<bool>``, ``<int range> [x>=1]``)."""
+    if param.param_type_name == "argument":
+        param.display_type_rich = lambda ctx: None  # its name (SPEC...) says what it takes
+    elif param.param_type_name == "option":
+        if param.metavar is None:
+            param.metavar = "" if param.is_flag else _METAVARS.get(param.type_descriptor.annotation, "TEXT")
+        param._get_number_range_help_str = lambda: None  # each option's help says its range
+    return param
+
+
 app = typer.Typer(
+    cls=_Group,
     name="lrviz",
     help="See a learning-rate schedule before you train with it.",
     no_args_is_help=True,
@@ -101,6 +147,7 @@ AtOption = Annotated[
     str | None,
     typer.Option(
         "--at",
+        metavar="STEPS",
         help="Checkpoints to report: steps (-1 the last) or percentages, e.g. 0,25%,-1.",
         rich_help_panel="Statistics",
     ),
@@ -110,16 +157,28 @@ LogyOption = Annotated[
 ]
 TitleOption = Annotated[str | None, typer.Option(help="Plot title.", rich_help_panel="Look")]
 DpiOption = Annotated[
-    int | None, typer.Option(min=10, max=2400, help="PNG resolution [150].", rich_help_panel="Look")
+    int | None, typer.Option(min=10, max=2400, help="PNG resolution (default 150).", rich_help_panel="Look")
 ]
 SizeOption = Annotated[
-    str | None, typer.Option(help="Figure size in inches, WxH [7x4].", rich_help_panel="Look")
+    str | None,
+    typer.Option(help="Figure size in inches, WxH (default 7x4).", metavar="WxH", rich_help_panel="Look"),
 ]
 StyleOption = Annotated[
-    str | None, typer.Option(help="dark, paper or a matplotlib style [default].", rich_help_panel="Look")
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="dark, paper or a matplotlib style (default: matplotlib's).",
+        rich_help_panel="Look",
+    ),
 ]
 LayoutOption = Annotated[
-    str | None, typer.Option(help="overlay, or grid: a panel per schedule [overlay].", rich_help_panel="Look")
+    str | None,
+    typer.Option(
+        metavar="overlay|grid",
+        help="overlay: every curve on one axes; grid: a panel per schedule (default: panels for sweeps "
+        "of several schedules).",
+        rich_help_panel="Look",
+    ),
 ]
 StatsOption = Annotated[
     bool | None,
@@ -133,7 +192,10 @@ PreviewOption = Annotated[
 DtypeOption = Annotated[
     str,
     typer.Option(
-        "--dtype", help="float64, or float32 for the rates a float32 framework holds.", rich_help_panel="Run"
+        "--dtype",
+        metavar="float64|float32",
+        help="float64, or float32 for the rates a float32 framework holds.",
+        rich_help_panel="Run",
     ),
 ]
 
@@ -157,24 +219,29 @@ DevicesOption = Annotated[
 StepOnOption = Annotated[
     str | None,
     typer.Option(
-        help="update (default), or epoch: every schedule steps once an epoch.", rich_help_panel="Run"
+        metavar="update|epoch",
+        help="update (default), or epoch: every schedule steps once an epoch.",
+        rich_help_panel="Run",
     ),
 ]
 MetricOption = Annotated[
     str | None,
     typer.Option(
-        help="The metric for feedback schedules: a CSV file, or synthetic.", rich_help_panel="Metric"
+        metavar="FILE|synthetic",
+        help="The metric for feedback schedules: a CSV file, or synthetic.",
+        rich_help_panel="Metric",
     ),
 ]
 MetricColumnOption = Annotated[
-    str | None, typer.Option(help="The metric's column (default: the last).", rich_help_panel="Metric")
+    str | None,
+    typer.Option(metavar="NAME", help="The metric's column (default: the last).", rich_help_panel="Metric"),
 ]
 StepLimitOption = Annotated[
     int | None,
     typer.Option(
         min=1,
         metavar="N",
-        help=f"The longest run accepted, in steps [{STEP_LIMIT:,}].",
+        help=f"The longest run accepted, in steps (default {STEP_LIMIT:,}).",
         rich_help_panel="Run",
         show_default=False,
     ),
@@ -247,7 +314,7 @@ def _look(
 ) -> dict[str, Any]:
     """Plot settings given on the command line (``None`` where not given), checked before any work."""
     if layout is not None and layout not in LAYOUTS:
-        raise LrvizError(f"--layout is overlay or grid, got {layout!r}")
+        raise LrvizError(f"--layout is overlay or grid, got {excerpt(layout)}")
     figure_size = parse_size(size) if size is not None else None
     return {
         "title": title,
@@ -355,11 +422,21 @@ def _slug(texts: Sequence[str]) -> str:
 
 
 def _write(path: Path, write: Any, *, binary: bool = False) -> None:
+    """Write ``path`` whole or not at all (:func:`lrviz.files.write_atomically`); a failure is a
+    :class:`WriteError` (exit status 1) that names the path."""
     try:
         write_atomically(path, write, binary=binary)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise WriteError(f"cannot write {str(path)!r}: {reason}") from None
+        raise WriteError(f"cannot write {excerpt(str(path))}: {_one_line(reason)}") from None
+
+
+def _csv_bytes(curves: Curves) -> int:
+    """About the bytes of a CSV export of ``curves``: each row its step and 24 characters a column."""
+    from lrviz.export import header
+
+    steps = curves.run.steps
+    return steps * (len(str(steps)) + 1 + (len(header(curves)) - 1) * 24)
 
 
 def _stdout() -> Console:
@@ -370,13 +447,31 @@ def _stdout() -> Console:
     return console
 
 
+def _plotting() -> ModuleType:
+    """The plotting module, or the environment setting that keeps matplotlib from loading."""
+    try:
+        from lrviz import plot
+    except ValueError:
+        backend = os.environ.get("MPLBACKEND")
+        if backend is None:
+            raise
+        raise LrvizError(
+            f"MPLBACKEND={excerpt(backend)} is not a backend matplotlib knows: unset it (lrviz draws "
+            "without one)"
+        ) from None
+    return plot
+
+
 def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any], preview: bool) -> None:
     """Write the plot of ``curves`` to ``path``, with the config's plot settings under ``look``'s."""
-    from lrviz import plot as plotting
-
-    settings = {**(config.plot if config else {}), **{k: v for k, v in look.items() if v is not None}}
-    style = plotting.Style(**settings)
-    plotting.check_style(style.style)
+    plotting = _plotting()
+    given = {k: v for k, v in look.items() if v is not None}
+    try:
+        style = plotting.Style(**{**(config.plot if config else {}), **given})
+    except plotting.StyleError as error:
+        if config is None or error.key in given or error.key not in config.plot:
+            raise
+        raise LrvizError(f"{config.where('plot', error.key)}: {error}") from None
     for s in curves.series:
         where = config.where("schedules", s.label.split(", ")[0]) if config else s.label
         plotting.check_look(s.look.color, s.look.linestyle, where)
@@ -385,11 +480,12 @@ def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any
     if preview and console.is_terminal:
         from lrviz.preview import render
 
-        console.print(render(curves, width=min(console.width, 120), logy=style.logy))
+        colored = console.color_system is not None and not console.no_color
+        console.print(render(curves, width=min(console.width, 120), logy=style.logy, color=colored))
     Console(stderr=True, highlight=False).print(f"wrote {path}")
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options()
 def plot(
     specs: Specs,
@@ -416,7 +512,7 @@ def plot(
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options()
 def compare(
     ctx: typer.Context,
@@ -438,7 +534,9 @@ def compare(
     from lrviz.table import comparison
 
     if not is_config(str(config_file)):
-        raise LrvizError(f"compare takes a config file ending in .yaml or .yml, got {str(config_file)!r}")
+        raise LrvizError(
+            f"compare takes a config file ending in .yaml or .yml, got {excerpt(str(config_file))}"
+        )
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     look = _look(logy, title, dpi, size, style, layout, stats)
@@ -448,7 +546,7 @@ def compare(
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options()
 def table(
     specs: Specs,
@@ -473,7 +571,7 @@ def table(
     console.print(build(curves, rows, plain=not console.is_terminal))
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options()
 def export(
     specs: Specs,
@@ -489,7 +587,11 @@ def export(
     format: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="csv or json (default: from the file, else csv).", rich_help_panel="Output"
+            "--format",
+            "-f",
+            metavar="csv|json",
+            help="csv or json (default: from the file, else csv).",
+            rich_help_panel="Output",
         ),
     ] = None,
     settings: RunSettings = NO_RUN,
@@ -499,7 +601,7 @@ def export(
     from lrviz.export import FORMATS, WRITERS
 
     if format is not None and format.lower() not in FORMATS:
-        raise LrvizError(f"--format is csv or json, got {format!r}")
+        raise LrvizError(f"--format is csv or json, got {excerpt(format)}")
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
@@ -508,40 +610,52 @@ def export(
     if output is None:
         writer(curves, sys.stdout)
     else:
+        if chosen == "csv":
+            ensure_disk_space(output, _csv_bytes(curves), "shorten the run (--steps) or write it elsewhere")
         _write(output, lambda file: writer(curves, file))
 
 
-@app.command()
+@app.command(cls=_Command)
 def gallery(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the images.")] = Path("gallery"),
-    configs: Annotated[Path, typer.Option("--configs", help="Folder of configs to draw.")] = Path("configs"),
+    out: Annotated[Path, typer.Option("--out", metavar="FOLDER", help="Folder for the images.")] = Path(
+        "gallery"
+    ),
+    configs: Annotated[
+        Path, typer.Option("--configs", metavar="FOLDER", help="Folder of configs to draw.")
+    ] = Path("configs"),
 ) -> None:
     """Draw every built-in schedule (its example) and every config of a folder, as SVG files."""
     from lrviz.gallery import render_all
 
+    _plotting()
     written = render_all(out, configs, _write)
     Console(stderr=True, highlight=False).print(f"wrote {len(written)} images to {out}")
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options()
 def check(
     specs: Specs,
     settings: RunSettings = NO_RUN,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="A finding's code to leave out (repeatable).")
+        list[str] | None,
+        typer.Option("--ignore", metavar="CODE", help="A finding's code to leave out (repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON, for tools.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Notes count as problems too.")] = False,
 ) -> None:
-    """Find the classic schedule mistakes: exit 0 when clean, 1 when something was found."""
+    """Find the classic schedule mistakes: exit 0 when clean, 1 for an error or a warning."""
     import json
 
-    from lrviz.check import NAMES, overrun
+    from rich.markup import escape
+
+    from lrviz.check import NAMES, counts, overrun
     from lrviz.check import check as find
 
     unknown = [code for code in ignore or [] if code.upper() not in NAMES]
     if unknown:
-        raise LrvizError(f"--ignore takes a finding's code ({', '.join(sorted(NAMES))}), got {unknown[0]!r}")
+        codes = ", ".join(sorted(NAMES))
+        raise LrvizError(f"--ignore takes a finding's code ({codes}), got {excerpt(unknown[0])}")
     skipped = {code.upper() for code in ignore or []}
     try:
         curves, _, _ = _lineup(specs, settings, None)
@@ -550,28 +664,29 @@ def check(
         if error.code != "L005":
             raise
         findings = [] if "L005" in skipped else [overrun(" ".join(specs), str(error))]
+    failed = any(counts(f, strict) for f in findings)
     if as_json:
-        sys.stdout.write(json.dumps({"findings": [f.to_data() for f in findings]}, indent=2) + "\n")
+        data = {"findings": [f.to_data() for f in findings], "problems": failed}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         console = _stdout()
         for f in findings:
             where = f" at step {f.step}" if f.step is not None else ""
-            console.print(
-                f"[bold]{f.code}[/] {NAMES[f.code]} in {f.label}{where}: {f.message}; fix: {f.fix}",
-                markup=True,
-                soft_wrap=True,
-            )
-        if not findings:
-            console.print("no problems found")
-    if findings:
+            text = f"{f.label}{where}: {f.message}; fix: {f.fix}"
+            console.print(f"[bold]{f.code}[/] {f.severity} {f.name} in {escape(text)}", soft_wrap=True)
+        if not failed:
+            console.print("no problems found" + (" (notes count with --strict)" if findings else ""))
+    if failed:
         raise typer.Exit(1)
 
 
-@app.command(context_settings=SPEC_COMMAND)
+@app.command(cls=_Command, context_settings=SPEC_COMMAND)
 @run_options("dtype", "metric", "metric_column")
 def code(
     specs: Specs,
-    to: Annotated[str, typer.Option("--to", help="The framework: torch, optax, keras or hf.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="torch|hf|optax|keras", help="The framework to write code for.")
+    ],
     settings: RunSettings = NO_RUN,
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
@@ -593,11 +708,11 @@ def code(
     sys.stdout.write(training_code(curves.series[0].spec, given, to, feedback=bool(reads)))
 
 
-@app.command("list")
+@app.command("list", cls=_Command)
 def list_(
     markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table, as in the README.")] = False,
     dialect: Annotated[
-        str, typer.Option("--dialect", help="A framework's schedules instead: torch, hf.")
+        str, typer.Option("--dialect", metavar="NAME", help="A framework's schedules instead: torch, hf, …")
     ] = "",
 ) -> None:
     """List every built-in schedule (or a framework dialect's) with its family and parameters."""
@@ -607,7 +722,7 @@ def list_(
     from lrviz.catalog import markdown as markdown_table
 
     if dialect and dialect not in dialects():
-        raise LrvizError(f"--dialect is one of {', '.join(dialects())}, got {dialect!r}")
+        raise LrvizError(f"--dialect is one of {', '.join(dialects())}, got {excerpt(dialect)}")
     if markdown:
         sys.stdout.write(markdown_table(dialect))
         return
@@ -624,15 +739,17 @@ def list_(
     )
 
 
-@app.command()
-def describe(name: Annotated[str, typer.Argument(help="A schedule name.", autocompletion=_complete)]) -> None:
+@app.command(cls=_Command)
+def describe(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A schedule name.", autocompletion=_complete)],
+) -> None:
     """Explain one schedule: its formula, parameters, an example and the framework schedules it matches."""
     try:
         entry = lookup(name)
     except KeyError as error:
         close = error.args[0] or close_names(name, [e.name for e in entries()])
         hint = f"; did you mean {close[0]!r}?" if close else " (see 'lrviz list')"
-        raise LrvizError(f"unknown schedule {name!r}{hint}") from None
+        raise LrvizError(f"unknown schedule {excerpt(name)}{hint}") from None
     _stdout().print(_description(entry), markup=False)
 
 
@@ -649,8 +766,7 @@ def _description(entry: Entry) -> str:
         lines.append(f"  {p.name.ljust(width)} {p.description}{unit} ({default})")
     lines += ["", f"Family: {family(entry)}"]
     if entry.doc.example:
-        metric = " --metric synthetic" if entry.frequency == "feedback" else ""
-        lines += ["", "Example:", f'  lrviz plot "{entry.doc.example}" --steps {EXAMPLE_STEPS}{metric}']
+        lines += ["", "Example:", f'  lrviz plot "{entry.doc.example}" {example_options(entry)}']
     if entry.matches:
         lines += ["", "Matches:", *(f"  {m}" for m in entry.matches)]
     if entry.doc.notes:
@@ -683,12 +799,38 @@ def progress_bar(console: Console) -> Iterator[None]:
 
 
 def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> int:
-    """Run the command line on ``argv`` and return its exit status."""
+    """Run the command line on ``argv`` and return its exit status.
+
+    Every failure ends as one line on ``stderr``, never a traceback: bad input with status 2, a file or
+    standard output that cannot be written with 1, anything else as an internal error with 1
+    (``LRVIZ_DEBUG=1`` raises it instead, for its traceback). A pipe closed early (``| head``) ends
+    quietly with 1. Standard output is flushed here, so that its failures are reported here; after one,
+    its file descriptor points at /dev/null, so that the interpreter's final flush cannot fail again.
+    :class:`~lrviz.interrupts.Interrupted` goes through (see :func:`main`).
+    """
     err = stderr or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args if not a.startswith("-")), "")
-    commands = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
-    prefix = f"lrviz {command}" if command in commands else "lrviz"
+    prefix = _prefix(args)
+    stdout = sys.stdout
+    sys.stdout = typing.cast(typing.TextIO, _GuardedStdout(stdout if stdout is not None else _ClosedStdout()))
+    try:
+        status = _dispatch(args, prefix, err)
+        sys.stdout.flush()
+        return status
+    except _StdoutFailed as failed:
+        _silence(stdout)
+        if not isinstance(failed.error, BrokenPipeError):
+            reason = failed.error.strerror or str(failed.error)
+            err.write(f"{prefix}: cannot write to standard output: {_one_line(reason)}\n")
+        return 1
+    finally:
+        sys.stdout = stdout
+
+
+def _dispatch(args: list[str], prefix: str, err: IO[str]) -> int:
+    """Run the app on ``args``, turning each kind of failure into its one line on ``err`` and its exit
+    status."""
+    command = _command(args)
     try:
         with progress_bar(Console(stderr=True)):
             result = app(args=args, prog_name="lrviz", standalone_mode=False)
@@ -708,7 +850,112 @@ def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> 
     except typer.Abort:
         err.write("lrviz: aborted\n")
         return 1
+    except typer.Exit as ended:
+        return ended.exit_code
+    except _StdoutFailed:
+        raise
+    except Exception as error:  # the last resort: a bug, or MemoryError, RecursionError
+        if os.environ.get("LRVIZ_DEBUG", "") not in ("", "0"):
+            raise
+        err.write(f"{prefix}: {_internal(error)}\n")
+        return 1
     return result if isinstance(result, int) else 0
+
+
+INTERNAL_MESSAGE = 200
+"""Characters of an internal error's own message that its line shows at most."""
+
+
+def _internal(error: Exception) -> str:
+    """The line for an exception lrviz did not expect: its type and message, and how to see more."""
+    text = _one_line(str(error))
+    if len(text) > INTERNAL_MESSAGE:
+        text = text[: INTERNAL_MESSAGE - 1] + "…"
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"internal error: {what} (please report it; LRVIZ_DEBUG=1 shows the traceback)"
+
+
+def _command(args: Sequence[str]) -> str:
+    return next((a for a in args if not a.startswith("-")), "")
+
+
+def _prefix(args: Sequence[str]) -> str:
+    """What every message starts with: ``lrviz COMMAND``, or ``lrviz`` before a command is known."""
+    command = _command(args)
+    commands = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
+    return f"lrviz {command}" if command in commands else "lrviz"
+
+
+class _StdoutFailed(Exception):
+    """Standard output could not be written or flushed; ``error`` says why."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _GuardedStdout:
+    """Standard output that reports a failure to write or flush as :class:`_StdoutFailed`, whoever
+    writes (rich, typer, an exporter): so that :func:`run` tells it from any other ``OSError``, and no
+    library on the way (click, rich) turns it into an exit of its own.
+
+    A long text is written in pieces of :data:`PIECE` characters: CPython (3.11) can report one large
+    write to a pipe closed part-way through as a success, the rest lost; pieces that fit its buffer
+    are written whole or fail."""
+
+    PIECE = 8192
+
+    def __init__(self, stream: IO[str] | io.TextIOBase) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            if len(text) <= self.PIECE:
+                return self._stream.write(text)
+            for start in range(0, len(text), self.PIECE):
+                self._stream.write(text[start : start + self.PIECE])
+        except OSError as error:
+            raise _StdoutFailed(error) from error
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _StdoutFailed(error) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when there is none (its descriptor closed: ``>&-``): every write fails."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+
+def _silence(stream: IO[str] | None) -> None:
+    """Point the file descriptor under ``stream`` (if it has one) at /dev/null: what is left in its
+    buffer goes nowhere, and the interpreter's final flush cannot fail again."""
+    if stream is None:
+        return
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 def _one_line(text: str) -> str:
@@ -716,5 +963,36 @@ def _one_line(text: str) -> str:
 
 
 def main() -> None:
-    """The ``lrviz`` command."""
-    sys.exit(run())
+    """The ``lrviz`` command: :func:`run`, ended cleanly by SIGINT (Ctrl-C), SIGTERM or SIGHUP.
+
+    The first of those signals raises :class:`~lrviz.interrupts.Interrupted` wherever the work is, and
+    the cleanup on its way out removes the temporary file being written (an earlier output file is
+    untouched); then any temporary file still recorded is removed (the signal came between two steps),
+    one line says ``interrupted`` and the exit status is 128 + the signal's number: 130, 143, 129. A
+    second signal during that cleanup removes them at once and exits (:func:`_stop_now`).
+    """
+    interrupts.install(_stop_now)
+    try:
+        try:
+            status = run()
+        finally:
+            interrupts.ignore()
+    except interrupts.Interrupted as interrupted:
+        status = interrupted.status
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except OSError:
+            _silence(sys.stdout)
+        sys.stderr.write(f"{_prefix(sys.argv[1:])}: interrupted\n")
+    remove_temporaries()
+    sys.exit(status)
+
+
+def _stop_now(status: int) -> None:
+    """A second signal while the first is being handled: remove every temporary file, say so and exit
+    at once with ``status`` (the first signal's)."""
+    remove_temporaries()
+    with contextlib.suppress(OSError):
+        os.write(2, f"{_prefix(sys.argv[1:])}: interrupted\n".encode())
+    os._exit(status)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,8 +137,9 @@ def test_sweep_draws_one_curve_per_value(cli: Any) -> None:
 
 
 def test_list_options(cli: Any) -> None:
-    rows = list(csv.reader(io.StringIO(cli("export", "multistep(1)", "--milestones", "2,3", "-n", "4").out)))
-    assert [r[1] for r in rows[1:]] == ["1.0", "1.0", "0.1", "0.010000000000000002"]
+    args = ("export", "multistep(1, gamma=0.5)", "--milestones", "2,3", "-n", "4")
+    rows = list(csv.reader(io.StringIO(cli(*args).out)))
+    assert [r[1] for r in rows[1:]] == ["1.0", "1.0", "0.5", "0.25"]  # powers of 1/2: exact anywhere
 
 
 def test_flag_option(cli: Any) -> None:
@@ -264,3 +266,19 @@ def test_float32_export_writes_shortest_float32_text(cli: Any) -> None:
     bad = cli("export", "cosine(0.1)", "-n", "3", "--dtype", "float16")
     assert bad.code == 2
     assert "dtype is float64 or float32" in bad.err
+
+
+@pytest.mark.parametrize(
+    "command", ["", "plot", "compare", "table", "export", "gallery", "check", "code", "list", "describe"]
+)
+def test_help_names_values_as_people_write_them(cli: Any, command: str, monkeypatch: Any) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    result = cli(*([command] if command else []), "--help")
+    assert result.code == 0, result.err
+    assert not re.search(r"<(bool|int|str|path|list|int range)[^>]*>", result.out), result.out
+    assert "x>=" not in result.out
+    usage = next(line for line in result.out.splitlines() if "Usage:" in line)
+    assert "{" not in usage
+    assert "......" not in usage
+    if command in ("plot", "table", "export", "check", "code"):
+        assert usage.split()[-1] == "SPEC..."
