@@ -3,13 +3,33 @@
 >>> import lrviz
 >>> lrviz.evaluate("cosine(0.1)", 5).round(4).tolist()
 [0.1, 0.0905, 0.0655, 0.0345, 0.0095]
+
+The names below are loaded on first use, so that ``import lrviz`` (and the ``lrviz`` command's
+start, which Ctrl-C may interrupt) costs almost nothing until a schedule is parsed.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from lrviz.errors import LrvizError, RunError, SpecError
-from lrviz.parser import parse
-from lrviz.run import Run, evaluate
-from lrviz.spec import Spec
+
+if TYPE_CHECKING:
+    from lrviz.parser import parse
+    from lrviz.run import Run, evaluate
+    from lrviz.spec import Spec
 
 __version__ = "0.1.0"
 
 __all__ = ["LrvizError", "Run", "RunError", "Spec", "SpecError", "__version__", "evaluate", "parse"]
+
+_LAZY = {"parse": "lrviz.parser", "Run": "lrviz.run", "evaluate": "lrviz.run", "Spec": "lrviz.spec"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lrviz' has no attribute {name!r}")

@@ -241,6 +241,13 @@ def test_light_import_path(args: list[str]) -> None:
     assert result.stderr.endswith("[]")
 
 
+def test_importing_lrviz_loads_nothing_heavy() -> None:
+    """The command's first import is the package: nothing there for a Ctrl-C to interrupt noisily."""
+    code = "import sys, lrviz; print(sorted(m for m in ('numpy', 'typer', 'rich') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_python_dash_m(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lrviz", "export", "constant(0.5)", "-n", "2"],
