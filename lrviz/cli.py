@@ -812,6 +812,9 @@ def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> 
     args = list(sys.argv[1:] if argv is None else argv)
     prefix = _prefix(args)
     stdout = sys.stdout
+    for stream in (stdout, err):  # a terminal that cannot show ≥ or … gets ? instead of an error
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     sys.stdout = typing.cast(typing.TextIO, _GuardedStdout(stdout if stdout is not None else _ClosedStdout()))
     try:
         status = _dispatch(args, prefix, err)

@@ -289,3 +289,29 @@ def test_help_names_values_as_people_write_them(cli: Any, command: str, monkeypa
     assert "......" not in usage
     if command in ("plot", "table", "export", "check", "code"):
         assert usage.split()[-1] == "SPEC..."
+
+
+@pytest.mark.parametrize(
+    ("environment", "args", "status", "message"),
+    [
+        ({"PYTHONIOENCODING": "ascii"}, ["table", "cosine(0.1)", "-n", "5"], 0, ""),
+        (
+            {"MPLBACKEND": "no-such-backend"},
+            ["plot", "cosine(0.1)", "-n", "5"],
+            2,
+            "MPLBACKEND='no-such-backend'",
+        ),
+    ],
+)
+def test_hostile_environment(environment: dict[str, str], args: list[str], status: int, message: str) -> None:
+    """Environment variables that libraries read are input too: never a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "lrviz", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+    )
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) <= 1
