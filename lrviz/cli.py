@@ -447,6 +447,11 @@ def _stdout() -> Console:
     return console
 
 
+def _width(console: Console) -> int | None:
+    """The width tables must fit in: a terminal's; none when piped (nothing wraps there)."""
+    return console.width if console.is_terminal else None
+
+
 def _plotting() -> ModuleType:
     """The plotting module, or the environment setting that keeps matplotlib from loading."""
     try:
@@ -542,7 +547,8 @@ def compare(
     look = _look(logy, title, dpi, size, style, layout, stats)
     curves, name, config = _lineup([str(config_file), *ctx.args], settings, at, resume_at)
     console = _stdout()
-    console.print(comparison(curves, plain=not console.is_terminal))
+    for part in comparison(curves, plain=not console.is_terminal, width=_width(console)):
+        console.print(part)
     _draw(curves, config, output or Path(name + ".png"), look, preview)
 
 
@@ -568,7 +574,8 @@ def table(
     rows = row_steps(curves, every=every, show_all=show_all)
     if (derivation := preamble(curves)) is not None:
         console.print(derivation, style="dim")
-    console.print(build(curves, rows, plain=not console.is_terminal))
+    for part in build(curves, rows, plain=not console.is_terminal, width=_width(console)):
+        console.print(part)
 
 
 @app.command(cls=_Command, context_settings=SPEC_COMMAND)

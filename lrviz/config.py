@@ -2,6 +2,21 @@
 
 Loaded with PyYAML's safe loader only. Every error names the file, the line and the key path:
 ``configs/x.yaml:12: schedules.sgdr.period: must be a positive integer, got 0``.
+
+A config is read as hostile input, so that every file either reads or is refused with one line:
+
+- It must be a regular file (a pipe, a device or a folder is refused before any read) of at most
+  :data:`~lrviz.limits.CONFIG_BYTES`, in UTF-8 (a byte-order mark is skipped; CRLF line ends work)
+  without control characters.
+- Its values are plain: mappings, lists, text, numbers, booleans and null. Timestamps are read as the
+  text written (``2024-01-01``); sets, binary data and other tags are refused; a number written with
+  more than :data:`NUMBER_LENGTH` characters is refused. Keys are text, read as written (``1: cosine``
+  is the label ``1``); a list or mapping as a key and an empty key are refused.
+- Merge keys (``<<: *base``, or ``<<: [*a, *b]``) fill in the keys a mapping does not give itself.
+- Aliases are expanded while counting: past :data:`~lrviz.limits.CONFIG_VALUES` values (a YAML alias
+  bomb) or :data:`~lrviz.limits.CONFIG_DEPTH` levels of nesting the file is refused.
+- Messages quote at most a short excerpt of a value (:func:`~lrviz.limits.excerpt`), and name other
+  values by their kind.
 """
 
 from __future__ import annotations
@@ -13,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.errors import LrvizError
+from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
 from lrviz.lineup import Item, Sweep, set_params
+from lrviz.metric import read_input, shown
 from lrviz.options import coerce, known_params, params_named
 from lrviz.params import STEPS, Invalid
 from lrviz.parser import parse
@@ -39,6 +56,10 @@ SCHEDULE_KEYS = ("spec", "color", "linestyle")
 PLOT_KEYS = ("title", "logy", "layout", "size", "dpi", "style", "stats")
 TABLE_KEYS = ("checkpoints",)
 LAYOUTS = ("overlay", "grid")
+NUMBER_LENGTH = 1_000
+"""Characters of a number in a config at most (PyYAML reads ``1:1:1:…`` in time that grows as its square)."""
+KEY_SHOWN = 200
+"""Characters of a key path a message shows at most."""
 
 KeyPath = tuple[str, ...]
 
@@ -70,69 +91,180 @@ class Config:
 
 
 def _where(path: Path, lines: Mapping[KeyPath, int], keys: KeyPath) -> str:
+    """``file:line: key.path``: the line of the longest known prefix of ``keys``; a key that is long or
+    not printable is shown as an excerpt, and the whole path cut to :data:`KEY_SHOWN` characters."""
     line = next((lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in lines), None)
-    place = f"{path}:{line}" if line else f"{path}"
-    return f"{place}: {'.'.join(keys)}" if keys else place
+    place = f"{shown(path)}:{line}" if line else shown(path)
+    if not keys:
+        return place
+    dotted = ".".join(key if key.isprintable() and len(key) <= 40 else excerpt(key, 40) for key in keys)
+    return f"{place}: {_cut(dotted, KEY_SHOWN)}"
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, with an ellipsis in the middle."""
+    return text if len(text) <= limit else f"{text[: limit // 2 - 1]}…{text[-(limit // 2 - 1) :]}"
 
 
 def load(path: str | Path, per_epoch: int | None = None) -> Config:
-    """Read and check a config file; ``per_epoch`` (E, from the command line) overrides the file's."""
+    """Read and check a config file; ``per_epoch`` (E, from the command line) overrides the file's.
+
+    The file is read whole (a regular file of at most :data:`~lrviz.limits.CONFIG_BYTES`) and must be
+    UTF-8; the rules are the module's."""
     path = Path(path)
+    data = read_input(path, CONFIG_BYTES, "config", ConfigError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise ConfigError(f"{path}: cannot read it: {reason}") from None
-    data, lines = _read_yaml(path, text)
-    return _Reader(path, lines, per_epoch).config(data)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
+    tree, lines = _read_yaml(path, text)
+    return _Reader(path, lines, per_epoch).config(tree)
 
 
 def _read_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
     """The document as plain values, and the line of every key path; duplicate keys are errors."""
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    name = shown(path)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses control characters at once
         node = loader.get_single_node()
         if node is None:
-            raise ConfigError(f"{path}: the file is empty: a config needs at least 'schedules:'")
+            raise ConfigError(f"{name}: the file is empty: a config needs at least 'schedules:'")
         lines: dict[KeyPath, int] = {}
-        return _plain(loader, node, (), lines, path), lines
+        return _Plain(loader, path, lines).value(node, (), 0), lines
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        character = ord(error.character) if isinstance(error.character, str) else error.character
+        raise ConfigError(
+            f"{name}:{line}: cannot read it: not text, it holds the character U+{character:04X}"
+        ) from None
+    except RecursionError:  # PyYAML composes nodes recursively: [[[[… of a few hundred levels
+        place = f":{loader.get_mark().line + 1}" if loader is not None else ""
+        raise ConfigError(f"{name}{place}: {_TOO_DEEP}") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: not valid YAML: {error.problem or error.context}") from None
+        place = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(
+            f"{name}{place}: not valid YAML: {_cut(str(error.problem or error.context), 120)}"
+        ) from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+        raise ConfigError(f"{name}: not valid YAML: {_cut(str(error), 120)}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _plain(loader: Any, node: Any, keys: KeyPath, lines: dict[KeyPath, int], path: Path) -> Any:
-    import yaml
+_TOO_DEEP = f"nested deeper than {CONFIG_DEPTH} levels: a config is flatter than that"
+_MERGE = "tag:yaml.org,2002:merge"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
-    lines.setdefault(keys, node.start_mark.line + 1)
-    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
-    if type(node) in plain and node.tag != plain[type(node)]:
-        where = _where(path, lines, keys)
-        raise ConfigError(f"{where}: YAML tag {node.tag} is not allowed: a config holds plain values")
-    if isinstance(node, yaml.MappingNode):
+
+def _not_plain(where: str, tag: str) -> ConfigError:
+    return ConfigError(f"{where}: YAML tag {_cut(tag, 60)} is not allowed: a config holds plain values")
+
+
+class _Plain:
+    """A YAML node tree as plain values (dicts, lists, text, numbers, booleans, None), recording the line
+    of every key path, and counting the values made (an alias again each time it is expanded, merges
+    too) and the depth, so that an alias bomb or a deep nest is refused before it grows."""
+
+    def __init__(self, loader: Any, path: Path, lines: dict[KeyPath, int]) -> None:
+        self.loader = loader
+        self.path = path
+        self.lines = lines
+        self.count = 0
+
+    def at(self, node: Any, keys: KeyPath = ()) -> str:
+        """``file:line: key.path`` for a message about ``node``."""
+        line = node.start_mark.line + 1
+        return _where(self.path, {keys: line}, keys) if keys else f"{shown(self.path)}:{line}"
+
+    def value(self, node: Any, keys: KeyPath, depth: int) -> Any:
+        import yaml
+
+        self.count += 1
+        if self.count > CONFIG_VALUES:
+            raise ConfigError(
+                f"{self.at(node)}: holds more than {CONFIG_VALUES:,} values once its aliases are "
+                "expanded (a YAML alias bomb?): a config needs far fewer"
+            )
+        if depth > CONFIG_DEPTH:
+            raise ConfigError(f"{self.at(node)}: {_TOO_DEEP}")
+        self.lines.setdefault(keys, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise _not_plain(_where(self.path, self.lines, keys), node.tag)
+            return self.mapping(node, keys, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _not_plain(_where(self.path, self.lines, keys), node.tag)
+            return [self.value(item, (*keys, str(i)), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, keys)
+
+    def mapping(self, node: Any, keys: KeyPath, depth: int) -> dict[str, Any]:
+        """A mapping: the mappings merged in (``<<``) first, the earlier winning, then its own keys."""
+        import yaml
+
         result: dict[str, Any] = {}
+        merges = [value for key, value in node.value if key.tag == _MERGE]
+        if len(merges) > 1:
+            raise ConfigError(
+                f"{self.at(node, keys)}: two merge keys (<<): give one, with a list of mappings"
+            )
+        for merge in merges:
+            for source in reversed(merge.value if isinstance(merge, yaml.SequenceNode) else [merge]):
+                if not isinstance(source, yaml.MappingNode):
+                    raise ConfigError(
+                        f"{self.at(source, keys)}: << merges a mapping (<<: *name), or a list of them"
+                    )
+                result.update(self.value(source, keys, depth + 1))
+        given: set[str] = set()
         for key_node, value_node in node.value:
-            key = str(loader.construct_object(key_node, deep=True))
-            if key in result:
-                where = _where(path, {(*keys, key): key_node.start_mark.line + 1}, (*keys, key))
-                raise ConfigError(f"{where}: given twice (each key, and each label, once)")
-            lines[(*keys, key)] = key_node.start_mark.line + 1
-            result[key] = _plain(loader, value_node, (*keys, key), lines, path)
+            if key_node.tag == _MERGE:
+                continue
+            key = self.key(key_node, keys)
+            if key in given:
+                raise ConfigError(
+                    f"{self.at(key_node, (*keys, key))}: given twice (each key, and each label, once)"
+                )
+            given.add(key)
+            self.lines[(*keys, key)] = key_node.start_mark.line + 1
+            result[key] = self.value(value_node, (*keys, key), depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(loader, item, (*keys, str(i)), lines, path) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+    def key(self, node: Any, keys: KeyPath) -> str:
+        """A key: the text written, for any plain scalar (``1``, ``true``, ``2024-01-01``)."""
+        import yaml
+
+        if not isinstance(node, yaml.ScalarNode):
+            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            raise ConfigError(f"{self.at(node, keys)}: a key must be text, not {kind}")
+        self.count += 1
+        self.scalar(node, keys)  # its tag checked
+        if not node.value.strip():
+            raise ConfigError(f"{self.at(node, keys)}: a key is empty: give it a name")
+        return str(node.value)
+
+    def scalar(self, node: Any, keys: KeyPath) -> Any:
+        """A scalar's value; a timestamp is its text, never a datetime."""
+        if node.tag == _TIMESTAMP:
+            return str(node.value)
+        if node.tag in _NUMBERS and len(node.value) > NUMBER_LENGTH:
+            size = f"{len(node.value):,} characters"
+            raise ConfigError(
+                f"{self.at(node, keys)}: a number of {size}: at most {NUMBER_LENGTH:,} are read"
+            )
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            raise ConfigError(f"{self.at(node, keys)}: cannot read {excerpt(str(node.value))}") from None
+        if isinstance(value, bytes):
+            raise _not_plain(self.at(node, keys), node.tag)
+        return value
 
 
 class _Reader:
@@ -199,7 +331,7 @@ class _Reader:
         if "drop_last" in data and not isinstance(data["drop_last"], bool):
             raise self.fail(("drop_last",), f"must be true or false, got {_kind(data['drop_last'])}")
         if data.get("step_on", "update") not in STEP_ON:
-            raise self.fail(("step_on",), f"must be update or epoch, got {data['step_on']!r}")
+            raise self.fail(("step_on",), f"must be update or epoch, got {_kind(data['step_on'])}")
         settings = RunSettings(
             **numbers,
             drop_last=data.get("drop_last"),
@@ -298,7 +430,7 @@ class _Reader:
             if key in plot and not isinstance(plot[key], bool):
                 raise self.fail(("plot", key), f"must be true or false, got {_kind(plot[key])}")
         if "layout" in plot and plot["layout"] not in LAYOUTS:
-            raise self.fail(("plot", "layout"), f"must be overlay or grid, got {plot['layout']!r}")
+            raise self.fail(("plot", "layout"), f"must be overlay or grid, got {_kind(plot['layout'])}")
         if "dpi" in plot:
             plot["dpi"] = self.positive(plot, "dpi", ("plot",))
         if "size" in plot:
@@ -335,7 +467,7 @@ def parse_size(value: Any) -> tuple[float, float]:
     except ValueError:
         width = height = 0.0
     if not (0 < width <= 100 and 0 < height <= 100):
-        raise LrvizError(f"the size is WIDTHxHEIGHT in inches, such as 7x4, got {value!r}")
+        raise LrvizError(f"the size is WIDTHxHEIGHT in inches, such as 7x4, got {_kind(value)}")
     return width, height
 
 
@@ -349,10 +481,16 @@ def _local(message: str, name: str) -> str:
 
 
 def _kind(value: Any) -> str:
+    """A value as a message names it: text and numbers as a short excerpt, anything else by its kind
+    (never a Python object's repr)."""
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if value is None:
         return "nothing"
-    return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return excerpt(value)
+    return f"a value of type {type(value).__name__}"

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from lrviz.errors import LrvizError
 from lrviz.run import Curves, Series
 
 ROWS = 10
 """About this many evenly spread rows are shown by default, before the key points are added."""
+TEXT_WIDTH = 20
+"""Characters a column of text may fold at, when the numbers beside it need the room."""
 ROW_LIMIT = 100_000
 """The most rows a table shows (``--all``, ``--every``): every step of a longer run is an export's."""
 
@@ -55,8 +60,28 @@ def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
-    """A rich table of the rates at ``steps``, with a note at each phase boundary and a summary below."""
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: its header, its cells (a row of summary cells at the end, in bold when
+    ``summary`` counts them) and how they are aligned."""
+
+    header: str
+    cells: list[str]
+    justify: Literal["left", "right"] = "right"
+    style: str = ""
+
+    @property
+    def least(self) -> int:
+        """The narrowest the column may be: its widest cell for numbers, which are never cut; text
+        (names, notes) folds from :data:`TEXT_WIDTH` characters."""
+        widest = max((len(cell) for cell in self.cells), default=0)
+        return widest if self.justify == "right" else min(widest, TEXT_WIDTH)
+
+
+def build(curves: Curves, steps: list[int], *, plain: bool = False, width: int | None = None) -> list[Table]:
+    """Rich tables of the rates at ``steps``, with a note at each phase boundary and a summary below:
+    one table, or, when the schedules' columns do not fit in ``width`` characters, several one after
+    another, each with the step column, so that no number is ever cut."""
     notes: dict[int, list[str]] = {}
     if curves.resume_at is not None:
         notes[curves.resume_at] = ["resume: a restarted run continues at this rate"]
@@ -64,30 +89,72 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False) -> Table:
     for number, s in enumerate(curves.series, start=1):
         for step, what in s.marks:
             notes.setdefault(int(np.ceil(step)), []).append(f"{what} [{number}]" if several else what)
-    epochs = curves.run.steps_per_epoch > 1
-    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("step", justify="right", style="dim")
-    if epochs:
-        table.add_column("epoch", justify="right", style="dim")
-    for number, s in enumerate(curves.series, start=1):
-        table.add_column(f"{s.label} [{number}]" if several and notes else s.label, justify="right")
-    if notes:
-        table.add_column("phase", style="italic dim")
-    rates = [s.at(steps).tolist() for s in curves.series]
-    for row, step in enumerate(steps):
-        cells = [str(step)]
-        if epochs:
-            cells.append(_number(step / curves.run.steps_per_epoch))
-        cells += [_number(column[row]) for column in rates]
-        if notes:
-            cells.append("; ".join(notes.get(step, [])))
-        table.add_row(*cells, end_section=step == steps[-1])
     summaries = [curves.summary(s).rows() for s in curves.series]
-    padding = [""] * epochs
-    for index, (name, _) in enumerate(summaries[0]):
-        cells = [rows[index][1] for rows in summaries]
-        table.add_row(name, *padding, *cells, *([""] if notes else []), style="bold")
-    return table
+    names = [name for name, _ in summaries[0]]
+    keys = [Column("step", [str(step) for step in steps] + names, style="dim")]
+    if curves.run.steps_per_epoch > 1:
+        epochs = [_number(step / curves.run.steps_per_epoch) for step in steps]
+        keys.append(Column("epoch", epochs + [""] * len(names), style="dim"))
+    values = [
+        Column(
+            f"{s.label} [{number}]" if several and notes else s.label,
+            [_number(rate) for rate in s.at(steps).tolist()] + [cell for _, cell in rows],
+        )
+        for number, (s, rows) in enumerate(zip(curves.series, summaries, strict=True), start=1)
+    ]
+    phase = [Column("phase", ["; ".join(notes.get(step, [])) for step in steps] + [""] * len(names), "left")]
+    return _tables(keys, values, phase if notes else [], len(steps), plain, width)
+
+
+def _tables(
+    keys: list[Column], values: list[Column], after: list[Column], rows: int, plain: bool, width: int | None
+) -> list[Table]:
+    """The columns as tables: the key columns and the columns after in each, the value columns split
+    among them so that each table fits in ``width`` (a number is never cut; a header may wrap). The
+    cells past the first ``rows`` are the summary, in bold."""
+    gap = 2 if plain else 3  # a space either side of each column, and a box's divider between
+    groups = _groups(keys + after, values, width, gap) if width is not None else [values]
+    tables = []
+    for group in groups:
+        columns = keys + group + after
+        widths = _widths(columns, width, gap) if width is not None else [None] * len(columns)
+        table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for column, fixed in zip(columns, widths, strict=True):
+            header = Text(column.header, overflow="fold")
+            table.add_column(header, justify=column.justify, style=column.style or None, width=fixed)
+        for row in range(len(keys[0].cells)):
+            cells = [Text(column.cells[row], overflow="fold") for column in columns]
+            table.add_row(*cells, style="bold" if row >= rows else None, end_section=row == rows - 1)
+        tables.append(table)
+    return tables
+
+
+def _widths(columns: list[Column], width: int, gap: int) -> list[int]:
+    """Each column's width in a table ``width`` wide (``gap`` between columns): at least its least
+    (:attr:`Column.least`), the room left shared among the headers and texts that would wrap."""
+    widths = [column.least for column in columns]
+    wanted = [max(len(column.header), *map(len, column.cells)) for column in columns]
+    spare = width - sum(widths) - gap * (len(columns) - 1)
+    while spare > 0 and (short := [i for i, w in enumerate(widths) if w < wanted[i]]):
+        for index in short[:spare]:  # a character each in turn, so that every header gets room
+            widths[index] += 1
+        spare -= min(len(short), spare)
+    return widths
+
+
+def _groups(fixed: list[Column], values: list[Column], width: int, gap: int) -> list[list[Column]]:
+    """The value columns in consecutive groups that fit in ``width`` beside the fixed columns (each
+    column at least its least, ``gap`` characters between columns)."""
+    room = width - sum(column.least + gap for column in fixed)
+    groups: list[list[Column]] = [[]]
+    used = 0
+    for column in values:
+        if groups[-1] and used + column.least + gap > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(column)
+        used += column.least + gap
+    return groups
 
 
 def preamble(curves: Curves) -> str | None:
@@ -100,20 +167,23 @@ def preamble(curves: Curves) -> str | None:
     return "; ".join(parts) or None
 
 
-def comparison(curves: Curves, *, plain: bool = False) -> Table:
-    """A rich table of every schedule's summary statistics, a column per schedule."""
-    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("")
-    for s in curves.series:
-        table.add_column(s.label, justify="right")
+def comparison(curves: Curves, *, plain: bool = False, width: int | None = None) -> list[Table]:
+    """Rich tables of every schedule's summary statistics, a column per schedule (split into
+    several tables where they do not fit in ``width``, as :func:`build` does)."""
     summaries = [curves.summary(s).rows() for s in curves.series]
-    for index, (name, _) in enumerate(summaries[0]):
-        table.add_row(name, *(rows[index][1] for rows in summaries))
-    if len(curves.series) > 1:
+    names = [name for name, _ in summaries[0]]
+    several = len(curves.series) > 1
+    values = [
+        Column(f"{s.label} [{number}]" if several else s.label, [cell for _, cell in rows])
+        for number, (s, rows) in enumerate(zip(curves.series, summaries, strict=True), start=1)
+    ]
+    if several:
         first = curves.series[0]
-        cells = ["", *(_first_difference(first, s) for s in curves.series[1:])]
-        table.add_row(f"differs from {first.label} at step", *cells)
-    return table
+        names.append("differs from [1] at step")
+        values[0].cells.append("")
+        for s, column in zip(curves.series[1:], values[1:], strict=True):
+            column.cells.append(_first_difference(first, s))
+    return _tables([Column("", names, "left")], values, [], len(names), plain, width)
 
 
 def _first_difference(reference: Series, other: Series) -> str:

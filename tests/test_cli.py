@@ -315,3 +315,9 @@ def test_hostile_environment(environment: dict[str, str], args: list[str], statu
     assert "Traceback" not in result.stderr
     assert message in result.stderr
     assert len(result.stderr.splitlines()) <= 1
+
+
+def test_a_table_of_every_step_of_a_long_run_is_an_export(cli: Any) -> None:
+    result = cli("table", "cosine(0.1)", "-n", "200001", "--all")
+    assert result.code == 2
+    assert "use lrviz export for every step" in result.err

@@ -120,7 +120,7 @@ def test_metric_files(tmp_path: Path) -> None:
     [
         ("", None, 3, "the file is empty"),
         ("loss\n1\n", "acc", 2, "no column 'acc'; the columns are loss"),
-        ("loss\n1\nx\n", None, 3, "metric.csv:3: loss is not a number: 'x'"),
+        ("loss\n1\nx\n", None, 3, "metric.csv:3: the loss column is not a number"),
         (
             "loss\n1\n2\n",
             None,

@@ -43,3 +43,29 @@ def test_checkpoints(points: object, steps: int, expected: list[int]) -> None:
 def test_bad_checkpoints(bad: str) -> None:
     with pytest.raises(LrvizError, match="is not a step of this 100-step run"):
         checkpoints(bad, 100)
+
+
+def test_tables_never_cut_a_number() -> None:
+    """Too many schedules for the terminal's width: the columns are split over several tables, each
+    with the steps, and every number is shown whole (headers wrap)."""
+    from rich.console import Console
+
+    from lrviz.lineup import Item
+    from lrviz.lineup import evaluate as evaluate_lineup
+    from lrviz.parser import parse
+    from lrviz.run import Run
+    from lrviz.table import build, comparison, row_steps
+
+    specs = [f"exponential({0.1 + i / 7}, {1 - 1 / (i + 13)})" for i in range(8)] + ["0.001985 * 0.99 ** t"]
+    curves = evaluate_lineup([Item(text, parse(text)) for text in specs], Run(1000))
+    for width in (60, 80, 100):
+        console = Console(width=width, record=True, color_system=None)
+        tables = build(curves, row_steps(curves), width=width) + comparison(curves, width=width)
+        assert len(tables) > 2
+        for table in tables:
+            console.print(table)
+        shown = console.export_text()
+        assert max(len(line) for line in shown.splitlines()) <= width
+        for s in curves.series:
+            for _, cell in curves.summary(s).rows():
+                assert f" {cell}" in shown or shown.startswith(cell), (width, cell)
