@@ -35,7 +35,7 @@ from lrviz.gallery import EXAMPLE_STEPS, example_options
 from lrviz.limits import STEP_LIMIT, excerpt
 from lrviz.lineup import Item, NoRunLength, expand, run_length, set_params
 from lrviz.lineup import evaluate as evaluate_lineup
-from lrviz.metric import describe_nonfinite
+from lrviz.metric import MetricError, describe_nonfinite
 from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.parser import parse
 from lrviz.progress import listening
@@ -372,6 +372,7 @@ def _lineup(
     Returns the curves, a name for default output files and the config, if one was given.
     """
     texts, options = _split(tokens)
+    given_metric = run.metric
     config: Config | None = None
     if any(is_config(text) for text in texts):
         if len(texts) > 1:
@@ -406,7 +407,12 @@ def _lineup(
         if config is None:  # a spec's label is its text: show what the option made of it
             items = [replace(item, label=item.spec.render()) for item in items]
     items = expand(items, sweeps)
-    length = run.run(None if run.steps is not None or run.epochs is not None else run_length(items))
+    try:
+        length = run.run(None if run.steps is not None or run.epochs is not None else run_length(items))
+    except MetricError as error:  # a metric the config names is told at its key
+        if config is None or config.run.metric is None or given_metric is not None:
+            raise
+        raise MetricError(f"{config.where('metric')}: {error}") from None
     if resume_at is not None and not 0 <= resume_at < length.steps:
         raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)

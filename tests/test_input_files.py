@@ -634,3 +634,11 @@ def test_control_characters_in_keys_are_escaped(cli: Cli, tmp_path: Path) -> Non
     path = _config(tmp_path, 'steps: 3\nschedules: {a: cosine(0.1)}\n"\\e[31mred": 1\n')
     message = _refused(_export(cli, path), path, "c.yaml:3: '\\x1b[31mred': unknown key")
     assert "\x1b" not in message
+
+
+def test_a_metric_a_config_names_is_told_at_its_key(cli: Any, tmp_path: Path) -> None:
+    config = tmp_path / "plateau.yaml"
+    config.write_text("schedules:\n  p: plateau(0.1)\nsteps: 100\nmetric: synthetic(seed=-1)\n")
+    result = cli("table", str(config))
+    assert result.code == 2
+    assert result.err.startswith(f"lrviz table: {config}:4: metric: synthetic: seed must be")
