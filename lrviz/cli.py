@@ -41,6 +41,7 @@ from lrviz.parser import parse
 from lrviz.progress import listening
 from lrviz.registry import Entry, close_names, dialects, entries, lookup
 from lrviz.run import Curves, Run, RunSettings
+from lrviz.spec import checked
 from lrviz.stats import checkpoints
 
 
@@ -384,7 +385,8 @@ def _lineup(
     elif texts:
         per_epoch = run.per_epoch()
         constants = {"E": float(per_epoch)} if per_epoch is not None else {}
-        items, sweeps = [Item(text.strip(), parse(text, constants)) for text in texts], []
+        items = [Item(text.strip(), parse(text, constants, complete=False)) for text in texts]
+        sweeps = []
         name = _slug(texts)
     else:
         raise SpecError("give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list')")
@@ -406,7 +408,16 @@ def _lineup(
         items = set_params(items, {option: values[0]})
         if config is None:  # a spec's label is its text: show what the option made of it
             items = [replace(item, label=item.spec.render()) for item in items]
+    for item in items:  # complete now: options have had their say
+        try:
+            checked(item.spec)
+        except SpecError as error:
+            if config is None:
+                raise
+            raise SpecError(f"{config.where('schedules', item.label)}: {error}") from None
     items = expand(items, sweeps)
+    for item in items:
+        checked(item.spec)
     try:
         length = run.run(None if run.steps is not None or run.epochs is not None else run_length(items))
     except MetricError as error:  # a metric the config names is told at its key

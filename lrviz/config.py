@@ -365,7 +365,7 @@ class _Reader:
                 keys, f"must be a spec such as 'cosine(0.1)', or a mapping with spec:, got {_kind(value)}"
             )
         try:
-            item = Item(label, parse(value, self.constants))
+            item = Item(label, parse(value, self.constants, complete=False))  # checked once complete
         except LrvizError as error:
             raise self.fail(keys, str(error)) from None
         look = Look(

@@ -32,10 +32,14 @@ _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "=="
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 TOO_LARGE = "a number too large for a float64: numbers in a spec are at most about 1.8e308"
 
-def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
+
+def parse(text: str, constants: Mapping[str, float] | None = None, *, complete: bool = True) -> Spec:
     """Parse a spec into its tree; raise :class:`SpecError` naming the bad part.
 
-    ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them.
+    ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them. With
+    ``complete=False`` the spec may still be completed by options (``restarts(cosine(0.1))`` given
+    ``--period 100``): each call's check of how its arguments fit together waits for
+    :func:`lrviz.spec.checked`.
     """
     if not isinstance(text, str):
         raise SpecError(f"a spec must be text, got {excerpt(text)}")
@@ -44,16 +48,16 @@ def parse(text: str, constants: Mapping[str, float] | None = None) -> Spec:
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
     if len(source) > SPEC_LENGTH:
         raise SpecError(f"the spec is {len(source):,} characters long; at most {SPEC_LENGTH:,} are read")
-    return _parsed(source, tuple(sorted((constants or {}).items())))
+    return _parsed(source, tuple(sorted((constants or {}).items())), complete)
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(source: str, constants: tuple[tuple[str, float], ...]) -> Spec:
+def _parsed(source: str, constants: tuple[tuple[str, float], ...], complete: bool) -> Spec:
     # specs are immutable: the same text (say, evaluated at many lengths) is parsed once
-    return as_schedule(parse_value(source, dict(constants)), f"the spec {excerpt(source)}")
+    return as_schedule(parse_value(source, dict(constants), complete), f"the spec {excerpt(source)}")
 
 
-def parse_value(source: str, constants: Mapping[str, float] | None = None) -> Any:
+def parse_value(source: str, constants: Mapping[str, float] | None = None, complete: bool = True) -> Any:
     """Parse text in the grammar to a plain value (number, text, list, …) or a :class:`Spec`."""
     try:
         tree = ast.parse(source, mode="eval")
@@ -68,7 +72,7 @@ def parse_value(source: str, constants: Mapping[str, float] | None = None) -> An
         raise SpecError(f"cannot parse {excerpt(source)}") from None
     if _depth(tree.body) > SPEC_DEPTH:
         raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)")
-    return _Walker(source, constants or {}).value(tree.body)
+    return _Walker(source, constants or {}, complete).value(tree.body)
 
 
 def _depth(root: ast.AST) -> int:
@@ -84,8 +88,9 @@ def _depth(root: ast.AST) -> int:
 
 
 class _Walker:
-    def __init__(self, source: str, constants: Mapping[str, float]) -> None:
+    def __init__(self, source: str, constants: Mapping[str, float], complete: bool = True) -> None:
         self.source = source
+        self.complete = complete
         self._line = None if any(c in source for c in "\r\n\f") else source.encode()
         self.constants = constants
         self.aliases: dict[str, str] = {}
@@ -191,7 +196,7 @@ class _Walker:
             entry = lookup(name)
         except KeyError as error:
             raise self.fail(node, _unknown(name, error.args[0])) from None
-        return bind(entry, args or [], keywords or {}, self.text(node))
+        return bind(entry, args or [], keywords or {}, self.text(node), self.complete)
 
     def _call(self, node: ast.Call) -> Any:
         name = self.dotted(node.func)
@@ -286,7 +291,7 @@ class _Walker:
                     parts.extend(spec.args["parts"])  # a >> b >> c is one sequence
                 else:
                     parts.append(spec)
-            return bind(lookup("seq"), parts, {}, self.text(node))
+            return bind(lookup("seq"), parts, {}, self.text(node), self.complete)
         symbol = _BINARY.get(type(node.op))
         if symbol is None:
             raise self.fail(node, "this operator is not allowed in a spec (use + - * / ** % // >>)")

@@ -22,7 +22,7 @@ from lrviz.outline import extent
 from lrviz.plan import Plan
 from lrviz.progress import report
 from lrviz.registry import Mark, Values, close_names
-from lrviz.spec import Call, Spec
+from lrviz.spec import Call, Spec, checked
 from lrviz.stats import Checkpoint, Summary
 
 DTYPES = ("float64", "float32")
@@ -342,7 +342,9 @@ def evaluate(
         metric = _metric_values(metric)
     chosen = at is not None and isinstance(steps, int) and steps > step_limit
     run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
-    tree = with_options(parse(spec) if isinstance(spec, str) else _spec(spec), options)
+    tree = checked(
+        with_options(parse(spec, complete=False) if isinstance(spec, str) else _spec(spec), options)
+    )
     return evaluate_spec(tree, run) if at is None else rates_at(tree, run, at)
 
 

@@ -418,8 +418,11 @@ def as_schedule(value: Any, where: str) -> Spec:
     return Constant(float(value), repr(value))
 
 
-def bind(entry: Entry, positional: list[Any], keywords: dict[str, Any], source: str) -> Call:
-    """Match a call's arguments to ``entry``'s parameters and check each against its kind."""
+def bind(
+    entry: Entry, positional: list[Any], keywords: dict[str, Any], source: str, check: bool = True
+) -> Call:
+    """Match a call's arguments to ``entry``'s parameters and check each against its kind (and, with
+    ``check``, how they fit together: see :func:`checked_call`)."""
     params = [p for p in entry.params if not p.keyword_only]
     args: dict[str, Any] = {}
     variadic = next((p for p in params if p.variadic), None)
@@ -444,17 +447,33 @@ def bind(entry: Entry, positional: list[Any], keywords: dict[str, Any], source: 
         if target in args:
             raise SpecError(f"{source}: {target} is given twice")
         args[target] = _check(entry, entry.param(target), value, source)  # type: ignore[arg-type]
-    return checked_call(entry, args, source)
+    return checked_call(entry, args, source) if check else Call(entry, args, source)
 
 
 def checked_call(entry: Entry, args: dict[str, Any], source: str) -> Call:
     """A call after ``entry``'s own check of how its arguments fit together (skipped while a
     required argument is still missing: an option may supply it later)."""
     call = Call(entry, args, source)
+    _fits(call)
+    return call
+
+
+def _fits(call: Call) -> None:
+    """Raise :class:`SpecError` when the call's arguments do not fit together by its schedule's own
+    check; a call still missing a required argument is not checked."""
+    entry, args = call.entry, call.args
     if entry.check_rule is not None and all(p.name in args for p in entry.params if p.required):
         full = {p.name: args.get(p.name, p.default) for p in entry.params}
         try:
             entry.check_rule(**full)
         except Invalid as error:
             raise SpecError(f"{call.label}: {error}") from None
-    return call
+
+
+def checked(spec: Spec) -> Spec:
+    """``spec`` once every call in it has passed its schedule's check: for a spec parsed with
+    ``complete=False``, after the options that complete it (``--period 100``) are set."""
+    for node in spec.walk():
+        if isinstance(node, Call):
+            _fits(node)
+    return spec

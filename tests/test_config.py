@@ -245,3 +245,21 @@ def test_the_readme_example_config_works(tmp_path: Path) -> None:
     curves = config_curves(config)
     assert len(curves.series) == 9  # three schedules, three warm-up lengths each
     assert config.plot["style"] == "paper"
+
+
+def test_an_override_completes_a_spec(tmp_path: Path, cli: Any) -> None:
+    """A key beside spec: sets a parameter the spec needs (restarts' period), as an option would."""
+    config = tmp_path / "sgdr.yaml"
+    config.write_text("schedules:\n  sgdr:\n    spec: restarts(cosine(0.1))\n    period: 100\nsteps: 300\n")
+    result = cli("export", str(config))
+    assert result.code == 0, result.err
+    rates = [float(line.split(",")[1]) for line in result.out.splitlines()[1:]]
+    assert rates[0] == rates[100] == rates[200] == 0.1
+    assert (
+        cli("export", "restarts(cosine(0.1))", "--period", "100", "-n", "300").out.splitlines()[1:]
+        == (result.out.splitlines()[1:])
+    )
+    config.write_text("schedules:\n  sgdr:\n    spec: restarts(cosine(0.1))\nsteps: 300\n")
+    missing = cli("export", str(config))
+    assert missing.code == 2
+    assert f"{config}:2: schedules.sgdr: restarts(cosine(0.1)): restarts needs period=" in missing.err
