@@ -26,8 +26,8 @@ import typer
 import typer.core
 from rich.console import Console
 
-from lrviz import __version__, interrupts
-from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, parse_size
+from lrviz import __version__, examples, interrupts
+from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, locate, parse_size
 from lrviz.config import load as load_config
 from lrviz.errors import LrvizError, SpecError, WriteError
 from lrviz.files import check_suffix, ensure_disk_space, remove_temporaries, write_atomically
@@ -378,9 +378,11 @@ def _lineup(
     if any(is_config(text) for text in texts):
         if len(texts) > 1:
             raise LrvizError("give one config file, or specs, not both")
-        config = load_config(texts[0], run.per_epoch())
+        path = locate(texts[0])
+        assert path is not None
+        config = load_config(path, run.per_epoch())
         items, sweeps = list(config.items), list(config.sweeps)
-        name = Path(texts[0]).stem
+        name = path.stem
         run = run.over(config.run)
     elif texts:
         per_epoch = run.per_epoch()
@@ -538,7 +540,12 @@ def plot(
 @run_options()
 def compare(
     ctx: typer.Context,
-    config_file: Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="A config: see the README.")],
+    config_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="CONFIG", help="A config file, or the name of one lrviz ships: see the README."
+        ),
+    ],
     output: OutputImage = None,
     settings: RunSettings = NO_RUN,
     resume_at: ResumeOption = None,
@@ -557,7 +564,8 @@ def compare(
 
     if not is_config(str(config_file)):
         raise LrvizError(
-            f"compare takes a config file ending in .yaml or .yml, got {excerpt(str(config_file))}"
+            f"compare takes a config file ending in .yaml or .yml, or the name of one lrviz ships "
+            f"({', '.join(p.stem for p in examples.configs())}), got {excerpt(str(config_file))}"
         )
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
@@ -645,14 +653,17 @@ def gallery(
         "gallery"
     ),
     configs: Annotated[
-        Path, typer.Option("--configs", metavar="FOLDER", help="Folder of configs to draw.")
-    ] = Path("configs"),
+        Path | None,
+        typer.Option("--configs", metavar="FOLDER", help="Folder of configs to draw (default: lrviz's own)."),
+    ] = None,
 ) -> None:
     """Draw every built-in schedule (its example) and every config of a folder, as SVG files."""
     from lrviz.gallery import render_all
 
     _plotting()
-    written = render_all(out, configs, _write)
+    if configs is not None and not configs.is_dir():
+        raise LrvizError(f"--configs {excerpt(str(configs))} is not a folder of configs")
+    written = render_all(out, configs or examples.folder(), _write)
     Console(stderr=True, highlight=False).print(f"wrote {len(written)} images to {out}")
 
 

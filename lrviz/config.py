@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lrviz import examples
 from lrviz.errors import LrvizError
 from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
 from lrviz.lineup import Item, Sweep, set_params
@@ -68,9 +69,20 @@ class ConfigError(LrvizError):
     """A config file that cannot be read or does not fit the format."""
 
 
+def locate(text: str) -> Path | None:
+    """The config a command-line argument names, or ``None`` for a spec: a path ending in .yaml or
+    .yml, or the name of a config lrviz ships (``frameworks``), found from any folder."""
+    if "(" in text:
+        return None
+    shipped = examples.named(text, SUFFIXES)
+    if shipped is not None:
+        return shipped
+    return Path(text) if text.lower().endswith(SUFFIXES) else None
+
+
 def is_config(text: str) -> bool:
     """Whether a command-line argument names a config file rather than a spec."""
-    return text.lower().endswith(SUFFIXES) and "(" not in text
+    return locate(text) is not None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from lrviz import examples
 from lrviz.errors import LrvizError
 from lrviz.feedback import Metric
 from lrviz.limits import METRIC_BYTES, SPEC_LENGTH, ensure_memory, excerpt, size
@@ -409,9 +410,10 @@ def load(
     if text == "synthetic" or text.startswith("synthetic("):
         return synthetic(steps, **_synthetic_args(text))
     path = Path(text)
-    return read_csv(
-        base / path if base is not None and not path.is_absolute() else path, column, steps, steps_per_epoch
-    )
+    path = base / path if base is not None and not path.is_absolute() else path
+    if not path.exists():  # the example lrviz ships, by its name, from any folder
+        path = examples.named(text, (".csv",)) or path
+    return read_csv(path, column, steps, steps_per_epoch)
 
 
 SYNTHETIC = ("seed", "decay", "noise", "plateaus")

@@ -263,3 +263,35 @@ def test_an_override_completes_a_spec(tmp_path: Path, cli: Any) -> None:
     missing = cli("export", str(config))
     assert missing.code == 2
     assert f"{config}:2: schedules.sgdr: restarts(cosine(0.1)): restarts needs period=" in missing.err
+
+
+def test_shipped_examples_are_found_by_name_from_any_folder(
+    cli: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    compared = cli("compare", "frameworks", "--no-preview", "-o", "f.png")
+    assert compared.code == 0, compared.err
+    assert (tmp_path / "f.png").exists()
+    assert cli("table", "frameworks.yaml").code == 0
+    spec = "plateau(0.1, factor=0.5, patience=2)"
+    plotted = cli("export", spec, "--epochs", "40", "--steps-per-epoch", "10", "--metric", "val_loss.csv")
+    assert plotted.code == 0, plotted.err
+    assert plotted.out.splitlines()[0].endswith(",val_loss")
+    unknown = cli("compare", "no-such-config")
+    assert unknown.code == 2
+    assert "frameworks" in unknown.err  # the shipped ones are named
+
+
+def test_the_gallery_draws_the_shipped_configs_by_default(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """``lrviz gallery`` in an empty folder draws lrviz's own configs, not nothing."""
+    from lrviz import examples
+
+    asked: list[Path] = []
+    monkeypatch.setattr("lrviz.gallery.render_all", lambda out, folder, write: asked.append(folder) or [])
+    monkeypatch.chdir(tmp_path)
+    assert cli("gallery", "--out", "g").code == 0
+    assert asked == [examples.folder()]
+    assert len(examples.configs()) >= 10
+    missing = cli("gallery", "--configs", "nowhere")
+    assert missing.code == 2
+    assert "not a folder of configs" in missing.err

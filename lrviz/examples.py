@@ -1,0 +1,32 @@
+"""The examples lrviz ships: the configs of ``configs/`` and the metric file they use, found by name
+from any folder (``lrviz compare frameworks``, ``--metric val_loss.csv``).
+
+An installed lrviz holds them in the package (the wheel copies ``configs/`` into ``lrviz/configs``); a
+checkout of the source, beside the package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+
+
+def folder() -> Path:
+    """The folder of the shipped examples."""
+    installed = _HERE / "configs"
+    return installed if installed.is_dir() else _HERE.parent / "configs"
+
+
+def configs() -> list[Path]:
+    """Every shipped config, by name."""
+    return sorted(folder().glob("*.yaml"))
+
+
+def named(text: str, suffixes: tuple[str, ...]) -> Path | None:
+    """The shipped example ``text`` names (``frameworks`` or ``frameworks.yaml``, with one of
+    ``suffixes``), when ``text`` is a plain name and no such file is here; else ``None``."""
+    if not text or Path(text).name != text or Path(text).exists():
+        return None
+    candidates = [text] if text.lower().endswith(suffixes) else [text + suffix for suffix in suffixes]
+    return next((folder() / name for name in candidates if (folder() / name).is_file()), None)
