@@ -1,5 +1,6 @@
 """`lrviz code`: the printed code, executed against the real framework, gives lrviz's rate at every step —
-for every built-in schedule and every framework dialect, to every target."""
+for every built-in schedule and every framework dialect, to every target — and the common schedules,
+warmed up or not, are the frameworks' own code, with no lrviz at training time."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import lrviz
 from lrviz.gallery import EXAMPLE_STEPS
 from lrviz.registry import entries
+from lrviz.run import Run, evaluate_spec
 from tests.frameworks import assert_parity, require
 from tests.test_contract import EXAMPLES
 from tests.test_contract import STEPS as NEUTRAL_STEPS
@@ -48,6 +50,21 @@ def _run_torch(code: str, steps: int, feedback: bool) -> np.ndarray:
         rates.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
         scheduler.step(metric[t]) if feedback else scheduler.step()
+    return np.array(rates)
+
+
+def _run_torch_per_epoch(code: str, epochs: int, per_epoch: int) -> np.ndarray:
+    """The rate of every update, stepping the scheduler at the end of each epoch."""
+    torch = require("torch")
+    names: dict[str, Any] = {"model": torch.nn.Linear(1, 1)}
+    exec(code, names)
+    optimizer, scheduler = names["optimizer"], names["scheduler"]
+    rates = []
+    for _ in range(epochs):
+        for _ in range(per_epoch):
+            rates.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+        scheduler.step()
     return np.array(rates)
 
 
@@ -119,18 +136,32 @@ def test_native_code_states_the_optimizers_rate(cli: Any) -> None:
             "hf",
             "torch.optim.lr_scheduler.MultiStepLR(optimizer=optimizer, milestones=[30, 60]",
         ),
-        (
-            "cosine(0.1, warmup=5)",
-            "torch",
-            "lrviz.torch.scheduler('cosine(0.1, warmup=5)', optimizer, steps=100)",
-        ),
-        ("cosine(0.1)", "optax", "lrviz.optax.schedule('cosine(0.1)', steps=100)"),
+        ("cosine(0.1, warmup=5)", "torch", "lr_lambda=lambda step: step / 5 if step < 5 else (1 + math.cos("),
+        ("cosine(0.1)", "optax", "optax.cosine_decay_schedule(init_value=0.1, decay_steps=100, alpha=0.0)"),
         (
             "torch.LambdaLR(optimizer, lr_lambda=lambda e: 1 - 1e-3 * e, lr=0.1)",
             "torch",
-            "lr_lambda=lambda step: 1",
+            "lr_lambda=lambda step: 1 - 0.001 * step",
         ),
-        ("torch.LambdaLR(optimizer, lr_lambda=lambda e: exp(-e), lr=0.1)", "torch", "lrviz.torch.scheduler("),
+        (
+            "torch.LambdaLR(optimizer, lr_lambda=lambda e: exp(-e), lr=0.1)",
+            "torch",
+            "lambda step: math.exp(-step)",
+        ),
+        # what only lrviz computes keeps the adapter
+        ("cosine(0.1) + 0.01", "torch", "lrviz.torch.scheduler('cosine(0.1) + 0.01', optimizer, steps=100)"),
+        (
+            "restarts(cosine(0.1), period=30)",
+            "hf",
+            "lrviz.torch.scheduler('restarts(cosine(0.1), period=30)'",
+        ),
+        ("onecycle(0.1)", "torch", "lrviz.torch.scheduler('onecycle(0.1)', optimizer, steps=100)"),
+        ("wsd(3e-4, warmup=10)", "optax", "lrviz.optax.schedule('wsd(3e-4, warmup=10)', steps=100)"),
+        (
+            "torch.LambdaLR(optimizer, lr_lambda=cosine(1.0, steps=50), lr=0.1)",
+            "torch",
+            "lrviz.torch.scheduler('torch.LambdaLR(optimizer, lr_lambda=cosine(1.0, steps=50), lr=0.1)'",
+        ),
     ],
 )
 def test_each_spec_is_written_as_a_framework_call_where_one_draws_it(
@@ -185,3 +216,225 @@ def test_bad_input(cli: Any, args: list[str], message: str) -> None:
     assert message in result.err
     assert "Traceback" not in result.err
     assert result.out == ""
+
+
+COMMON = [
+    "constant(0.1{warmup})",
+    "linear(0.1, 0.001{warmup})",
+    "linear(0, 0.1{warmup})",
+    "step(0.1, 70, gamma=0.5{warmup})",
+    "multistep(0.1, [300, 600, 800]{warmup})",
+    "polynomial(0.1, power=2, min_lr=1e-3{warmup})",
+    "wsd(0.1, decay=0.3, decay_type='1-sqrt'{warmup})",
+    "wsd(0.1, decay=0.2, decay_type='cosine', min_lr=1e-3{warmup})",
+    "inverse_sqrt(0.1{warmup})",
+    "exponential(0.1, 0.997{warmup})",
+    "cosine(0.1{warmup})",
+    "cosine(0.1, min_lr=1e-3{warmup})",
+]
+"""lrviz's own schedules that PyTorch and transformers draw with their own code."""
+WARMUPS = {
+    "no warm-up": "",
+    "warm-up from 0": ", warmup=100",
+    "warm-up from warmup_start": ", warmup=100, warmup_start=1e-3",
+}
+RUNS = {
+    "steps": (["--steps", "1000"], Run.of(steps=1000)),
+    "epochs": (["--epochs", "12", "--steps-per-epoch", "75"], Run.of(epochs=12, steps_per_epoch=75)),
+}
+
+
+@pytest.mark.parametrize("to", ["torch", "hf"])
+@pytest.mark.parametrize("run", RUNS)
+@pytest.mark.parametrize("warmup", WARMUPS)
+@pytest.mark.parametrize("schedule", COMMON)
+def test_the_common_schedules_need_no_lrviz_to_train(
+    cli: Any, schedule: str, warmup: str, run: str, to: str
+) -> None:
+    text = schedule.format(warmup=WARMUPS[warmup])
+    options, length = RUNS[run]
+    result = cli("code", text, *options, "--to", to)
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    assert "# Assumes: scheduler.step() once per update, after optimizer.step();" in result.out
+    assert "which the scheduler scales" in result.out  # the optimizer's base rate
+    theirs = _run_torch(result.out, length.steps, feedback=False)
+    assert_parity(text, evaluate_spec(lrviz.parse(text), length), theirs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cosine(0.1, min_lr=1e-3, warmup=3)",
+        "cosine(0.1, warmup=3, warmup_start=1e-3)",
+        "step(0.1, 7, warmup=2)",
+    ],
+)
+def test_an_epoch_stepped_schedule_needs_no_lrviz_to_train(cli: Any, text: str) -> None:
+    result = cli(
+        "code", text, "--epochs", "30", "--steps-per-epoch", "10", "--step-on", "epoch", "--to", "torch"
+    )
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    assert "scheduler.step() once per epoch" in result.out
+    theirs = _run_torch_per_epoch(result.out, 30, 10)
+    ours = evaluate_spec(lrviz.parse(text), Run.of(epochs=30, steps_per_epoch=10, step_on="epoch"))
+    assert_parity(text, ours, theirs)
+
+
+TORCH_SEQUENCE = [
+    "torch.optim.lr_scheduler.SequentialLR(",
+    "torch.optim.lr_scheduler.LinearLR(",
+    "start_factor=0.01,",
+    "end_factor=1.0,",
+    "total_iters=100,",
+    "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer=optimizer, T_max=900, eta_min=0.001)",
+    "milestones=[100],",
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "to", "written"),
+    [
+        (
+            "cosine(0.1, min_lr=1e-3, warmup=100)",
+            "hf",
+            [
+                "transformers.get_cosine_with_min_lr_schedule_with_warmup(",
+                "num_warmup_steps=100,",
+                "num_training_steps=1000,",
+                "min_lr=0.001,",
+            ],
+        ),
+        ("cosine(0.1, warmup=100)", "hf", ["transformers.get_cosine_schedule_with_warmup("]),
+        ("cosine(0.1)", "hf", ["transformers.get_cosine_schedule_with_warmup(", "num_warmup_steps=0,"]),
+        ("linear(0.1, 0, warmup=100)", "hf", ["transformers.get_linear_schedule_with_warmup("]),
+        ("constant(0.1, warmup=100)", "hf", ["transformers.get_constant_schedule_with_warmup("]),
+        (
+            "polynomial(0.1, power=2, min_lr=1e-3, warmup=100)",
+            "hf",
+            ["transformers.get_polynomial_decay_schedule_with_warmup(", "lr_end=0.001,", "power=2.0,"],
+        ),
+        ("wsd(0.1, decay=0.2, warmup=100)", "hf", ["transformers.get_wsd_schedule(", "num_decay_steps=200,"]),
+        ("inverse_sqrt(0.1, warmup=100)", "hf", ["transformers.get_inverse_sqrt_schedule("]),
+        # transformers' warm-ups start from 0 (wsd's from its floor): PyTorch's classes instead
+        ("cosine(0.1, min_lr=1e-3, warmup=100, warmup_start=1e-3)", "hf", TORCH_SEQUENCE),
+        ("cosine(0.1, min_lr=1e-3, warmup=100, warmup_start=1e-3)", "torch", TORCH_SEQUENCE),
+        ("step(0.1, 30, warmup=100, warmup_start=0.01)", "torch", ["SequentialLR(", "LinearLR(", "StepLR("]),
+        # a LinearLR cannot start from 0: a LambdaLR, in plain Python
+        (
+            "cosine(0.1, min_lr=1e-3, warmup=100)",
+            "torch",
+            [
+                "import math\n",
+                "def lr_lambda(step):\n"
+                "    if step < 100:\n"
+                "        return step / 100\n"
+                "    return (0.001 + (0.1 - 0.001) * (1 + math.cos(math.pi * min(step - 100, 900) / 900))"
+                " / 2) / 0.1\n",
+                "torch.optim.lr_scheduler.LambdaLR(optimizer=optimizer, lr_lambda=lr_lambda)",
+                "lr=0.1)  # or your optimizer",
+            ],
+        ),
+        (
+            "constant(0.1, warmup=100)",
+            "torch",
+            ["LambdaLR(", "lr_lambda=lambda step: step / 100 if step < 100 else 1"],
+        ),
+        (
+            "exponential(0.1, 0.99, warmup=10)",
+            "torch",
+            ["lambda step: step / 10 if step < 10 else 0.99 ** (step - 10)"],
+        ),
+        ("wsd(3e-4, warmup=100, warmup_start=1e-5)", "hf", ["torch.optim.lr_scheduler.LambdaLR("]),
+        (
+            "cosine(0.1, min_lr=1e-3)",
+            "torch",
+            ["CosineAnnealingLR(optimizer=optimizer, T_max=1000, eta_min=0.001)"],
+        ),
+        ("0.1 * 0.95 ** t", "torch", ["lr_lambda=lambda step: 0.95 ** step", "lr=0.1)"]),
+        ("cosine(0.1, min_lr=1e-3, warmup=100)", "optax", ["optax.warmup_cosine_decay_schedule("]),
+        ("cosine(0.1, min_lr=1e-3, warmup=100)", "keras", ["CosineDecay(", "warmup_target=0.1,"]),
+        (
+            "linear(0.1, 0.01, warmup=100, warmup_start=0.01)",
+            "optax",
+            ["optax.join_schedules(", "optax.linear_schedule("],
+        ),
+    ],
+)
+def test_which_framework_code_is_written(cli: Any, spec: str, to: str, written: list[str]) -> None:
+    result = cli("code", spec, "--steps", "1000", "--to", to)
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    for part in written:
+        assert part in result.out, result.out
+
+
+def test_the_issues_schedule_is_pytorchs_own_code(cli: Any) -> None:
+    result = cli("code", "cosine(3e-4, min_lr=3e-5, warmup=500)", "--steps", "10000", "--to", "torch")
+    assert result.code == 0, result.err
+    assert result.out == (
+        "import math\n"
+        "import torch\n"
+        "\n"
+        "\n"
+        "def lr_lambda(step):\n"
+        "    if step < 500:\n"
+        "        return step / 500\n"
+        "    return (3e-05 + (0.0003 - 3e-05) * (1 + math.cos(math.pi * min(step - 500, 9500) / 9500)) / 2)"
+        " / 0.0003\n"
+        "\n"
+        "\n"
+        "# Assumes: scheduler.step() once per update, after optimizer.step();\n"
+        "#   the optimizer's learning rate is 0.0003, which the scheduler scales.\n"
+        "optimizer = torch.optim.AdamW(model.parameters(), lr=0.0003)  # or your optimizer\n"
+        "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer=optimizer, lr_lambda=lr_lambda)\n"
+    )
+    assert_parity(
+        "the issue's schedule",
+        lrviz.evaluate("cosine(3e-4, min_lr=3e-5, warmup=500)", 10000),
+        _run_torch(result.out, 10000, False),
+    )
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "where(e < 5, e / 5, where(e < 50, 1, 0.5))",
+        "clip(1 - e / 80, 0.1, 1)",
+        "2 ** -(e / 10)",
+        "-(e / 100) ** 2 + 1",
+        "(e < 30) * 0.5 + 0.5",
+        "maximum(0.1, 0.97 ** e) * abs(cos(pi * e / 40))",
+        "floor(e / 7) % 2 * 0.5 + 0.5",
+        "0.5 ** (e // 10) / sqrt(1 + e)",
+        "minimum(1, exp(-e / 20) + log1p(e) / 10)",
+        "1 - e / T",
+        "tanh(3 - e / 10) / 2 + 0.5",
+    ],
+)
+def test_a_lambda_is_written_as_plain_python(cli: Any, expression: str) -> None:
+    text = f"torch.LambdaLR(optimizer, lr_lambda=lambda e: {expression}, lr=0.1)"
+    result = cli("code", text, "--steps", "100", "--to", "torch")
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    assert_parity(text, lrviz.evaluate(text, 100), _run_torch(result.out, 100, False))
+
+
+@pytest.mark.parametrize(
+    ("text", "to"),
+    [
+        ("cosine(0.1, min_lr=1e-3, warmup=30, warmup_start=1e-3)", "optax"),
+        ("constant(0.1, warmup=30, warmup_start=1e-3)", "optax"),
+        ("step(0.1, 20, gamma=0.5, warmup=30)", "optax"),
+        ("linear(0.1, 0.01, warmup=30, warmup_start=0.01)", "optax"),
+        ("cosine(0.1, min_lr=1e-3, warmup=30)", "keras"),
+    ],
+)
+def test_float32_frameworks_warm_up_in_their_own_code(cli: Any, text: str, to: str) -> None:
+    result = cli("code", text, "--steps", "300", "--to", to)
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    theirs = _run_optax(result.out, 300) if to == "optax" else _run_keras(result.out, 300)
+    ours = lrviz.evaluate(text, 300, dtype="float32").astype(np.float64)
+    assert_parity(text, ours, theirs, float32=True)

@@ -287,7 +287,12 @@ def test_the_gallery_draws_the_shipped_configs_by_default(cli: Any, tmp_path: Pa
     from lrviz import examples
 
     asked: list[Path] = []
-    monkeypatch.setattr("lrviz.gallery.render_all", lambda out, folder, write: asked.append(folder) or [])
+
+    def render_all(out: Path, folder: Path, write: Any) -> list[Path]:
+        asked.append(folder)
+        return []
+
+    monkeypatch.setattr("lrviz.gallery.render_all", render_all)
     monkeypatch.chdir(tmp_path)
     assert cli("gallery", "--out", "g").code == 0
     assert asked == [examples.folder()]
