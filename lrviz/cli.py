@@ -25,6 +25,7 @@ from typing import IO, Annotated, Any
 import typer
 import typer.core
 from rich.console import Console
+from rich.text import Text
 
 from lrviz import __version__, examples, interrupts
 from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, locate, parse_size
@@ -430,7 +431,7 @@ def _lineup(
         raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None and (note := describe_nonfinite(length.metric)) is not None:
-        Console(stderr=True, highlight=False).print(f"note: {note}")
+        _say(f"note: {note}")
     curves = evaluate_lineup(items, length, checkpoints(points, length.steps) if points else ())
     return replace(curves, resume_at=resume_at), name, config
 
@@ -458,12 +459,20 @@ def _csv_bytes(curves: Curves) -> int:
     return steps * (len(str(steps)) + 1 + (len(header(curves)) - 1) * 24)
 
 
-def _stdout() -> Console:
-    """Standard output: a terminal's width, or unlimited (no wrapping) when piped."""
+def _stdout(piped_width: int = 100_000) -> Console:
+    """Standard output, once any progress bar is cleared: a terminal's width, or ``piped_width``
+    when piped (by default unlimited: nothing wraps)."""
+    _BAR.close()
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=100_000)
+        console = Console(highlight=False, width=piped_width)
     return console
+
+
+def _say(text: str) -> None:
+    """A line on standard error (``wrote FILE``, a note), as it is: never wrapped, never markup."""
+    _BAR.close()
+    sys.stderr.write(text + "\n")
 
 
 def _width(console: Console) -> int | None:
@@ -506,7 +515,7 @@ def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any
 
         colored = console.color_system is not None and not console.no_color
         console.print(render(curves, width=min(console.width, 120), logy=style.logy, color=colored))
-    Console(stderr=True, highlight=False).print(f"wrote {path}")
+    _say(f"wrote {path}")
 
 
 @app.command(cls=_Command, context_settings=SPEC_COMMAND)
@@ -664,7 +673,7 @@ def gallery(
     if configs is not None and not configs.is_dir():
         raise LrvizError(f"--configs {excerpt(str(configs))} is not a folder of configs")
     written = render_all(out, configs or examples.folder(), _write)
-    Console(stderr=True, highlight=False).print(f"wrote {len(written)} images to {out}")
+    _say(f"wrote {len(written)} images to {out}")
 
 
 @app.command(cls=_Command, context_settings=SPEC_COMMAND)
@@ -761,12 +770,13 @@ def list_(
     if markdown:
         sys.stdout.write(markdown_table(dialect))
         return
-    console = _stdout()
+    console = _stdout(piped_width=100)
     listing = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("schedule", "family", "parameters", "what it does"):
         listing.add_column(column, overflow="fold")
     for entry in entries(dialect):
-        listing.add_row(f"[bold]{entry.name}[/]", family(entry), parameters(entry), entry.summary)
+        cells = (entry.name, family(entry), parameters(entry), entry.summary)
+        listing.add_row(*(Text(cell, style="bold" if cell is entry.name else "") for cell in cells))
     console.print(listing)
     console.print(
         "\nCustom schedules are expressions in t (the step) and T (the horizon), such as "
@@ -809,28 +819,53 @@ def _description(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def progress_bar(console: Console) -> Iterator[None]:
-    """Show the progress long work reports (a long run's chunks, a large export, the gallery) as a bar
-    on ``console`` while it lasts, if it is a terminal; show nothing otherwise."""
-    if not console.is_terminal:
-        yield
-        return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+class _ProgressBar:
+    """The progress long work reports (a long run's chunks, a large export, the gallery), drawn on
+    standard error when it is a terminal: started by the first report, so that a command with nothing
+    to report writes nothing there, and closed before anything else is printed."""
 
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(
-        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False
-    ) as bar:
-        task = bar.add_task("", visible=False)
+    def __init__(self, console: Callable[[], Console] = lambda: Console(stderr=True)) -> None:
+        self._console = console
+        self._progress: Any = None
+        self._task: Any = None
 
-        def show(what: str, done: int, total: int) -> None:
-            if bar.tasks[0].description != what:
-                bar.reset(task, description=what)
-            bar.update(task, completed=done, total=total, visible=True)
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[None]:
+        """Show the reports made inside the block, then close the bar."""
+        try:
+            with listening(self.show):
+                yield
+        finally:
+            self.close()
 
-        with listening(show):
-            yield
+    def show(self, what: str, done: int, total: int) -> None:
+        if self._progress is None:
+            console = self._console()
+            if not console.is_terminal:
+                return
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+            )
+            self._progress = Progress(*columns, console=console, transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(what, total=total)
+        if self._progress.tasks[0].description != what:
+            self._progress.reset(self._task, description=what)
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        """Clear the bar off the terminal, if there is one."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+_BAR = _ProgressBar()
 
 
 def run(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> int:
@@ -870,7 +905,7 @@ def _dispatch(args: list[str], prefix: str, err: IO[str]) -> int:
     status."""
     command = _command(args)
     try:
-        with progress_bar(Console(stderr=True)):
+        with _BAR.listening():
             result = app(args=args, prog_name="lrviz", standalone_mode=False)
     except LrvizError as error:
         err.write(f"{prefix}: {_one_line(str(error))}\n")

@@ -321,3 +321,17 @@ def test_a_table_of_every_step_of_a_long_run_is_an_export(cli: Any) -> None:
     result = cli("table", "cosine(0.1)", "-n", "200001", "--all")
     assert result.code == 2
     assert "use lrviz export for every step" in result.err
+
+
+def test_list_shows_every_summary_as_written(cli: Any) -> None:
+    listing = cli("list")
+    text = " ".join(listing.out.split())
+    assert "values[i] from boundaries[i−1] up to boundaries[i]" in text  # not eaten as markup
+    assert max(len(line) for line in listing.out.splitlines()) <= 100  # piped: a readable width
+
+
+def test_wrote_is_one_line_however_long_the_path(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / ("a-long-folder-name-" * 6) / "cosine.png"
+    path.parent.mkdir()
+    result = cli("plot", "cosine(0.1)", "-n", "10", "-o", str(path))
+    assert result.err == f"wrote {path}\n"

@@ -211,7 +211,7 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
 ) -> None:
     from rich.console import Console
 
-    from lrviz.cli import progress_bar
+    from lrviz.cli import _ProgressBar
 
     monkeypatch.setattr(grid, "CHUNK", 1000)
     monkeypatch.setattr(grid, "WHOLE", 1000)
@@ -219,7 +219,12 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
     assert result.code == 0
     assert result.err.splitlines() == [f"wrote {tmp_path / 'long.png'}"]  # standard error is not a terminal
     terminal = io.StringIO()
-    with progress_bar(Console(file=terminal, force_terminal=True, width=80)):
+    bar = _ProgressBar(lambda: Console(file=terminal, force_terminal=True, width=80))
+    with bar.listening():
         list(series(lrviz.parse("cosine(0.1)"), Run(20000), "cosine", whole=False).blocks())
     assert "evaluating cosine" in terminal.getvalue()
     assert "100%" in terminal.getvalue()
+    quiet = io.StringIO()  # nothing to report: not even the escapes that hide the cursor
+    with _ProgressBar(lambda: Console(file=quiet, force_terminal=True, width=80)).listening():
+        list(series(lrviz.parse("cosine(0.1)"), Run(20), "cosine", whole=False).blocks())
+    assert quiet.getvalue() == ""
