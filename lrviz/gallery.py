@@ -45,7 +45,7 @@ def config_curves(config: configs.Config) -> Curves:
     items = expand(config.items, config.sweeps)
     given = config.run.steps is not None or config.run.epochs is not None
     run = config.run.run(None if given else run_length(items))
-    points = checkpoints(config.checkpoints, run.steps) if config.checkpoints else ()
+    points = checkpoints(config.checkpoints, run.steps, run.steps_per_epoch) if config.checkpoints else ()
     return evaluate_lineup(items, run, points)
 
 

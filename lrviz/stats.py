@@ -18,9 +18,10 @@ Checkpoint = tuple[str, int]
 """A checkpoint as the user wrote it ("25%", "-1", "300") and the step it falls on."""
 
 
-def checkpoints(points: str | Sequence[Any], steps: int) -> list[Checkpoint]:
+def checkpoints(points: str | Sequence[Any], steps: int, per_epoch: int = 1) -> list[Checkpoint]:
     """Steps from a comma list or a list: whole steps (negative ones count back from the end, -1 being
-    the last step) and percentages of the run (``50%`` of 100 steps is step 50)."""
+    the last step), percentages of the run (``50%`` of 100 steps is step 50) and, with ``per_epoch``
+    updates an epoch, epochs (``45e`` is the first step of epoch 45)."""
     items = [p.strip() for p in points.split(",")] if isinstance(points, str) else [str(p) for p in points]
     found = []
     for item in items:
@@ -30,15 +31,20 @@ def checkpoints(points: str | Sequence[Any], steps: int) -> list[Checkpoint]:
                 if not 0 <= share <= 100:
                     raise ValueError
                 step = min(math.floor(share / 100 * steps), steps - 1)
+            elif item.lower().endswith("e") and item[:-1].strip().isdigit():
+                step = int(item[:-1]) * per_epoch
+                if not 0 <= step < steps:
+                    raise ValueError
             else:
                 step = int(item)
                 step = step + steps if step < 0 else step
                 if not 0 <= step < steps:
                     raise ValueError
         except ValueError:
+            epochs = f", epochs such as {min(45, max(steps // per_epoch - 1, 0))}e" if per_epoch > 1 else ""
             raise LrvizError(
                 f"checkpoint {excerpt(item)} is not a step of this {steps}-step run: give whole steps "
-                "(-1 is the last) or percentages such as 25%"
+                f"(-1 is the last), percentages such as 25%{epochs}"
             ) from None
         found.append((item, step))
     return found
@@ -113,8 +119,9 @@ class Summary:
             at=tuple((label, step, at[label]) for label, step in points),
         )
 
-    def rows(self) -> list[tuple[str, str]]:
-        """(name, value) pairs as tables show them."""
+    def rows(self, per_epoch: int = 1) -> list[tuple[str, str]]:
+        """(name, value) pairs as tables show them; with ``per_epoch`` updates an epoch, each
+        checkpoint says both its step and its epoch."""
         rows = [
             ("peak", _number(self.peak)),
             ("peak step", str(self.peak_step)),
@@ -125,10 +132,7 @@ class Summary:
             ("steps ≥ 50% peak", str(self.above_50)),
             ("warm-up ends", "—" if self.warmup_end is None else str(self.warmup_end)),
         ]
-        return rows + [
-            (f"at step {step}" if label == str(step) else f"at {label} (step {step})", _number(value))
-            for label, step, value in self.at
-        ]
+        return rows + [(f"at {_place(label, step, per_epoch)}", _number(value)) for label, step, value in self.at]
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -142,6 +146,17 @@ class Summary:
             "warmup_end": self.warmup_end,
             "at": [{"checkpoint": label, "step": step, "lr": value} for label, step, value in self.at],
         }
+
+
+def _place(label: str, step: int, per_epoch: int) -> str:
+    """Where a checkpoint is, in the words of a table row: ``step 45 (epoch 4.5)``, ``epoch 45 (step
+    450)``, ``25% (step 250)``."""
+    if label.lower().endswith("e") and label[:-1].strip().isdigit():
+        return f"epoch {int(label[:-1])} (step {step})"
+    epoch = f"epoch {step / per_epoch:g}" if per_epoch > 1 else ""
+    if label == str(step):
+        return f"step {step}" + (f" ({epoch})" if epoch else "")
+    return f"{label} (step {step}" + (f", {epoch}" if epoch else "") + ")"
 
 
 def _number(value: float) -> str:

@@ -89,7 +89,7 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False, width: int |
     for number, s in enumerate(curves.series, start=1):
         for step, what in s.marks:
             notes.setdefault(int(np.ceil(step)), []).append(f"{what} [{number}]" if several else what)
-    summaries = [curves.summary(s).rows() for s in curves.series]
+    summaries = [curves.summary(s).rows(curves.run.steps_per_epoch) for s in curves.series]
     names = [name for name, _ in summaries[0]]
     keys = [Column("step", [str(step) for step in steps] + names, style="dim")]
     if curves.run.steps_per_epoch > 1:
@@ -170,7 +170,7 @@ def preamble(curves: Curves) -> str | None:
 def comparison(curves: Curves, *, plain: bool = False, width: int | None = None) -> list[Table]:
     """Rich tables of every schedule's summary statistics, a column per schedule (split into
     several tables where they do not fit in ``width``, as :func:`build` does)."""
-    summaries = [curves.summary(s).rows() for s in curves.series]
+    summaries = [curves.summary(s).rows(curves.run.steps_per_epoch) for s in curves.series]
     names = [name for name, _ in summaries[0]]
     several = len(curves.series) > 1
     values = [

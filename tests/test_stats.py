@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,15 @@ def test_tables_never_cut_a_number() -> None:
         for s in curves.series:
             for _, cell in curves.summary(s).rows():
                 assert f" {cell}" in shown or shown.startswith(cell), (width, cell)
+
+
+def test_checkpoints_in_epochs_and_steps_say_which(cli: Any) -> None:
+    result = cli("table", "cosine(0.1)", "--epochs", "90", "--steps-per-epoch", "10", "--at", "45e,45,-1")
+    assert result.code == 0, result.err
+    rows = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1] for line in result.out.splitlines()}
+    assert rows["at epoch 45 (step 450)"] == "0.05"  # the middle of a 900-step cosine
+    assert "at step 45 (epoch 4.5)" in rows
+    assert "at -1 (step 899, epoch 89.9)" in rows
+    late = cli("table", "cosine(0.1)", "--epochs", "90", "--steps-per-epoch", "10", "--at", "90e")
+    assert late.code == 2
+    assert "epochs such as 45e" in late.err
