@@ -132,7 +132,9 @@ class Summary:
             ("steps ≥ 50% peak", str(self.above_50)),
             ("warm-up ends", "—" if self.warmup_end is None else str(self.warmup_end)),
         ]
-        return rows + [(f"at {_place(label, step, per_epoch)}", _number(value)) for label, step, value in self.at]
+        return rows + [
+            (f"at {_place(label, step, per_epoch)}", _number(value)) for label, step, value in self.at
+        ]
 
     def to_data(self) -> dict[str, Any]:
         return {
