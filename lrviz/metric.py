@@ -36,6 +36,7 @@ import re
 import stat
 from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -208,9 +209,12 @@ def _text_only(text: str, name: str, line: int) -> None:
         raise MetricError(f"{name}:{at}: is not a text CSV file: it holds a control character")
 
 
-def read_csv(path: str | Path, column: str | None, steps: int, steps_per_epoch: int) -> Metric:
+def read_csv(
+    path: str | Path, column: str | None, steps: int, steps_per_epoch: int, in_epochs: bool = False
+) -> Metric:
     """The metric of a CSV file with a header, for a run of ``steps`` steps (the rules are the
-    module's). ``column`` names the value column; by default it is the last."""
+    module's). ``column`` names the value column; by default it is the last. ``in_epochs`` says the
+    run was given in epochs: a file too short for it says how many epochs it fits."""
     path = Path(path)
     name = shown(path)
     with open_input(path, METRIC_BYTES, "metric", MetricError) as (file, length):
@@ -224,15 +228,27 @@ def read_csv(path: str | Path, column: str | None, steps: int, steps_per_epoch: 
         split = delimiter(first)
         reader = csv.reader(itertools.chain([first], lines), delimiter=split)
         try:
-            return _read_rows(reader, name, column, steps, steps_per_epoch, split == ";")
+            found = _read_rows(reader, name, column, steps, steps_per_epoch, split == ";")
         except csv.Error as error:
             reason = str(error).split(" - ")[0]  # a fixed text of the csv module, never the file's
             raise MetricError(f"{name}:{reader.line_num}: is not a CSV file lrviz reads: {reason}") from None
+    if isinstance(found, Metric):
+        return found
+    longest = f"--epochs {found.fits // steps_per_epoch}" if in_epochs else f"--steps {found.fits}"
+    raise MetricError(f"{name}: {found.problem}: give more values, or {longest} to fit")
+
+
+@dataclass(frozen=True)
+class _Short:
+    """A metric file too short for the run: what it lacks, and the longest run (in steps) it fits."""
+
+    problem: str
+    fits: int
 
 
 def _read_rows(
     reader: Any, name: str, column: str | None, steps: int, steps_per_epoch: int, decimal_comma: bool
-) -> Metric:
+) -> Metric | _Short:
     header = [cell.strip() for cell in next(reader)]
     names = names_like(header)
     if column is not None and column not in header:
@@ -291,14 +307,13 @@ def _read_rows(
     if needed > 0 and (not found or found[-1] < last):
         if position is not None and not by_epoch:
             end = found[-1] if found else -1
-            raise MetricError(
-                f"{name}: the run needs {of} reported up to step {last} and the file stops at step {end}: "
-                f"give more values, or --steps {end + 2} to fit"
-            )
-        raise MetricError(
-            f"{name}: the run needs {needed} {of} (one a {'epoch' if by_epoch else 'step'} before its last) "
-            f"and the file has {len(values)}: give more values, or --steps {(len(values) + 1) * unit} to fit"
+            problem = f"the run needs {of} reported up to step {last} and the file stops at step {end}"
+            return _Short(problem, end + 2)
+        problem = (
+            f"the run needs {needed} {of} ({'one an epoch' if by_epoch else 'one a step'} before its last) and "
+            f"the file has {len(values)}"
         )
+        return _Short(problem, (len(values) + 1) * unit)
     return Metric(np.array(found, dtype=np.int64), np.array(values, dtype=np.float64), label or "metric")
 
 
@@ -402,10 +417,16 @@ def describe_nonfinite(metric: Metric) -> str | None:
 
 
 def load(
-    source: str, column: str | None, steps: int, steps_per_epoch: int, base: Path | None = None
+    source: str,
+    column: str | None,
+    steps: int,
+    steps_per_epoch: int,
+    base: Path | None = None,
+    in_epochs: bool = False,
 ) -> Metric:
     """The metric named by ``--metric`` (or a config's ``metric:``): a CSV path, relative to ``base`` when
-    given, or ``synthetic`` / ``synthetic(seed=1, decay=0.02, noise=0.05, plateaus=[0.3, 0.6])``."""
+    given, or ``synthetic`` / ``synthetic(seed=1, decay=0.02, noise=0.05, plateaus=[0.3, 0.6])``
+    (``in_epochs``: see :func:`read_csv`)."""
     text = source.strip()
     if text == "synthetic" or text.startswith("synthetic("):
         return synthetic(steps, **_synthetic_args(text))
@@ -413,7 +434,7 @@ def load(
     path = base / path if base is not None and not path.is_absolute() else path
     if not path.exists():  # the example lrviz ships, by its name, from any folder
         path = examples.named(text, (".csv",)) or path
-    return read_csv(path, column, steps, steps_per_epoch)
+    return read_csv(path, column, steps, steps_per_epoch, in_epochs)
 
 
 SYNTHETIC = ("seed", "decay", "noise", "plateaus")

@@ -482,5 +482,12 @@ class RunSettings:
             if self.metric_column is not None:
                 raise RunError("metric column goes with --metric FILE")
             return run
-        metric = load(self.metric, self.metric_column, run.steps, run.steps_per_epoch, self.metric_base)
+        metric = load(
+            self.metric,
+            self.metric_column,
+            run.steps,
+            run.steps_per_epoch,
+            self.metric_base,
+            run.epochs is not None,
+        )
         return replace(run, metric=metric)

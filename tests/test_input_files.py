@@ -642,3 +642,15 @@ def test_a_metric_a_config_names_is_told_at_its_key(cli: Any, tmp_path: Path) ->
     result = cli("table", str(config))
     assert result.code == 2
     assert result.err.startswith(f"lrviz table: {config}:4: metric: synthetic: seed must be")
+
+
+def test_a_short_metric_file_says_the_run_it_fits_in_the_options_given(cli: Any, tmp_path: Path) -> None:
+    metric = tmp_path / "short.csv"
+    metric.write_text("epoch,loss\n0,3\n1,2\n")
+    in_epochs = cli(
+        "table", "plateau(0.1)", "--epochs", "10", "--steps-per-epoch", "5", "--metric", str(metric)
+    )
+    assert in_epochs.code == 2
+    assert in_epochs.err.rstrip().endswith("give more values, or --epochs 3 to fit")
+    in_steps = cli("table", "plateau(0.1)", "-n", "50", "--steps-per-epoch", "5", "--metric", str(metric))
+    assert in_steps.err.rstrip().endswith("give more values, or --steps 15 to fit")
