@@ -26,7 +26,16 @@ def configs() -> list[Path]:
 def named(text: str, suffixes: tuple[str, ...]) -> Path | None:
     """The shipped example ``text`` names (``frameworks`` or ``frameworks.yaml``, with one of
     ``suffixes``), when ``text`` is a plain name and no such file is here; else ``None``."""
-    if not text or Path(text).name != text or Path(text).exists():
+    if not text or Path(text).name != text or exists(Path(text)):
         return None
     candidates = [text] if text.lower().endswith(suffixes) else [text + suffix for suffix in suffixes]
-    return next((folder() / name for name in candidates if (folder() / name).is_file()), None)
+    return next((folder() / name for name in candidates if exists(folder() / name)), None)
+
+
+def exists(path: Path) -> bool:
+    """Whether ``path`` names something, without an error for a name the system refuses (too long)."""
+    try:
+        path.stat()
+    except (OSError, ValueError):
+        return False
+    return True

@@ -432,7 +432,7 @@ def load(
         return synthetic(steps, **_synthetic_args(text))
     path = Path(text)
     path = base / path if base is not None and not path.is_absolute() else path
-    if not path.exists():  # the example lrviz ships, by its name, from any folder
+    if not examples.exists(path):  # the example lrviz ships, by its name, from any folder
         path = examples.named(text, (".csv",)) or path
     return read_csv(path, column, steps, steps_per_epoch, in_epochs)
 
