@@ -432,7 +432,8 @@ def _lineup(
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None and (note := describe_nonfinite(length.metric)) is not None:
         _say(f"note: {note}")
-    curves = evaluate_lineup(items, length, checkpoints(points, length.steps, length.steps_per_epoch) if points else ())
+    found = checkpoints(points, length.steps, length.steps_per_epoch) if points else []
+    curves = evaluate_lineup(items, length, found)
     return replace(curves, resume_at=resume_at), name, config
 
 

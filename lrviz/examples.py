@@ -24,10 +24,12 @@ def configs() -> list[Path]:
 
 
 def named(text: str, suffixes: tuple[str, ...]) -> Path | None:
-    """The shipped example ``text`` names (``frameworks`` or ``frameworks.yaml``, with one of
-    ``suffixes``), when ``text`` is a plain name and no such file is here; else ``None``."""
-    if not text or Path(text).name != text or exists(Path(text)):
+    """The shipped example ``text`` names (``frameworks``, ``frameworks.yaml`` or the documented
+    ``configs/frameworks.yaml``, with one of ``suffixes``), when no such file is here; else ``None``."""
+    path = Path(text)
+    if not text or str(path.parent) not in (".", "configs") or exists(path):
         return None
+    text = path.name
     candidates = [text] if text.lower().endswith(suffixes) else [text + suffix for suffix in suffixes]
     return next((folder() / name for name in candidates if exists(folder() / name)), None)
 

@@ -310,7 +310,8 @@ def _read_rows(
             problem = f"the run needs {of} reported up to step {last} and the file stops at step {end}"
             return _Short(problem, end + 2)
         problem = (
-            f"the run needs {needed} {of} ({'one an epoch' if by_epoch else 'one a step'} before its last) and "
+            f"the run needs {needed} {of} ({'one an epoch' if by_epoch else 'one a step'} before its last) "
+            "and "
             f"the file has {len(values)}"
         )
         return _Short(problem, (len(values) + 1) * unit)

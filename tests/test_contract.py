@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -103,3 +104,15 @@ def test_dialects_are_documented(entry: object) -> None:
     values = lrviz.evaluate(entry.doc.example, EXAMPLE_STEPS, metric=np.ones(EXAMPLE_STEPS))
     assert values.shape == (EXAMPLE_STEPS,)
     assert np.isfinite(values).all()
+
+
+@pytest.mark.parametrize(
+    "entry", [e for d in ("", "torch", "hf", "optax", "keras", "timm") for e in entries(d)], ids=str
+)
+def test_every_framework_name_a_schedule_matches_is_one_lrviz_speaks(entry: Any) -> None:
+    """``lrviz describe`` names only framework schedules that lrviz itself accepts."""
+    from lrviz.registry import find
+
+    for match in entry.matches:
+        for name in re.findall(r"\b((?:torch|optax|keras|hf|timm)\.[A-Za-z_]\w*)", match):
+            assert find(name) is not None, f"{entry.name}: {match}"

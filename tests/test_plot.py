@@ -199,7 +199,7 @@ def test_statistics_are_each_panels_own(tmp_path: Any) -> None:
     curves, style = _lineup(SWEPT + "plot:\n  stats: true\n", tmp_path)
     fig = plot.figure(curves, style)
     legends = {
-        ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()]
+        ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()]  # type: ignore[union-attr]
         for ax in fig.axes
         if ax.get_visible()
     }
@@ -223,7 +223,7 @@ def test_a_coloured_sweep_is_shades_of_its_colour(tmp_path: Any) -> None:
 def test_every_bottom_panel_of_a_grid_has_x_tick_labels(tmp_path: Any) -> None:
     curves, style = _lineup(SWEPT, tmp_path)  # three panels in a 2 × 2 grid: the fourth is empty
     fig = plot.figure(curves, style)
-    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    fig.canvas.draw()
     labelled = {
         ax.get_title(): ax.xaxis.get_tick_params()["labelbottom"] for ax in fig.axes if ax.get_visible()
     }
@@ -237,7 +237,7 @@ def test_one_curve_is_titled_by_its_spec_and_an_epoch_run_counts_epochs() -> Non
     assert fig.get_suptitle() == "step(0.1, 30)"
     (ax, *_) = fig.axes
     assert ax.get_xlabel() == "epoch"
-    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    fig.canvas.draw()
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ticks[:4] == ["0", "10", "20", "30"]
     assert plot.figure(curves, plot.Style(title="")).get_suptitle() == ""

@@ -62,7 +62,11 @@ def constant(t: Values, lr: Rate) -> Values:
     frequency="continuous",
     quantity="linear",
     warmup=True,
-    matches=("torch.LinearLR (as factors of lr)", "optax.linear_schedule", "hf.linear (after warm-up)"),
+    matches=(
+        "torch.LinearLR (as factors of lr)",
+        "optax.linear_schedule",
+        "hf.get_linear_schedule_with_warmup (after warm-up)",
+    ),
 )
 def linear(t: Values, start: Rate, end: Rate, steps: Steps | None = None) -> Values:
     """A straight line from start to end over steps, then end.
@@ -275,7 +279,7 @@ def inverse_time(t: Values, lr: Rate, gamma: Factor, step_size: Steps = 1, stair
     frequency="continuous",
     quantity="inverse square root",
     warmup=True,
-    matches=("hf.inverse_sqrt (timescale=warmup)",),
+    matches=("hf.get_inverse_sqrt_schedule (timescale=warmup)",),
 )
 def inverse_sqrt(t: Values, lr: Rate, timescale: Steps | None = None, *, warmup: Warmup = 0) -> Values:
     """Inverse square-root decay after an optional warm-up, as in T5 and HF's inverse_sqrt.
@@ -388,7 +392,7 @@ def _wsd_marks(horizon: int, decay: float, steps: int, warmup: int, **_: Any) ->
     frequency="continuous",
     quantity="constant, then decay",
     warmup=True,
-    matches=("hf.warmup_stable_decay", "timm.WSDLRScheduler"),
+    matches=("hf.get_wsd_schedule (with its warm-up linear)", "timm.WSDLRScheduler"),
     check=_floor_below_peak("lr"),
     marks=_wsd_marks,
 )
