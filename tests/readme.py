@@ -97,6 +97,35 @@ def _runnable(command: str) -> bool:
     return not re.search(r"\b[A-Z]{3,}\b|…|\||completion", command)
 
 
+def _source() -> str:
+    """The project's repository, as pyproject.toml names it."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["urls"]["Source"])
+
+
+def gallery_link(name: str) -> str:
+    """The address of a gallery image that works wherever the README is read: on the repository's
+    page and on the package index, which shows the README without the files beside it."""
+    owner_and_name = _source().removeprefix("https://github.com/")
+    return f"https://raw.githubusercontent.com/{owner_and_name}/main/gallery/{name}.svg"
+
+
+def show_gallery(names: list[str], columns: int, width: int) -> None:
+    """Write a table of gallery images into the README (called by cog)."""
+    import cog
+
+    cog.outl("<table>")
+    for start in range(0, len(names), columns):
+        cells = "".join(
+            f'<td><img src="{gallery_link(name)}" width="{width}" alt="{name}"></td>'
+            for name in names[start : start + columns]
+        )
+        cog.outl(f"<tr>{cells}</tr>")
+    cog.outl("</table>")
+
+
 def lines(text: str | None = None) -> list[str]:
     """Every ``lrviz`` line the README shows outside a generated block (whose output cog checks), as
     a reader would copy it: in code blocks, ``$ `` and comments dropped."""

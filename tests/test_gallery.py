@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,19 @@ def test_regenerating_gives_byte_identical_files(tmp_path: Path) -> None:
     assert len(first) == len(list(entries())) + 1
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.parametrize("entry", list(entries()), ids=lambda entry: entry.name)
+def test_each_image_shows_its_schedules_shape(entry: Any) -> None:
+    """An example's run is sized to it (its shape is not squeezed into a corner, nor cut to its warm-up)
+    and only a feedback schedule is drawn with a metric."""
+    import numpy as np
+
+    from lrviz.gallery import schedule_curves
+
+    curves = schedule_curves(entry)
+    assert (curves.run.metric is not None) == (entry.frequency == "feedback")
+    rates = curves.series[0].values
+    changes = np.flatnonzero(np.diff(rates) != 0) + 1
+    assert changes.size
+    assert changes[-1] >= rates.size / 2, "the rate stops changing in the first half of the picture"

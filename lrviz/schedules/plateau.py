@@ -111,6 +111,7 @@ def plateau(
 
     Example:
         plateau(0.1, factor=0.5, patience=2)
+        --epochs 40 --steps-per-epoch 10 --metric val_loss.csv
 
     Notes:
         The source article's example holds: with patience=2 the first two reports without improvement
