@@ -29,3 +29,15 @@ def test_every_readme_example_runs_from_an_empty_folder(
 
 def test_the_readme_has_examples_to_run() -> None:
     assert len(readme.lines()) > 20
+
+
+def test_images_show_on_the_package_index_too() -> None:
+    """The package index shows the README without the files beside it: every image is an address."""
+    import re
+
+    text = readme.README.read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)"', text) + re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images
+    for image in images:
+        assert image.startswith("https://raw.githubusercontent.com/"), image
+        assert (readme.ROOT / "gallery" / image.rsplit("/", 1)[1]).exists(), image
