@@ -40,8 +40,8 @@ from lrviz.run import Run, evaluate_spec
 from lrviz.spec import Call, Constant, Operation, Spec, Variable, bind, checked_call
 
 WIDTH = 110
-"""The longest line of printed code (as in lrviz's own): a longer call is written one argument a line,
-and a lambda that would make a longer line, even so, as a function of its own (``def lr_lambda(step):``)."""
+"""The longest line of printed code, as in lrviz's own: a longer call is written one argument a line,
+and a lambda too long for a line of its own as a function (``def lr_lambda(step):``)."""
 
 TOLERANCE = 1e-12
 """How close a candidate's rates must be to the spec's at every step, relative to the spec's largest."""
@@ -98,6 +98,7 @@ EQUIVALENTS = {
         "torch.LinearLR(start_factor=1.0, end_factor={end} / {start}, total_iters={steps}, lr={start})",
         "torch.LinearLR(start_factor={start} / {end}, end_factor=1.0, total_iters={steps}, lr={end})",
         "optax.linear_schedule({start}, {end}, transition_steps={steps})",
+        "keras.PolynomialDecay({start}, {steps}, end_learning_rate={end}, power=1.0)",
     ],
     "cosine": [
         "hf.get_cosine_schedule_with_warmup(num_warmup_steps={warmup}, num_training_steps={total}, "
@@ -147,7 +148,7 @@ WHOLE = 2.0**53
 """Below this, whole numbers add and compare exactly in float64."""
 
 
-class _X:
+class _Expr:
     """An lrviz expression built with Python's operators: the tree lrviz evaluates, with numbers kept
     as written rather than folded. x + 0, 0 + x, x − 0, x·1, 1·x, x/1 and x^1 are x, x^0 is 1, and a
     whole shift is taken at once, as exact arithmetic on whole steps: (t − 5) − 3 is t − 8 and
@@ -156,48 +157,48 @@ class _X:
     def __init__(self, node: Spec) -> None:
         self.node = node
 
-    def __add__(self, other: Operand) -> _X:
+    def __add__(self, other: Operand) -> _Expr:
         return _binary("+", self, other)
 
-    def __radd__(self, other: Operand) -> _X:
+    def __radd__(self, other: Operand) -> _Expr:
         return _binary("+", other, self)
 
-    def __sub__(self, other: Operand) -> _X:
+    def __sub__(self, other: Operand) -> _Expr:
         return _binary("-", self, other)
 
-    def __rsub__(self, other: Operand) -> _X:
+    def __rsub__(self, other: Operand) -> _Expr:
         return _binary("-", other, self)
 
-    def __mul__(self, other: Operand) -> _X:
+    def __mul__(self, other: Operand) -> _Expr:
         return _binary("*", self, other)
 
-    def __rmul__(self, other: Operand) -> _X:
+    def __rmul__(self, other: Operand) -> _Expr:
         return _binary("*", other, self)
 
-    def __truediv__(self, other: Operand) -> _X:
+    def __truediv__(self, other: Operand) -> _Expr:
         return _binary("/", self, other)
 
-    def __rtruediv__(self, other: Operand) -> _X:
+    def __rtruediv__(self, other: Operand) -> _Expr:
         return _binary("/", other, self)
 
-    def __floordiv__(self, other: Operand) -> _X:
+    def __floordiv__(self, other: Operand) -> _Expr:
         return _binary("//", self, other)
 
-    def __pow__(self, other: Operand) -> _X:
+    def __pow__(self, other: Operand) -> _Expr:
         return _binary("**", self, other)
 
-    def __rpow__(self, other: Operand) -> _X:
+    def __rpow__(self, other: Operand) -> _Expr:
         return _binary("**", other, self)
 
-    def __lt__(self, other: Operand) -> _X:
+    def __lt__(self, other: Operand) -> _Expr:
         return _binary("<", self, other)
 
 
-Operand = _X | Spec | float | int
+Operand = _Expr | Spec | float | int
 
 
 def _node(value: Operand) -> Spec:
-    if isinstance(value, _X):
+    if isinstance(value, _Expr):
         return value.node
     if isinstance(value, Spec):
         return value
@@ -219,14 +220,14 @@ def _shifted(node: Spec, by: float) -> Spec:
     return Operation("+" if by > 0 else "-", (node, Constant(abs(by))))
 
 
-def _binary(symbol: str, left: Operand, right: Operand) -> _X:
+def _binary(symbol: str, left: Operand, right: Operand) -> _Expr:
     a, b = _node(left), _node(right)
     if (symbol in ("+", "-") and _is(b, 0)) or (symbol in ("*", "/", "**") and _is(b, 1)):
-        return _X(a)
+        return _Expr(a)
     if (symbol == "+" and _is(a, 0)) or (symbol == "*" and _is(a, 1)):
-        return _X(b)
+        return _Expr(b)
     if symbol == "**" and _is(b, 0):
-        return _X(Constant(1.0))
+        return _Expr(Constant(1.0))
     if (
         isinstance(a, Operation)
         and a.symbol in ("+", "-")
@@ -237,39 +238,39 @@ def _binary(symbol: str, left: Operand, right: Operand) -> _X:
         if isinstance(offset, Constant) and _whole(offset) and isinstance(b, Constant) and _whole(b):
             by = offset.number if a.symbol == "+" else -offset.number
             if symbol == "<":
-                return _X(Operation("<", (inner, Constant(b.number - by))))
-            return _X(_shifted(inner, by + (b.number if symbol == "+" else -b.number)))
-    return _X(Operation(symbol, (a, b)))
+                return _Expr(Operation("<", (inner, Constant(b.number - by))))
+            return _Expr(_shifted(inner, by + (b.number if symbol == "+" else -b.number)))
+    return _Expr(Operation(symbol, (a, b)))
 
 
-def _fn(name: str, *operands: Operand) -> _X:
-    return _X(Operation(name, tuple(_node(o) for o in operands)))
+def _fn(name: str, *operands: Operand) -> _Expr:
+    return _Expr(Operation(name, tuple(_node(o) for o in operands)))
 
 
-def _c(number: float) -> _X:
+def _c(number: float) -> _Expr:
     """A parameter's value as a number of the expression, kept apart from the others."""
-    return _X(_node(number))
+    return _Expr(_node(number))
 
 
-PI = _X(Constant(math.pi, "pi"))
+PI = _Expr(Constant(math.pi, "pi"))
 
-Formula = Callable[[Mapping[str, Any], _X], _X]
+Formula = Callable[[Mapping[str, Any], _Expr], _Expr]
 
 
-def _constant(a: Mapping[str, Any], t: _X) -> _X:
+def _constant(a: Mapping[str, Any], t: _Expr) -> _Expr:
     return _c(a["lr"])
 
 
-def _linear(a: Mapping[str, Any], t: _X) -> _X:
+def _linear(a: Mapping[str, Any], t: _Expr) -> _Expr:
     start, end, steps = _c(a["start"]), _c(a["end"]), int(a["steps"])
     return start + (end - start) * (_fn("minimum", t, steps) / steps)
 
 
-def _step(a: Mapping[str, Any], t: _X) -> _X:
+def _step(a: Mapping[str, Any], t: _Expr) -> _Expr:
     return _c(a["lr"]) * _c(a["gamma"]) ** (t // int(a["step_size"]))
 
 
-def _multistep(a: Mapping[str, Any], t: _X) -> _X:
+def _multistep(a: Mapping[str, Any], t: _Expr) -> _Expr:
     lr, gamma, milestones = _c(a["lr"]), _c(a["gamma"]), list(a["milestones"])
     rate = lr * gamma ** len(milestones)
     for k in reversed(range(len(milestones))):
@@ -277,11 +278,11 @@ def _multistep(a: Mapping[str, Any], t: _X) -> _X:
     return rate
 
 
-def _exponential(a: Mapping[str, Any], t: _X) -> _X:
+def _exponential(a: Mapping[str, Any], t: _Expr) -> _Expr:
     return _c(a["lr"]) * _c(a["gamma"]) ** t
 
 
-def _polynomial(a: Mapping[str, Any], t: _X) -> _X:
+def _polynomial(a: Mapping[str, Any], t: _Expr) -> _Expr:
     lr, floor, steps = _c(a["lr"]), _c(a["min_lr"]), int(a["steps"])
     if a["cycle"]:
         fraction = t / (_c(steps) * _fn("maximum", 1, _fn("ceil", t / steps)))
@@ -290,48 +291,48 @@ def _polynomial(a: Mapping[str, Any], t: _X) -> _X:
     return (lr - floor) * (1 - fraction) ** _c(a["power"]) + floor
 
 
-def _cosine(a: Mapping[str, Any], t: _X) -> _X:
+def _cosine(a: Mapping[str, Any], t: _Expr) -> _Expr:
     top, floor, steps = _c(a["max_lr"]), _c(a["min_lr"]), int(a["steps"])
     return floor + (top - floor) * (1 + _fn("cos", PI * _fn("minimum", t, steps) / steps)) / 2
 
 
-def _log_annealing(a: Mapping[str, Any], t: _X) -> _X:
+def _log_annealing(a: Mapping[str, Any], t: _Expr) -> _Expr:
     top, floor, steps = _c(a["max_lr"]), _c(a["min_lr"]), int(a["steps"])
     x = (_fn("minimum", t, steps) + 1) / (steps + 1)
     return floor + (top - floor) * (_fn("log", 1 / x) / _fn("log", steps + 1))
 
 
-def _inverse_time(a: Mapping[str, Any], t: _X) -> _X:
+def _inverse_time(a: Mapping[str, Any], t: _Expr) -> _Expr:
     progress = t / int(a["step_size"])
     if a["staircase"]:
         progress = _fn("floor", progress)
     return _c(a["lr"]) / (1 + _c(a["gamma"]) * progress)
 
 
-def _inverse_sqrt(a: Mapping[str, Any], t: _X) -> _X:
+def _inverse_sqrt(a: Mapping[str, Any], t: _Expr) -> _Expr:
     scale = int(a["timescale"])
     return _c(a["lr"]) * (1 / _fn("sqrt", (t + scale) / scale))
 
 
-def _noam(a: Mapping[str, Any], t: _X) -> _X:
+def _noam(a: Mapping[str, Any], t: _Expr) -> _Expr:
     warmup = int(a["warmup"])
     return _c(a["scale"]) / _fn("sqrt", _c(a["d_model"]) * warmup) * _fn("sqrt", warmup / (t + warmup))
 
 
-def _tanh(a: Mapping[str, Any], t: _X) -> _X:
+def _tanh(a: Mapping[str, Any], t: _Expr) -> _Expr:
     top, floor, steps = _c(a["max_lr"]), _c(a["min_lr"]), int(a["steps"])
     ratio = t / steps
     curve = floor + 0.5 * (top - floor) * (1 - _fn("tanh", _c(a["lb"]) * (1 - ratio) + _c(a["ub"]) * ratio))
     return _fn("where", t < steps, curve, floor)
 
 
-def _rex(a: Mapping[str, Any], t: _X) -> _X:
+def _rex(a: Mapping[str, Any], t: _Expr) -> _Expr:
     top, floor, steps = _c(a["max_lr"]), _c(a["min_lr"]), int(a["steps"])
     z = 1 - _fn("minimum", t, steps) / steps
     return floor + (top - floor) * (z / (0.5 + 0.5 * z))
 
 
-def _wsd(a: Mapping[str, Any], t: _X) -> _X:
+def _wsd(a: Mapping[str, Any], t: _Expr) -> _Expr:
     lr, floor, decay = _c(a["lr"]), _c(a["min_lr"]), int(a["decay"])
     stable = int(a["steps"]) - decay
     q = _fn("minimum", (t - stable) / decay, 1)
@@ -339,7 +340,7 @@ def _wsd(a: Mapping[str, Any], t: _X) -> _X:
     return _fn("where", t < stable, lr, floor + (lr - floor) * shapes[a["decay_type"]])
 
 
-def _piecewise(a: Mapping[str, Any], t: _X) -> _X:
+def _piecewise(a: Mapping[str, Any], t: _Expr) -> _Expr:
     rate = _c(a["values"][-1])
     for boundary, value in reversed(list(zip(a["boundaries"], a["values"], strict=False))):
         rate = _fn("where", t < boundary, _c(value), rate)
@@ -363,8 +364,9 @@ FORMULAS: dict[str, Formula] = {
     "wsd": _wsd,
     "piecewise": _piecewise,
 }
-"""Each of lrviz's own schedules that a lambda can compute, as its formula in lrviz's grammar: the rate
-at local step ``t`` (after the warm-up, if any) from its arguments as :data:`EQUIVALENTS` fills them in."""
+"""Each of lrviz's own schedules that a lambda can compute, as its formula: the lrviz expression
+(arithmetic, ``where``, ``minimum``, ``cos``, …) of the rate at its local step ``t`` (counted from the
+end of the warm-up, if any), from its arguments as :data:`EQUIVALENTS` fills them in."""
 
 SETTLED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "wsd": lambda a: {**a, "decay": fraction_of(a["decay"], a["steps"] + int(a["warmup"]))},
@@ -464,7 +466,7 @@ def _equivalent(spec: Spec, target: Target, run: Run) -> Spec | None:
     printer = _Printer(target, _length(run))
     for make in _candidates(spec, target, run, peak):
         try:
-            candidate = make()
+            candidate = _tidied(make())
             if printer.call(candidate) is None:
                 continue
             theirs = evaluate_spec(candidate, run)
@@ -473,6 +475,29 @@ def _equivalent(spec: Spec, target: Target, run: Run) -> Spec | None:
         if np.abs(theirs - ours).max(initial=0.0) <= TOLERANCE * peak:
             return candidate
     return None
+
+
+def _tidied(spec: Spec) -> Spec:
+    """``spec`` with each float argument written with the fewest digits within 1e-15 of it (0.01/0.1 is
+    0.1, not 0.09999999999999999): a change far below the tolerance, and checked with the rest."""
+    if not isinstance(spec, Call):
+        return spec
+    args = {name: _tidy(value) for name, value in spec.args.items()}
+    return spec if args == dict(spec.args) else checked_call(spec.entry, args, "")
+
+
+def _tidy(value: Any) -> Any:
+    if isinstance(value, Spec):
+        return _tidied(value)
+    if isinstance(value, tuple | list):
+        return type(value)(_tidy(v) for v in value)
+    if isinstance(value, float) and math.isfinite(value):
+        return next(
+            shorter
+            for digits in range(1, 18)
+            if math.isclose(shorter := float(f"{value:.{digits}g}"), value, rel_tol=1e-15)
+        )
+    return value
 
 
 def _candidate_kind(spec: Spec) -> bool:
@@ -500,7 +525,7 @@ def _candidates(spec: Spec, target: Target, run: Run, peak: float) -> Iterator[C
     total = args["steps"] + warmup if "steps" in args else length
     fields |= {"warmup": repr(warmup), "warmup_start": repr(start), "total": repr(total)}
     numbers = list(_numbers(args.values()))
-    rates = [float(args[p.name]) for p in spec.entry.params if p.kind is RATE and p.name in args]
+    rates = list(_numbers(args[p.name] for p in spec.entry.params if p.kind is RATE and p.name in args))
     top = spec.evaluate(np.array([float(warmup)]), length)[0] if warmup else 0.0
     top = next((n for n in numbers if math.isclose(n, top, rel_tol=TOLERANCE)), float(top))
     templates = EQUIVALENTS.get(name, [])
@@ -514,11 +539,8 @@ def _candidates(spec: Spec, target: Target, run: Run, peak: float) -> Iterator[C
                 text = template.format(**fields)
                 yield functools.partial(_warmed_up, dialect, text, warmup, start, top)
     if "torch" in target.paths and name in FORMULAS:
-        t = _X(Variable("t"))
-        rate = FORMULAS[name](args, t - warmup)
-        if warmup:
-            rate = _fn("where", t < warmup, _c(start) + (_c(top) - start) * (t / warmup), rate)
-        yield lambda: _lambda_lr(rate.node, _base(numbers, rates, peak))
+        base = _base(numbers, rates, peak)
+        yield functools.partial(_formula_lr, FORMULAS[name], args, warmup, start, top, base)
 
 
 def _numbers(values: Iterable[Any]) -> Iterator[float]:
@@ -536,6 +558,18 @@ def _base(numbers: list[float], rates: list[float], peak: float) -> float:
         if number and math.isclose(number, peak, rel_tol=TOLERANCE):
             return number
     return max((r for r in rates if r > 0), default=1.0)
+
+
+def _formula_lr(
+    formula: Formula, args: Mapping[str, Any], warmup: int, start: float, top: float, base: float
+) -> Call:
+    """The LambdaLR of a schedule's formula, after a ramp over ``warmup`` steps from ``start`` to
+    ``top`` (where the formula starts) when there is one."""
+    t = _Expr(Variable("t"))
+    rate = formula(args, t - warmup)
+    if warmup:
+        rate = _fn("where", t < warmup, _c(start) + (_c(top) - start) * (t / warmup), rate)
+    return _lambda_lr(rate.node, base)
 
 
 def _lambda_lr(rate: Spec, base: float) -> Call:
@@ -658,11 +692,13 @@ class _Printer:
         if spec.args.get("last_epoch", -1) != -1:
             return None
         parts: list[tuple[str, Code]] = [("optimizer", "optimizer")] if target.drives_optimizer else []
+        kept = len(self.definitions)
         for name, value in spec.args.items():
             if name == "lr" and target.drives_optimizer:
                 continue  # the optimizer's rate, not the scheduler's
             code = self.argument(name, value)
             if code is None:
+                del self.definitions[kept:]  # nor the functions of a call that is not written
                 return None
             parts.append((name, code))
         name = spec.entry.name.removeprefix(spec.entry.dialect + ".")

@@ -237,6 +237,7 @@ WARMUPS = {
     "no warm-up": "",
     "warm-up from 0": ", warmup=100",
     "warm-up from warmup_start": ", warmup=100, warmup_start=1e-3",
+    "warm-up over a fraction of the run": ", warmup=0.05, warmup_start=0.01",
 }
 RUNS = {
     "steps": (["--steps", "1000"], Run.of(steps=1000)),
@@ -321,6 +322,11 @@ TORCH_SEQUENCE = [
         ("cosine(0.1, min_lr=1e-3, warmup=100, warmup_start=1e-3)", "hf", TORCH_SEQUENCE),
         ("cosine(0.1, min_lr=1e-3, warmup=100, warmup_start=1e-3)", "torch", TORCH_SEQUENCE),
         ("step(0.1, 30, warmup=100, warmup_start=0.01)", "torch", ["SequentialLR(", "LinearLR(", "StepLR("]),
+        (
+            "multistep(0.1, [300, 600], warmup=100, warmup_start=0.01)",
+            "torch",
+            ["start_factor=0.1,", "MultiStepLR(optimizer=optimizer, milestones=[300, 600], gamma=0.1)"],
+        ),
         # a LinearLR cannot start from 0: a LambdaLR, in plain Python
         (
             "cosine(0.1, min_lr=1e-3, warmup=100)",
@@ -438,3 +444,28 @@ def test_float32_frameworks_warm_up_in_their_own_code(cli: Any, text: str, to: s
     theirs = _run_optax(result.out, 300) if to == "optax" else _run_keras(result.out, 300)
     ours = lrviz.evaluate(text, 300, dtype="float32").astype(np.float64)
     assert_parity(text, ours, theirs, float32=True)
+
+
+LONG = "lambda e: where(e < 5, e / 5, 0.5 + 0.5 * cos(pi * minimum(e - 5, 95) / 95) * exp(-e / {scale}))"
+
+
+def test_each_long_lambda_is_a_function_of_its_own(cli: Any) -> None:
+    members = ", ".join(f"torch.LambdaLR(optimizer, lr_lambda={LONG.format(scale=s)})" for s in (1000, 100))
+    text = f"torch.SequentialLR(optimizer, schedulers=[{members}], milestones=[50], lr=0.1)"
+    result = cli("code", text, "--steps", "100", "--to", "torch")
+    assert result.code == 0, result.err
+    assert "lrviz" not in result.out, result.out
+    assert "def lr_lambda(step):\n    if step < 5:\n        return step / 5\n" in result.out
+    assert "lr_lambda=lr_lambda)" in result.out
+    assert "lr_lambda=lr_lambda_2)" in result.out
+    assert_parity(text, lrviz.evaluate(text, 100), _run_torch(result.out, 100, False))
+
+
+def test_the_adapter_comes_without_functions(cli: Any) -> None:
+    written = f"torch.LambdaLR(optimizer, lr_lambda={LONG.format(scale=1000)})"
+    members = f"{written}, torch.LambdaLR(optimizer, lr_lambda=cosine(1.0, steps=5))"  # a schedule: lrviz's
+    text = f"torch.SequentialLR(optimizer, schedulers=[{members}], milestones=[50], lr=0.1)"
+    result = cli("code", text, "--steps", "100", "--to", "torch")
+    assert result.code == 0, result.err
+    assert "lrviz.torch.scheduler(" in result.out
+    assert "def " not in result.out
