@@ -83,7 +83,7 @@ def _value(call: Call, *names: str) -> Any:
 
 
 def _cyclic(series: Series) -> bool:
-    return any(c.entry.frequency in ("cyclic", "feedback") for c in _calls(series))
+    return any(c.entry.frequency == "cyclic" or c.reacts for c in _calls(series))
 
 
 def _rate(series: Series, step: int) -> float:
@@ -113,7 +113,7 @@ def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
 def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
     steps = curves.run.steps
     peak = _peak_magnitude(series)
-    ends = {int(step) for step, what in series.marks if what == "warm-up ends"}
+    ends = {m.step for m in series.marks if m.kind == "warmup"}
     summary = curves.summary(series)
     if _rate(series, 0) < summary.peak and not ends:  # a warm-up the spec does not mark: to the first peak
         ends.add(summary.peak_step + 1)
@@ -330,7 +330,7 @@ def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
 
 def _warmup_ends(series: Series) -> set[int]:
     """Where warm-ups end: the spec's own marks, and the framework warm-ups lrviz knows by name."""
-    ends = {int(step) for step, what in series.marks if what == "warm-up ends"}
+    ends = {m.step for m in series.marks if m.kind == "warmup"}
     for call in _calls(series):
         if call.entry.name == "keras.CosineDecay" and call.args.get("warmup_target") is not None:
             ends.add(int(call.args.get("warmup_steps", 0)))
@@ -348,8 +348,7 @@ def warmup_down(series: Series, curves: Curves) -> Iterator[Finding]:
                 "L009",
                 series.label,
                 end,
-                f"the warm-up goes down, from {first:.4g} to {reached:.4g}: its target is below its "
-                "start",
+                f"the warm-up goes down, from {first:.4g} to {reached:.4g}: its target is below its start",
                 "warm up to a rate above warmup_start (Keras: warmup_target above initial_learning_rate)",
                 "warning",
             )

@@ -41,7 +41,7 @@ from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unkn
 from lrviz.parser import parse
 from lrviz.progress import listening
 from lrviz.registry import Entry, close_names, dialects, entries, lookup
-from lrviz.run import Curves, Run, RunSettings
+from lrviz.run import Curves, Run, RunSettings, reacts_to_metric
 from lrviz.spec import checked
 from lrviz.stats import checkpoints
 
@@ -736,21 +736,20 @@ def code(
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
     from lrviz.code import target_named, training_code
-    from lrviz.feedback import watching
 
     target_named(to)  # before any work
     # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
     settings = replace(settings, metric="synthetic")
-    with watching() as reads:
-        try:
-            curves, _, _ = _lineup(specs, settings, None)
-            given: Run | None = curves.run
-        except NoRunLength:  # a framework's own call needs no run length: check it over an example run
-            curves, _, _ = _lineup(specs, replace(settings, steps=EXAMPLE_STEPS), None)
-            given = None
+    try:
+        curves, _, _ = _lineup(specs, settings, None)
+        given: Run | None = curves.run
+    except NoRunLength:  # a framework's own call needs no run length: check it over an example run
+        curves, _, _ = _lineup(specs, replace(settings, steps=EXAMPLE_STEPS), None)
+        given = None
     if len(curves.series) != 1:
         raise LrvizError(f"lrviz code writes one schedule, got {len(curves.series)}")
-    sys.stdout.write(training_code(curves.series[0].spec, given, to, feedback=bool(reads)))
+    spec = curves.series[0].spec
+    sys.stdout.write(training_code(spec, given, to, feedback=reacts_to_metric(spec)))
 
 
 @app.command("list", cls=_Command)

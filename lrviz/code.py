@@ -687,7 +687,7 @@ class _Printer:
         target = self.target
         if not isinstance(spec, Call) or spec.entry.dialect not in target.paths:
             return None
-        if spec.entry.frequency == "feedback" and not target.drives_optimizer:
+        if spec.reacts and not target.drives_optimizer:
             return None  # optax's and Keras's plateaus are a transformation and a callback, not schedules
         if spec.args.get("last_epoch", -1) != -1:
             return None

@@ -102,7 +102,7 @@ def to_data(curves: Curves, rates: bool = True) -> dict[str, Any]:
                 "spec": s.spec.render(),
                 "resolved": s.spec.to_data(run.steps),
                 "summary": curves.summary(s).to_data(),
-                "marks": [{"step": step, "what": what} for step, what in s.marks],
+                "marks": [{"step": m.step, "what": m.what} for m in s.marks],
                 **({"lr": s.values.tolist()} if rates else {}),
             }
             for s in curves.series

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -29,11 +29,67 @@ a longer one is evaluated a chunk at a time each time it is read, so that its me
 
 
 @dataclass(frozen=True)
+class Metric:
+    """Values reported at the end of steps: ``values[i]`` at step ``steps[i]`` (increasing)."""
+
+    steps: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+    label: str = "metric"
+
+
+MARKS_OF_A_KIND = 50
+"""The most phase marks of one kind a run records (a restart every step would be a million)."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A phase boundary: the first step of a phase, and what happens there ("warm-up ends").
+    ``kind`` is what tools look for: ``"phase"``, ``"warmup"`` (a warm-up's end) or ``"reduced"``
+    (a feedback schedule lowered the rate)."""
+
+    step: int
+    what: str
+    kind: str = "phase"
+
+
+class Marks:
+    """Where a run's phases begin, recorded while it is evaluated: every cut of time into pieces
+    that names what its pieces are (:func:`pieces`) records the steps where a later piece starts.
+
+    ``scale`` turns the steps of the grids evaluated into the run's (its epochs' updates)."""
+
+    def __init__(self, scale: int = 1) -> None:
+        self.scale = scale
+        self.found: dict[int, Mark] = {}
+        self._kinds: dict[str, int] = {}
+
+    def record(self, step: int, what: str, kind: str = "phase") -> None:
+        step *= self.scale
+        if step in self.found or self._kinds.get(what, 0) >= MARKS_OF_A_KIND:
+            return
+        self._kinds[what] = self._kinds.get(what, 0) + 1
+        self.found[step] = Mark(step, what, kind)
+
+    def sorted(self) -> list[Mark]:
+        return [self.found[step] for step in sorted(self.found)]
+
+
+@dataclass(frozen=True)
 class Grid:
-    """The steps ``start``, ``start + 1``, …, ``stop − 1`` (``stop ≥ start``)."""
+    """The steps ``start``, ``start + 1``, …, ``stop − 1`` (``stop ≥ start``) of a part of a run, on
+    the part's own clock: its step 0 is step ``offset`` of the run.
+
+    The clock travels with the time: a join that gives a part its steps from its own start (``grid -
+    start``) moves the offset with them, so that whatever a part reads by run step — the ``metric`` a
+    feedback schedule reacts to — and every phase mark it records in ``marks`` land at the run's own
+    steps.
+    """
 
     start: int
     stop: int
+    offset: int = 0
+    metric: Metric | None = field(default=None, compare=False)
+    marks: Marks | None = field(default=None, compare=False)
 
     @property
     def size(self) -> int:
@@ -51,10 +107,34 @@ class Grid:
         """The steps t of this grid with low ≤ t < high (possibly none)."""
         start = self.start if low <= self.start else min(math.ceil(low), self.stop)
         stop = self.stop if high >= self.stop else max(math.ceil(high), start)
-        return Grid(start, stop)
+        return replace(self, start=start, stop=stop)
 
-    def __sub__(self, shift: int) -> Grid:
-        return Grid(self.start - shift, self.stop - shift)
+    def __sub__(self, shift: float) -> Grid:
+        """The same steps on the clock of a part that starts ``shift`` (whole) steps later."""
+        whole = int(shift)
+        assert whole == shift, "a part of a grid starts at a whole step"
+        return replace(self, start=self.start - whole, stop=self.stop - whole, offset=self.offset + whole)
+
+    def reports(self, first: int, last: int) -> Metric:
+        """The metric reported at the end of this part's steps ``first`` … ``last`` (on its clock),
+        with those steps on its clock."""
+        if self.metric is None:
+            raise NoMetric(
+                "reacts to a metric and there is none: give --metric FILE (a CSV with a header), "
+                "or --metric synthetic to explore"
+            )
+        metric = self.metric
+        mine = (metric.steps >= first + self.offset) & (metric.steps <= last + self.offset)
+        return Metric(metric.steps[mine] - self.offset, metric.values[mine], metric.label)
+
+    def record(self, step: int, what: str, kind: str = "phase") -> None:
+        """Note that a phase begins at this part's ``step``, when the run records its marks."""
+        if self.marks is not None:
+            self.marks.record(step + self.offset, what, kind)
+
+
+class NoMetric(ValueError):
+    """A feedback schedule was evaluated without a metric to react to."""
 
 
 Time = Values | Grid
@@ -70,17 +150,22 @@ Where = slice | npt.NDArray[np.bool_]
 """Which entries of ``t`` a piece of it holds: a slice of a grid, a mask of an array."""
 
 
-def pieces(t: Time, edges: Sequence[float]) -> Iterator[tuple[int, Time, Where]]:
+def pieces(
+    t: Time, edges: Sequence[float], what: str | Sequence[str] | None = None, kind: str = "phase"
+) -> Iterator[tuple[int, Time, Where]]:
     """The steps of ``t`` in each piece that ``edges`` (increasing) cut time into, with where they are.
 
     Piece 0 is t < edges[0], piece i is edges[i−1] ≤ t < edges[i], the last is t ≥ edges[−1]; empty
-    pieces are left out. A grid's pieces are grids.
+    pieces are left out. A grid's pieces are grids; when ``what`` names the boundaries ("decay", or one
+    name for each), the first step of each later piece the grid holds is recorded as a mark.
     """
     bounds = [-math.inf, *edges, math.inf]
     if isinstance(t, Grid):
         for i in range(len(bounds) - 1):
             part = t.clip(bounds[i], bounds[i + 1])
             if part.size:
+                if what is not None and i and math.ceil(bounds[i]) == part.start:  # begins here
+                    t.record(part.start, what if isinstance(what, str) else what[i - 1], kind)
                 yield i, part, slice(part.start - t.start, part.stop - t.start)
         return
     index = np.searchsorted(np.asarray(edges, dtype=np.float64), t, side="right")
@@ -89,16 +174,42 @@ def pieces(t: Time, edges: Sequence[float]) -> Iterator[tuple[int, Time, Where]]
         yield i, t[where], where
 
 
-def tiled(t: Grid, period: int, cycle: Callable[[Grid], Values]) -> Values:
-    """cycle(t mod period) at each step of a grid: a function of the steps of one cycle, repeated.
+Part = Callable[[Time], Values]
+"""A part of a join: its rates at steps on its own clock (0 where it starts)."""
+
+
+def join(
+    t: Time,
+    starts: Sequence[float],
+    parts: Sequence[Part],
+    what: str | Sequence[str] | None = None,
+    kind: str = "phase",
+) -> Values:
+    """The one way time is handed to the parts of a sequence: ``parts[i]`` from ``starts[i]`` (the
+    first at 0) up to the next start, on its own clock — its step 0 is where it starts, and a grid's
+    offset moves with it, so that a part reads the run's metric and records its marks at the run's
+    own steps. ``what`` names the marks (of ``kind``) of the starts after the first.
+
+    Each step is evaluated by its own part only.
+    """
+    out = np.empty(t.shape)
+    for i, piece, where in pieces(t, starts[1:], what, kind):
+        out[where] = parts[i](piece - starts[i])
+    return out
+
+
+def tiled(t: Grid, period: int, cycle: Callable[[Grid], Values], what: str | None = None) -> Values:
+    """cycle(t mod period) at each step of a grid: a function of the steps of one cycle, repeated;
+    ``what`` names the mark of each cycle's start.
 
     A cycle no longer than the grid is evaluated once, whole, and tiled; a longer one only on the
     steps the grid has of it (at most two cycles' pieces), so that memory follows the grid, never the
     period.
     """
+    _every(t, period, what)
     first, last = t.start // period, (t.stop - 1) // period
     if period <= t.size:
-        whole = cycle(Grid(0, period))
+        whole = cycle(replace(t, start=0, stop=period, marks=None))
         return np.tile(whole, last - first + 1)[t.start - first * period : t.stop - first * period]
     out = np.empty(t.size)
     for k in range(first, last + 1):
@@ -107,8 +218,10 @@ def tiled(t: Grid, period: int, cycle: Callable[[Grid], Values]) -> Values:
     return out
 
 
-def per_cycle(t: Grid, period: int, value: Callable[[Values], Values]) -> Values:
-    """value(k) at each step of a grid, k = ⌊t/period⌋ its cycle: one value a cycle, repeated."""
+def per_cycle(t: Grid, period: int, value: Callable[[Values], Values], what: str | None = None) -> Values:
+    """value(k) at each step of a grid, k = ⌊t/period⌋ its cycle: one value a cycle, repeated; ``what``
+    names the mark of each cycle's start."""
+    _every(t, period, what)
     first, last = t.start // period, (t.stop - 1) // period
     each = value(np.arange(first, last + 1, dtype=np.float64))
     counts = np.full(last - first + 1, period, dtype=np.int64)
@@ -118,14 +231,32 @@ def per_cycle(t: Grid, period: int, value: Callable[[Values], Values]) -> Values
     return np.repeat(each, counts)
 
 
-def held(t: Time, edges: Sequence[float], rates: Values) -> Values:
-    """rates[i] on piece i of ``t`` as ``edges`` cut it (see :func:`pieces`): a rate held between edges."""
+def _every(t: Grid, period: int, what: str | None) -> None:
+    """Record the start of each cycle of ``period`` steps the grid holds (as many as a run keeps)."""
+    if what is None or t.marks is None:
+        return
+    first = max(-(-t.start // period), 1)
+    for k in range(first, min((t.stop - 1) // period, first + MARKS_OF_A_KIND) + 1):
+        t.record(k * period, what)
+
+
+def held(t: Time, edges: Sequence[float], rates: Values, what: str | None = None) -> Values:
+    """rates[i] on piece i of ``t`` as ``edges`` cut it (see :func:`pieces`): a rate held between edges,
+    ``what`` naming the mark of each edge."""
     if not isinstance(t, Grid):
         return rates[np.searchsorted(np.asarray(edges, dtype=np.float64), t, side="right")]
     out = np.empty(t.size)
-    for i, _, where in pieces(t, edges):
+    for i, _, where in pieces(t, edges, what):
         out[where] = rates[i]
     return out
+
+
+def mark(t: Time, step: float, what: str, kind: str = "phase") -> None:
+    """Record that a phase begins at ``step`` (its first whole step), if the grid holds it: for a
+    schedule whose phases are in its formula rather than in pieces of time."""
+    first = math.ceil(step)
+    if isinstance(t, Grid) and t.start <= first < t.stop:
+        t.record(first, what, kind)
 
 
 BLOCK = 1024

@@ -44,7 +44,7 @@ import numpy as np
 
 from lrviz import examples
 from lrviz.errors import LrvizError
-from lrviz.feedback import Metric
+from lrviz.grid import Metric
 from lrviz.limits import METRIC_BYTES, SPEC_LENGTH, ensure_memory, excerpt, size
 
 STEP_COLUMNS = ("trainer/global_step", "global_step", "step", "Step", "_step")

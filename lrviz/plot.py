@@ -29,11 +29,10 @@ from matplotlib.lines import Line2D
 
 from lrviz import __version__
 from lrviz.errors import LrvizError
-from lrviz.feedback import Metric
+from lrviz.grid import Metric
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.outline import column_edges, outline, staircase
 from lrviz.run import Curves, Series
-from lrviz.schedules.plateau import REDUCED
 
 MAX_MARK_LINES = 50
 OUTLINE_ABOVE = 4
@@ -230,7 +229,7 @@ def draw(
         colors.append(line.get_color())
     if outliner is not None:
         ax.add_artist(outliner)
-    marks = sorted({step for s in chosen for step, what in s.marks if what != REDUCED})
+    marks = sorted({m.step for s in chosen for m in s.marks if m.kind != "reduced"})
     for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     if curves.resume_at is not None:
@@ -241,7 +240,7 @@ def draw(
     if curves.run.metric is not None:
         _draw_metric(ax, curves.run.metric)
     for color, s in zip(colors, chosen, strict=True):
-        drops = np.array([int(step) for step, what in s.marks if what == REDUCED], dtype=np.int64)
+        drops = np.array([m.step for m in s.marks if m.kind == "reduced"], dtype=np.int64)
         if drops.size:
             ax.plot(
                 drops + 0.5,

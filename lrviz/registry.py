@@ -31,8 +31,6 @@ from lrviz.params import RATE, WARMUP, Invalid, Kind, flag
 Values = npt.NDArray[np.float64]
 """Rates (or steps): a float64 array."""
 
-Mark = tuple[float, str]
-"""A phase boundary: the step where it falls and what happens there ("warm-up ends")."""
 
 FREQUENCIES = ("stepwise", "continuous", "cyclic", "feedback", "composite")
 """The source article's first criterion: how often the rate changes."""
@@ -47,8 +45,6 @@ class Schedule(Protocol):
     def length(self) -> int | None: ...
 
     def evaluate(self, t: Time, horizon: int) -> Values: ...
-
-    def marks(self, horizon: int) -> list[Mark]: ...
 
 
 class Function(Schedule, Protocol):
@@ -126,7 +122,6 @@ class Entry:
     generic_warmup: bool
     matches: tuple[str, ...]
     length_rule: Callable[[Mapping[str, Any]], int | None] | None
-    marks_rule: Callable[..., list[Mark]] | None
     check_rule: Callable[..., None] | None
     doc: Docstring = field(repr=False)
     dialect: str = ""
@@ -137,6 +132,9 @@ class Entry:
     takes_horizon: bool = False
     """Whether the function has a keyword ``horizon``: it is then given the steps its part of the run
     has, which is no parameter of the schedule (for those that evaluate others over the run)."""
+    reacts_rule: Callable[[Mapping[str, Any]], bool] | None = None
+    """For a schedule that reacts to a metric with some arguments only (``hf.get_scheduler`` of
+    'reduce_lr_on_plateau'): whether a call with these does."""
     history: bool = False
     """Whether a step's rate depends on the steps before it (feedback, a running product): such a
     schedule is evaluated over the whole run at once, never a chunk at a time."""
@@ -279,12 +277,12 @@ def schedule(
     warmup: bool = False,
     matches: tuple[str, ...] = (),
     length: Callable[[Mapping[str, Any]], int | None] | None = None,
-    marks: Callable[..., list[Mark]] | None = None,
     check: Callable[..., None] | None = None,
     name: str | None = None,
     optimizer: bool | int = False,
     variables: tuple[str, ...] = (),
     history: bool = False,
+    reacts: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Register a schedule function under its own name.
 
@@ -294,7 +292,6 @@ def schedule(
         warmup: whether it takes the generic ``warmup=`` / ``warmup_start=`` parameters.
         matches: the framework schedules it reproduces, for ``lrviz describe``.
         length: its length from its bound arguments, where that is not simply ``steps``.
-        marks: its phase boundaries, from ``horizon`` and its resolved arguments, in its own steps.
         check: raises :class:`~lrviz.params.Invalid` when its arguments (defaults filled in) do not fit
             together, such as ``min_lr`` above ``max_lr``.
         name: the name a spec calls it by, when not the function's (``torch.StepLR``); the part before
@@ -305,6 +302,8 @@ def schedule(
             ``lr_lambda``).
         history: whether a step's rate depends on every step before it (a running product); feedback
             schedules do by nature.
+        reacts: for a schedule that is a feedback schedule for some arguments only, whether a call's
+            arguments (as given) make it one.
     """
     assert frequency in FREQUENCIES, frequency
 
@@ -328,7 +327,6 @@ def schedule(
             generic_warmup=warmup,
             matches=matches,
             length_rule=length,
-            marks_rule=marks,
             check_rule=check,
             doc=doc,
             dialect=called.partition(".")[0] if "." in called else "",
@@ -337,6 +335,7 @@ def schedule(
             takes_grid=func.__annotations__.get("t") == "Time",
             takes_horizon="horizon" in inspect.signature(func).parameters,
             history=history or frequency == "feedback",
+            reacts_rule=reacts,
         )
         return func
 

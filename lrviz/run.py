@@ -15,13 +15,12 @@ import numpy.typing as npt
 
 from lrviz import grid
 from lrviz.errors import RunError, SpecError
-from lrviz.feedback import Metric, reporting
-from lrviz.grid import Grid
+from lrviz.grid import Grid, Mark, Marks, Metric
 from lrviz.limits import STEP_LIMIT, ensure_memory, excerpt
 from lrviz.outline import extent
 from lrviz.plan import Plan
 from lrviz.progress import report
-from lrviz.registry import Mark, Values, close_names
+from lrviz.registry import Values, close_names
 from lrviz.spec import Call, Spec, checked
 from lrviz.stats import Checkpoint, Summary
 
@@ -155,10 +154,26 @@ class Series:
     label: str
     spec: Spec
     run: Run
-    marks: list[Mark] = field(default_factory=list)
     look: Look = field(default_factory=Look)
-    whole: Values | None = field(default=None, repr=False)
     _extents: dict[bool, tuple[float, float]] = field(default_factory=dict, init=False, repr=False)
+    _recorded: dict[str, list[Mark]] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def marks(self) -> list[Mark]:
+        """Where the schedule's phases begin (warm-up ends, decays, restarts, reductions), as its
+        evaluation records them: read with the rates when they are evaluated whole, else in one pass."""
+        if "marks" not in self._recorded:
+            if self.held or needs_history(self.spec):
+                self.values  # noqa: B018 (records the marks)
+            else:
+                found = Marks()
+                for _ in chunks(self.spec, self.run, self.label, marks=found):
+                    pass
+                self._keep(found)
+        return self._recorded["marks"]
+
+    def _keep(self, found: Marks) -> None:
+        self._recorded.setdefault("marks", [m for m in found.sorted() if 0 < m.step < self.run.steps])
 
     def extent(self, positive: bool = False) -> tuple[float, float]:
         """The lowest and highest rate (of the positive ones with ``positive``: NaN if none), read once."""
@@ -169,12 +184,15 @@ class Series:
     @functools.cached_property
     def values(self) -> Values:
         """The rate at every step, evaluated whole (memory permitting)."""
-        return self.whole if self.whole is not None else evaluate_spec(self.spec, self.run, self.label)
+        found = Marks()
+        values = evaluate_spec(self.spec, self.run, self.label, found)
+        self._keep(found)
+        return values
 
     @property
     def held(self) -> bool:
         """Whether the rates are in memory, whole."""
-        return self.whole is not None or "values" in self.__dict__
+        return "values" in self.__dict__
 
     def blocks(self, size: int | None = None, start: int = 0) -> Iterator[tuple[int, Values]]:
         """The rates from step ``start`` on in consecutive blocks of ``size`` steps (default
@@ -215,9 +233,14 @@ class Series:
         return rates_at(self.spec, self.run, steps, self.label)
 
 
+def reacts_to_metric(spec: Spec) -> bool:
+    """Whether some schedule of ``spec`` is a feedback schedule: its rates follow a metric."""
+    return any(isinstance(node, Call) and node.reacts for node in spec.walk())
+
+
 def needs_history(spec: Spec) -> bool:
     """Whether some schedule of ``spec`` reads the steps before a step (feedback, running products)."""
-    return any(isinstance(node, Call) and node.entry.history for node in spec.walk())
+    return any(isinstance(node, Call) and node.history for node in spec.walk())
 
 
 def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> None:
@@ -233,10 +256,11 @@ def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> No
         )
 
 
-def evaluate_spec(spec: Spec, run: Run, label: str = "") -> Values:
-    """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values."""
+def evaluate_spec(spec: Spec, run: Run, label: str = "", marks: Marks | None = None) -> Values:
+    """The rate at every step of ``run``: a float64 array of ``run.steps`` finite values (its phase
+    marks recorded in ``marks``)."""
     run.check_memory()
-    ((_, values),) = chunks(spec, run, label, run.steps)
+    ((_, values),) = chunks(spec, run, label, run.steps, marks=marks)
     return values if values.flags.writeable else values.copy()  # a constant is a read-only view
 
 
@@ -278,23 +302,32 @@ def _steps_of(run: Run, steps: Sequence[int]) -> npt.NDArray[np.int64]:
 
 
 def chunks(
-    spec: Spec, run: Run, label: str = "", size: int | None = None, start: int = 0, stop: int | None = None
+    spec: Spec,
+    run: Run,
+    label: str = "",
+    size: int | None = None,
+    start: int = 0,
+    stop: int | None = None,
+    marks: Marks | None = None,
 ) -> Iterator[tuple[int, Values]]:
     """The rates of steps ``start`` to ``stop`` (default: the whole run) evaluated ``size`` steps at a
-    time, each block with the step it starts at: the very numbers :func:`evaluate_spec` gives."""
+    time, each block with the step it starts at: the very numbers :func:`evaluate_spec` gives. The
+    grids the spec gets carry the run's metric, and ``marks`` to record its phases in."""
     stop = run.steps if stop is None else stop
     size = size or grid.CHUNK
     per_epoch = run.steps_per_epoch if run.step_on == "epoch" else None
     horizon = math.ceil(run.steps / run.steps_per_epoch) if per_epoch else run.steps
+    if marks is not None and per_epoch:
+        marks.scale = per_epoch  # marks recorded in epochs land at the epoch's first update
     for first in range(start, stop, size):
         last = min(first + size, stop)
-        with reporting(run.metric):
-            if per_epoch:  # the epochs of these steps, each epoch's rate held over its updates
-                epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1)
-                rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
-                values = rates[np.arange(first, last) // per_epoch - epochs.start]
-            else:
-                values = np.asarray(spec.evaluate(Grid(first, last), horizon), dtype=np.float64)
+        if per_epoch:  # the epochs of these steps, each epoch's rate held over its updates
+            epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1, metric=run.metric, marks=marks)
+            rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
+            values = rates[np.arange(first, last) // per_epoch - epochs.start]
+        else:
+            time = Grid(first, last, metric=run.metric, marks=marks)
+            values = np.asarray(spec.evaluate(time, horizon), dtype=np.float64)
         _check_finite(values, first, spec, label)
         if stop - start > size:
             report(f"evaluating {label or spec.source}", last - start, stop - start)
@@ -302,17 +335,12 @@ def chunks(
 
 
 def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bool = True) -> Series:
-    """``spec`` over ``run`` with its phase boundaries, evaluated now when ``whole``, else read a chunk
-    at a time whenever it is needed."""
-    values = evaluate_spec(spec, run, label) if whole else None
-    with reporting(run.metric):
-        if run.step_on == "epoch":
-            epochs = math.ceil(run.steps / run.steps_per_epoch)
-            found = [(step * run.steps_per_epoch, what) for step, what in spec.marks(epochs)]
-        else:
-            found = spec.marks(run.steps)
-    marks = sorted({(step, what) for step, what in found if 0 < step < run.steps})
-    return Series(label, spec, run, marks, look or Look(), values)
+    """``spec`` over ``run``, evaluated now (with its phase marks) when ``whole``, else read a chunk at
+    a time whenever it is needed."""
+    made = Series(label, spec, run, look or Look())
+    if whole:
+        made.values  # noqa: B018 (evaluated now, its marks with it)
+    return made
 
 
 def evaluate(
@@ -332,7 +360,7 @@ def evaluate(
     their rates, the same numbers, without evaluating the steps between, so that
     ``evaluate(spec, 10**12, at=[-1])`` is immediate; the limit on the run's length, which bounds the
     work of evaluating every step, does not apply then. ``metric`` feeds feedback schedules: a
-    :class:`~lrviz.feedback.Metric`, or one value a step, each reported at the end of its step.
+    :class:`~lrviz.grid.Metric`, or one value a step, each reported at the end of its step.
     ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
     ``evaluate("cosine", 100, max_lr=0.1)``.
     """
@@ -391,11 +419,11 @@ class Curves:
     @property
     def marks(self) -> list[Mark]:
         """The phase boundaries of every schedule, by step, each step once."""
-        seen: dict[float, str] = {}
+        seen: dict[int, Mark] = {}
         for s in self.series:
-            for step, what in s.marks:
-                seen.setdefault(step, what)
-        return sorted(seen.items())
+            for mark in s.marks:
+                seen.setdefault(mark.step, mark)
+        return [seen[step] for step in sorted(seen)]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ evaluate itself over an array of local steps within a horizon, and its phase bou
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,12 +15,16 @@ import numpy as np
 
 from lrviz.errors import SpecError
 from lrviz.functions import FUNCTIONS, OPERATORS, UNARY
-from lrviz.grid import Grid, Time, pieces, steps
+from lrviz.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, join, steps
 from lrviz.limits import excerpt
 from lrviz.params import Invalid, fraction_of
-from lrviz.registry import Entry, Mark, Param, Values, close_names
+from lrviz.registry import Entry, Param, Values, close_names
 
 PEAK_NAMES = ("lr", "max_lr")
+REDUCED = "rate reduced"
+"""The mark of a step where a feedback schedule lowered the rate."""
+WARMUP_ENDS = "warm-up ends"
+"""The mark of the step where a warm-up ends (of kind ``"warmup"``)."""
 """Two names for one parameter: a schedule's peak rate answers to either."""
 
 
@@ -41,10 +45,6 @@ class Spec:
     def evaluate(self, t: Time, horizon: int) -> Values:
         """The rates at local steps ``t`` (float64), for a part that has ``horizon`` steps in all."""
         return np.broadcast_to(np.asarray(self.value(t, horizon), dtype=np.float64), t.shape)
-
-    def marks(self, horizon: int) -> list[Mark]:
-        """Phase boundaries within ``horizon`` steps, in local steps."""
-        return []
 
     def children(self) -> tuple[Spec, ...]:
         return ()
@@ -130,9 +130,6 @@ class Operation(Spec):
             result = func(*values)
         return np.asarray(result, dtype=np.float64) if np.ndim(result) else float(result)
 
-    def marks(self, horizon: int) -> list[Mark]:
-        return [m for o in self.operands for m in o.marks(horizon)]
-
     def children(self) -> tuple[Spec, ...]:
         return self.operands
 
@@ -185,6 +182,17 @@ class Call(Spec):
     @property
     def label(self) -> str:
         return self.source or self.render()
+
+    @property
+    def reacts(self) -> bool:
+        """Whether this schedule reacts to a metric (a feedback schedule)."""
+        rule = self.entry.reacts_rule
+        return self.entry.frequency == "feedback" or (rule is not None and rule(self.args))
+
+    @property
+    def history(self) -> bool:
+        """Whether a step's rate depends on the steps before it: it is evaluated over its whole part."""
+        return self.entry.history or self.reacts
 
     @property
     def length(self) -> int | None:
@@ -248,25 +256,15 @@ class Call(Spec):
         positional = args.pop(variadic) if variadic else ()
         try:
             with np.errstate(all="ignore"):
-                return self.entry.func(t if self.entry.takes_grid else steps(t), *positional, **args)
-        except Invalid as error:
+                rates = self.entry.func(t if self.entry.takes_grid else steps(t), *positional, **args)
+        except (Invalid, NoMetric) as error:
             failure = SpecError(f"{self.label}: {error}")
-            failure.code = error.code
+            failure.code = getattr(error, "code", None)
             raise failure from None
-
-    def marks(self, horizon: int) -> list[Mark]:
-        args, warmup = self.resolve(horizon)
-        args.pop("warmup_start", None)
-        own: list[Mark] = []
-        if self.entry.marks_rule is not None:
-            from lrviz.feedback import shifted
-
-            with shifted(warmup):
-                rule = self.entry.marks_rule(horizon - warmup, **args)  # variadic parts by name
-            own = [(step + warmup, what) for step, what in rule]
-        if warmup:
-            own.insert(0, (float(warmup), "warm-up ends"))
-        return [(step, what) for step, what in own if 0 < step < horizon]
+        if self.reacts and isinstance(t, Grid):  # where it lowered the rate
+            for step in np.flatnonzero(np.diff(rates) < 0)[:MARKS_OF_A_KIND] + 1:
+                t.record(t.start + int(step), REDUCED, "reduced")
+        return rates
 
     def render(self) -> str:
         if self.entry.name == "seq" and "at" not in self.args and len(self.args) == 1:
@@ -352,22 +350,21 @@ def _render_value(value: Any) -> str:
     return repr(value)
 
 
-def warmed_up(t: Time, warmup: int, start: float, inner: Any) -> Values:
+def warmed_up(t: Time, warmup: int, start: float, inner: Callable[[Time], Values]) -> Values:
     """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
 
-    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock.
+    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock, from the step its
+    warm-up ends.
     """
-    from lrviz.feedback import shifted
+    first = (
+        replace(t, start=warmup, stop=warmup + 1, marks=None) - warmup if isinstance(t, Grid) else Grid(0, 1)
+    )
+    peak = float(inner(first)[0])
 
-    out = np.empty(t.shape)
-    with shifted(warmup):
-        peak = float(inner(Grid(0, 1))[0])
-        for piece, part, where in pieces(t, [warmup]):
-            if piece:
-                out[where] = inner(part - warmup)
-            else:
-                out[where] = start + (peak - start) * (steps(part) / warmup)
-    return out
+    def ramp(local: Time) -> Values:
+        return start + (peak - start) * (steps(local) / warmup)
+
+    return join(t, [0, warmup], [ramp, inner], WARMUP_ENDS, "warmup")
 
 
 def _param_name(entry: Entry, name: str) -> str | None:

@@ -48,7 +48,7 @@ def row_steps(curves: Curves, every: int | None = None, show_all: bool = False) 
         return list(range(curves.run.steps))
     spread = set(range(0, curves.run.steps, interval))
     keys = {0, last}
-    keys |= {int(np.ceil(step)) for step, _ in curves.marks if step <= last}
+    keys |= {m.step for m in curves.marks if m.step <= last}
     keys |= {curves.summary(s).peak_step for s in curves.series}
     keys |= {step for _, step in curves.checkpoints}
     if curves.resume_at is not None:
@@ -87,8 +87,8 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False, width: int |
         notes[curves.resume_at] = ["resume: a restarted run continues at this rate"]
     several = len(curves.series) > 1
     for number, s in enumerate(curves.series, start=1):
-        for step, what in s.marks:
-            notes.setdefault(int(np.ceil(step)), []).append(f"{what} [{number}]" if several else what)
+        for m in s.marks:
+            notes.setdefault(m.step, []).append(f"{m.what} [{number}]" if several else m.what)
     summaries = [curves.summary(s).rows(curves.run.steps_per_epoch) for s in curves.series]
     names = [name for name, _ in summaries[0]]
     keys = [Column("step", [str(step) for step in steps] + names, style="dim")]

@@ -240,7 +240,7 @@ def test_the_readme_example_config_works(tmp_path: Path) -> None:
     import re
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    block = re.findall(r"```yaml\n(.*?)```", readme, re.S)[0]  # the format, before its mistakes
     config = load(_write(tmp_path, block))
     curves = config_curves(config)
     assert len(curves.series) == 9  # three schedules, three warm-up lengths each

@@ -14,9 +14,9 @@ import pytest
 
 import lrviz
 from lrviz.errors import LrvizError
-from lrviz.feedback import Metric
+from lrviz.grid import Metric
 from lrviz.metric import MetricError, read_csv, synthetic
-from lrviz.run import Run, evaluate_spec
+from lrviz.run import Run, evaluate_spec, series
 from tests.frameworks import assert_parity, require
 
 
@@ -303,3 +303,48 @@ def test_hf_reduce_lr_on_plateau(seed: int) -> None:
     spec = f"hf.get_scheduler('reduce_lr_on_plateau', optimizer, scheduler_specific_kwargs={kwargs!r})"
     spec = spec[:-1] + f", lr={lr!r})"
     assert_parity(spec, _rates(spec, values), theirs)
+
+
+FLAT_THEN_BETTER = np.array([3.0] * 5 + [3.0 - 0.1 * i for i in range(1, 30)])
+"""A metric flat for steps 0–4, improving after: a plateau that starts at step 5 never reduces."""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "seq(constant(0.1), plateau(0.1, factor=0.5, patience=1), at=[5])",
+        "optax.join_schedules([constant(0.1), plateau(0.1, factor=0.5, patience=1)], [5])",
+        "torch.SequentialLR(optimizer, schedulers=[torch.ConstantLR(optimizer, factor=1.0), "
+        "plateau(0.1, factor=0.5, patience=1)], milestones=[5], lr=0.1)",
+    ],
+)
+def test_a_part_reads_the_metric_of_its_own_steps_in_every_join(text: str) -> None:
+    """Every sequence hands a part its own clock: the plateau, which starts at step 5, reads the
+    metric from step 5 on (improving throughout), never the flat steps before it."""
+    rates = lrviz.evaluate(text, FLAT_THEN_BETTER.size, metric=FLAT_THEN_BETTER)
+    assert set(rates.tolist()) == {0.1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plateau(0.1, factor=0.5, patience=1)",
+        "torch.ReduceLROnPlateau(optimizer, factor=0.5, patience=1, lr=0.1)",
+        "hf.get_scheduler('reduce_lr_on_plateau', optimizer, scheduler_specific_kwargs={'factor': 0.5, "
+        "'patience': 1}, lr=0.1)",
+        "timm.PlateauLRScheduler(optimizer, decay_rate=0.5, patience_t=1, mode='min', lr=0.1)",
+        "optax.contrib.reduce_on_plateau(factor=0.5, patience=1, lr=0.1)",
+        "keras.ReduceLROnPlateau(factor=0.5, patience=1, lr=0.1)",
+        "linear(0, 0.1, steps=5) >> plateau(0.1, factor=0.5, patience=1)",
+    ],
+)
+def test_every_reduction_is_marked_whoever_reduces(text: str) -> None:
+    """The ▼ marks come from where the rate drops, for every feedback schedule, nested or not."""
+    steps = 40
+    metric = Metric(np.arange(steps), np.array([3.0, 2.0] + [2.0] * (steps - 2)))  # a plateau from step 1
+    spec = lrviz.parse(text)
+    made = series(spec, Run(steps, metric=metric), text)
+    rates = made.values
+    drops = [int(s) for s in np.flatnonzero(np.diff(rates) < 0) + 1 if rates[s - 1] > 0]
+    assert drops
+    assert [m.step for m in made.marks if m.kind == "reduced"] == drops

@@ -16,7 +16,7 @@ import pytest
 import lrviz
 import lrviz.run
 from lrviz import grid, plot
-from lrviz.feedback import Metric
+from lrviz.grid import Metric
 from lrviz.lineup import Item
 from lrviz.lineup import evaluate as evaluate_lineup
 from lrviz.outline import column_edges, outline, staircase

@@ -12,6 +12,7 @@ import numpy as np
 
 from lrviz.dialects.common import optimizer_rate
 from lrviz.errors import SpecError
+from lrviz.grid import Time
 from lrviz.params import Count, Invalid, Keywords, LastEpoch, Number, Rate
 from lrviz.registry import Values, lookup, schedule
 from lrviz.spec import bind
@@ -475,7 +476,7 @@ def get_wsd_schedule(
     check=lambda factor, **_: _factor_check(factor),
 )
 def get_reduce_on_plateau_schedule(
-    t: Values,
+    t: Time,
     mode: Literal["min", "max"] = "min",
     factor: Number = 0.1,
     patience: Count = 10,
@@ -570,12 +571,13 @@ def _scheduler_args(
     frequency="composite",
     quantity="any",
     optimizer=1,
+    reacts=lambda args: args.get("name") == "reduce_lr_on_plateau",
     check=lambda name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, **_: _scheduler_check(
         name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs
     ),
 )
 def get_scheduler(
-    t: Values,
+    t: Time,
     name: Literal[
         "linear",
         "cosine",

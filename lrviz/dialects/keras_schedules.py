@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import count_power, float32_power
+from lrviz.grid import Time, count_power, float32_power
 from lrviz.params import Count, Invalid, Number, Numbers, Rate, Text
 from lrviz.registry import Values, schedule
 
@@ -277,10 +277,9 @@ def _keras_plateau_rule(mode: str, monitor: str, **args: Any) -> dict[str, Any]:
     frequency="feedback",
     quantity="exponential",
     check=_keras_plateau_check,
-    marks=lambda horizon, lr, **args: _keras_plateau_marks(horizon, lr, **args),
 )
 def reduce_lr_on_plateau(
-    t: Values,
+    t: Time,
     monitor: Text = "val_loss",
     factor: Number = 0.1,
     patience: Count = 10,
@@ -324,16 +323,3 @@ def reduce_lr_on_plateau(
         mode, monitor, factor=factor, patience=patience, min_delta=min_delta, cooldown=cooldown, min_lr=min_lr
     )
     return keras_plateau_rates(t, optimizer_rate(lr), **rule)
-
-
-def _keras_plateau_marks(horizon: int, lr: float | None, **args: Any) -> list[tuple[float, str]]:
-    from lrviz.dialects.common import optimizer_rate
-    from lrviz.schedules.plateau import REDUCED, keras_plateau_rates
-
-    keep = {k: args[k] for k in ("factor", "patience", "min_delta", "cooldown", "min_lr")}
-    rates = keras_plateau_rates(
-        np.arange(horizon, dtype=np.float64),
-        optimizer_rate(lr),
-        **_keras_plateau_rule(args["mode"], args["monitor"], **keep),
-    )
-    return [(float(s), REDUCED) for s in np.flatnonzero(np.diff(rates) < 0) + 1]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.dialects.common import held_after
-from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, pieces
+from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, join, pieces
 from lrviz.grid import steps as as_array
 from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 from lrviz.registry import Schedule, Values, schedule
@@ -277,13 +277,8 @@ def cosine_decay_schedule(
 
 def _joined(time: Time, parts: list[tuple[int, Any]]) -> Values:
     """optax's join_schedules: the first part, then each later one on its own clock from its boundary
-    (boundaries increasing, as join_schedules' are checked to be). Each step is evaluated by its own
-    part only."""
-    out = np.empty(time.shape)
-    for i, piece, where in pieces(time, [boundary for boundary, _ in parts[1:]]):
-        boundary, part = parts[i]
-        out[where] = part(piece - boundary)
-    return out
+    (boundaries increasing, as join_schedules' are checked to be)."""
+    return join(time, [boundary for boundary, _ in parts], [part for _, part in parts], "boundary")
 
 
 @schedule(name="optax.warmup_constant_schedule", frequency="continuous", quantity="linear, then constant")
@@ -510,7 +505,7 @@ def sgdr_schedule(t: Time, cosine_kwargs: Dicts) -> Values:
 
 @schedule(name="optax.join_schedules", frequency="composite", quantity="any", length=lambda args: None)
 def join_schedules(
-    t: Values, schedules: list[Schedule], boundaries: Milestones, *, horizon: int = 1
+    t: Time, schedules: list[Schedule], boundaries: Milestones, *, horizon: int = 1
 ) -> Values:
     """optax's join_schedules: each schedule from its boundary on, on its own clock.
 
@@ -552,7 +547,7 @@ def _reduce_check(factor: float, rtol: float, atol: float, **_: Any) -> None:
     name="optax.contrib.reduce_on_plateau", frequency="feedback", quantity="exponential", check=_reduce_check
 )
 def reduce_on_plateau(
-    t: Values,
+    t: Time,
     factor: Number = 0.1,
     patience: Count = 10,
     rtol: Number = 1e-4,

@@ -7,14 +7,17 @@ departs from the textbook curve; lrviz reproduces those departures rather than f
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
 from lrviz.dialects.common import optimizer_rate
-from lrviz.grid import Time, count_power, power
+from lrviz.grid import Grid, Part, Time, count_power, join, power
+from lrviz.grid import steps as steps_of
 from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Function, Schedule, Values, schedule
 from lrviz.spec import Call, Spec
@@ -60,7 +63,7 @@ def _dialect_call(spec: Schedule, *names: str) -> bool:
     optimizer=True,
 )
 def lambda_lr(
-    t: Values, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
+    t: Time, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
 ) -> Values:
     """PyTorch LambdaLR: the base rate times a function of the step.
 
@@ -357,7 +360,7 @@ def _chain_member_check(schedulers: tuple[Schedule, ...], **_: Any) -> None:
     optimizer=True,
 )
 def chained_scheduler(
-    t: Values, schedulers: list[Schedule], *, lr: Rate | None = None, horizon: int = 1
+    t: Time, schedulers: list[Schedule], *, lr: Rate | None = None, horizon: int = 1
 ) -> Values:
     """PyTorch ChainedScheduler: every scheduler steps at every step, so their factors multiply.
 
@@ -379,7 +382,7 @@ def chained_scheduler(
     product = np.ones(t.shape)
     for member in schedulers:  # in order, as np.prod would multiply them
         product *= with_rate(member, 1.0).evaluate(t, horizon)
-    _check_troughs(t, schedulers, horizon)
+    _check_troughs(steps_of(t), schedulers, horizon)
     return optimizer_rate(lr) * product
 
 
@@ -432,7 +435,7 @@ def _sequential_check(schedulers: tuple[Schedule, ...], milestones: list[int], *
     optimizer=True,
 )
 def sequential_lr(
-    t: Values,
+    t: Time,
     schedulers: list[Schedule],
     milestones: WholeSteps,
     last_epoch: LastEpoch = -1,
@@ -461,24 +464,25 @@ def sequential_lr(
         rate is the one the first scheduler built found: after a CyclicLR first, every later scheduler
         starts from CyclicLR's base_lr; after a OneCycleLR, from max_lr/div_factor.
     """
-    starts = np.array([0, *milestones], dtype=np.float64)
-    index = np.searchsorted(starts, t, side="right") - 1
+    starts = [0, *milestones]
     rates = member_rates(tuple(schedulers), lr)
-    out = np.empty(t.shape)
-    for i, (member, rate) in enumerate(zip(schedulers, rates, strict=True)):
-        mine = index == i
-        if not mine.any():
-            continue
-        local = t[mine] - starts[i]
-        if i and _dialect_call(member, "MultiplicativeLR"):
-            before = sequential_lr(np.array([starts[i] - 1]), schedulers, milestones, lr=lr, horizon=horizon)[
-                0
-            ]
+
+    def part(i: int, member: Schedule, rate: float | None) -> Part:
+        if i and _dialect_call(member, "MultiplicativeLR"):  # it goes on from the rate it finds
             lambdas = member.args["lr_lambda"]  # type: ignore[attr-defined]
-            out[mine] = before * _running_product(lambdas, local, first=0)
-        else:
-            out[mine] = with_rate(member, rate).evaluate(local, horizon)
-    return out
+
+            def going_on(local: Time) -> Values:
+                last: Time = np.array([starts[i] - 1.0])
+                if isinstance(t, Grid):
+                    last = replace(t, start=starts[i] - 1, stop=starts[i], marks=None)
+                before = sequential_lr(last, schedulers, milestones, lr=lr, horizon=horizon)[0]
+                return before * _running_product(lambdas, steps_of(local), first=0)
+
+            return going_on
+        return functools.partial(with_rate(member, rate).evaluate, horizon=horizon)
+
+    parts = [part(i, member, rate) for i, (member, rate) in enumerate(zip(schedulers, rates, strict=True))]
+    return join(t, starts, parts, "milestone")
 
 
 @schedule(
@@ -726,22 +730,15 @@ def _plateau_check(factor: float, mode: str, threshold_mode: str, **_: Any) -> N
         raise Invalid(f'factor must be below 1 ("Factor should be < 1.0."), got {factor!r}')
 
 
-def _plateau_marks(horizon: int, lr: float | None, **rule: Any) -> list[tuple[float, str]]:
-    from lrviz.schedules.plateau import reductions
-
-    return reductions(horizon, optimizer_rate(lr), **rule)
-
-
 @schedule(
     name="torch.ReduceLROnPlateau",
     frequency="feedback",
     quantity="exponential",
     check=_plateau_check,
     optimizer=True,
-    marks=_plateau_marks,
 )
 def reduce_lr_on_plateau(
-    t: Values,
+    t: Time,
     mode: Literal["min", "max"] = "min",
     factor: Number = 0.1,
     patience: Count = 10,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
 from lrviz.dialects.common import held_after, optimizer_rate
-from lrviz.grid import count_power
+from lrviz.grid import Grid, Time, count_power
 from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
 from lrviz.registry import Values, schedule
 
@@ -534,7 +535,7 @@ def wsd_lr_scheduler(
 
 
 def _timm_plateau_rates(
-    t: Values,
+    t: Time,
     base: float,
     decay_rate: float,
     patience_t: int,
@@ -547,28 +548,29 @@ def _timm_plateau_rates(
 ) -> Values:
     """timm's PlateauLRScheduler: a warm-up (inclusive of warmup_t), then PyTorch's plateau rule on the
     metrics of the epochs after it."""
-    from lrviz.feedback import shifted
     from lrviz.schedules.plateau import plateau_rates
 
+    assert isinstance(t, Grid)
+    steps = t.array()
     step_up = (base - warmup_lr_init) / warmup_t if warmup_t else 1.0
-    ramp = warmup_lr_init + t * step_up
+    ramp = warmup_lr_init + steps * step_up
     first = warmup_lr_init if warmup_t else base
     # timm steps the plateau with the metric of epoch e at the end of it (step(e + 1, metric)), and
-    # ignores it while e + 1 <= warmup_t
-    with shifted(warmup_t):
-        after = plateau_rates(
-            np.maximum(t - warmup_t, 0.0),
-            base,
-            mode=mode,
-            factor=decay_rate,
-            patience=patience_t,
-            threshold=threshold,
-            threshold_mode="rel",
-            cooldown=cooldown_t,
-            min_lr=lr_min,
-            eps=1e-8,
-        )
-    return np.where(t == 0, first, np.where(t <= warmup_t, ramp, after))
+    # ignores it while e + 1 <= warmup_t: the plateau's clock starts at warmup_t
+    after = plateau_rates(
+        replace(t, start=warmup_t, stop=max(t.stop, warmup_t + 1)) - warmup_t,
+        base,
+        mode=mode,
+        factor=decay_rate,
+        patience=patience_t,
+        threshold=threshold,
+        threshold_mode="rel",
+        cooldown=cooldown_t,
+        min_lr=lr_min,
+        eps=1e-8,
+    )
+    later = after[np.maximum(steps - warmup_t, 0).astype(np.int64)]
+    return np.where(steps == 0, first, np.where(steps <= warmup_t, ramp, later))
 
 
 def _timm_plateau_check(decay_rate: float, noise_range_t: Any = None, **_: Any) -> None:
@@ -587,7 +589,7 @@ def _timm_plateau_check(decay_rate: float, noise_range_t: Any = None, **_: Any) 
     check=_timm_plateau_check,
 )
 def plateau_lr_scheduler(
-    t: Values,
+    t: Time,
     decay_rate: Number = 0.1,
     patience_t: Count = 10,
     threshold: Number = 1e-4,

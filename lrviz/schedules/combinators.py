@@ -6,19 +6,20 @@ own horizon, so that nothing outside its part can overflow or leak into it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from lrviz.feedback import shifted
-from lrviz.grid import Grid, Time, per_cycle, pieces, tiled
+from lrviz.grid import Grid, Time, join, per_cycle, tiled
 from lrviz.limits import excerpt
 from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
-from lrviz.registry import Mark, Schedule, Values, schedule
+from lrviz.registry import Schedule, Values, schedule
 from lrviz.spec import Spec, warmed_up
 
-MAX_MARKS = 50
+RESTART = "restart"
+"""The mark of a cycle's start."""
 
 
 def _starts(parts: tuple[Schedule, ...], at: list[int] | None) -> list[int]:
@@ -64,17 +65,7 @@ def _segments(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None) -
     return [(start, end - start) for start, end in zip(starts, ends, strict=True)]
 
 
-def _seq_marks(horizon: int, parts: tuple[Schedule, ...], at: list[int] | None, **_: Any) -> list[Mark]:
-    marks: list[Mark] = []
-    for i, (part, (start, length)) in enumerate(zip(parts, _segments(horizon, parts, at), strict=True)):
-        if i:
-            marks.append((float(start), f"part {i + 1} starts"))
-        with shifted(start):
-            marks.extend((start + step, what) for step, what in part.marks(length) if step < length)
-    return marks
-
-
-@schedule(frequency="composite", quantity="any", length=_seq_length, check=_seq_check, marks=_seq_marks)
+@schedule(frequency="composite", quantity="any", length=_seq_length, check=_seq_check)
 def seq(t: Time, *parts: Schedule, at: Milestones | None = None, steps: Steps | None = None) -> Values:
     """Run schedules one after another, each on its own clock: ``a >> b`` is ``seq(a, b)``.
 
@@ -90,13 +81,16 @@ def seq(t: Time, *parts: Schedule, at: Milestones | None = None, steps: Steps | 
         seq(linear(0, 0.1), cosine(0.1), at=[500])
     """
     assert steps is not None
-    out = np.empty(t.shape)
     segments = _segments(steps, parts, at)
-    for i, part, where in pieces(t, [start for start, _ in segments[1:]]):
-        start, length = segments[i]
-        with shifted(start):
-            out[where] = parts[i].evaluate(part - start, max(length, 1))
-    return out
+    return join(
+        t,
+        [start for start, _ in segments],
+        [
+            functools.partial(part.evaluate, horizon=max(length, 1))
+            for part, (_, length) in zip(parts, segments, strict=True)
+        ],
+        [f"part {i + 1} starts" for i in range(1, len(parts))],
+    )
 
 
 def _warmup_length(args: Mapping[str, Any]) -> int | None:
@@ -107,14 +101,7 @@ def _warmup_length(args: Mapping[str, Any]) -> int | None:
     return warmup + length if isinstance(warmup, int) and length is not None else None
 
 
-def _warmup_marks(horizon: int, schedule: Schedule, warmup: int | float, steps: int, **_: Any) -> list[Mark]:
-    steps_up = fraction_of(warmup, steps)
-    with shifted(steps_up):
-        inner = [(steps_up + step, what) for step, what in schedule.marks(steps - steps_up)]
-    return [(float(steps_up), "warm-up ends"), *inner] if steps_up else inner
-
-
-@schedule(frequency="composite", quantity="linear, then any", length=_warmup_length, marks=_warmup_marks)
+@schedule(frequency="composite", quantity="linear, then any", length=_warmup_length)
 def warmup(
     t: Time,
     schedule: Schedule,
@@ -154,23 +141,17 @@ def _restart_period(schedule: Schedule, period: int | None) -> int:
 
 
 def _cycle_starts(period: int, mult: int, until: float) -> Values:
-    """The step where each cycle starts, up to the first past ``until``: cycle k is period·mult^k long."""
-    if mult == 1:
-        return np.arange(0.0, min(until, MAX_MARKS * period) + period, period)
+    """The step where each cycle starts, up to the first past ``until``: cycle k is period·mult^k long
+    (mult > 1)."""
     starts = [0]
     while starts[-1] <= until:
         starts.append(starts[-1] + period * mult ** (len(starts) - 1))
     return np.array(starts, dtype=np.float64)
 
 
-def _restarts_marks(horizon: int, schedule: Schedule, period: int | None, mult: int, **_: Any) -> list[Mark]:
-    starts = _cycle_starts(_restart_period(schedule, period), mult, horizon)
-    return [(float(s), "restart") for s in starts[1:MAX_MARKS] if s < horizon]
-
-
 def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
     _restart_period(schedule, period)
-    if any(getattr(node, "entry", None) and node.entry.frequency == "feedback" for node in schedule.walk()):  # type: ignore[attr-defined]
+    if any(getattr(node, "reacts", False) for node in schedule.walk()):
         raise Invalid("restarts cannot repeat a feedback schedule: its metric runs on, it does not restart")
 
 
@@ -183,7 +164,6 @@ def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
     ),
     length=lambda args: None,
     check=_restarts_check,
-    marks=_restarts_marks,
 )
 def restarts(
     t: Time, schedule: Schedule, period: Steps | None = None, mult: Steps = 1, decay: Factor = 1.0
@@ -211,19 +191,15 @@ def restarts(
         out = schedule.evaluate(t - cycle * period, period)
         return out * decay**cycle if decay != 1 else out
     top = t.stop - 1 if isinstance(t, Grid) else float(t.max())
-    starts = _cycle_starts(period, mult, top)
-    out = np.empty(t.shape)
-    for k, part, where in pieces(t, starts[1:].tolist()):
-        out[where] = schedule.evaluate(part - int(starts[k]), period * mult**k)
-        if decay != 1:
-            out[where] *= decay ** float(k)
-    return out
+    starts = _cycle_starts(period, mult, top).tolist()
+
+    def scaled(k: int) -> Any:
+        return lambda local: schedule.evaluate(local, period * mult**k) * (decay ** float(k))
+
+    return join(t, starts, [scaled(k) for k in range(len(starts))], RESTART)
 
 
 def _repeated(t: Grid, schedule: Schedule, period: int, decay: float) -> Values:
     """The cycles of ``restarts`` with a fixed period over a grid: one cycle evaluated, then repeated."""
-    if t.start // period == (t.stop - 1) // period:
-        out = schedule.evaluate(t - t.start // period * period, period)
-    else:
-        out = tiled(t, period, lambda local: schedule.evaluate(local, period))
+    out = tiled(t, period, lambda local: schedule.evaluate(local, period), RESTART)
     return out * per_cycle(t, period, lambda k: decay**k) if decay != 1 else out

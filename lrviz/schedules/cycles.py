@@ -9,7 +9,7 @@ import numpy as np
 from lrviz.grid import Grid, Time, per_cycle, power, tiled
 from lrviz.limits import excerpt
 from lrviz.params import Factor, Invalid, OpenFraction, Rate, Steps
-from lrviz.registry import Mark, Values, schedule
+from lrviz.registry import Values, schedule
 from lrviz.schedules.pieces import through
 
 
@@ -29,11 +29,6 @@ def _onecycle_check(pct_start: float, three_phase: bool, **_: Any) -> None:
         raise Invalid(f"pct_start must be below 0.5 with three_phase=True, got {excerpt(pct_start)}")
 
 
-def _onecycle_marks(horizon: int, **args: Any) -> list[Mark]:
-    steps, _ = _onecycle_knots(**{k: v for k, v in args.items() if k != "anneal"})
-    return [(x, what) for x, what in zip(steps[1:-1], ("peak", "back to start"), strict=False)]
-
-
 @schedule(
     frequency="cyclic",
     quantity="cosine or linear",
@@ -42,7 +37,6 @@ def _onecycle_marks(horizon: int, **args: Any) -> list[Mark]:
         "torch.OneCycleLR, which peaks one step earlier (at pct_start·S − 1)",
     ),
     check=_onecycle_check,
-    marks=_onecycle_marks,
 )
 def onecycle(
     t: Time,
@@ -74,7 +68,7 @@ def onecycle(
     """
     assert steps is not None
     knots, rates = _onecycle_knots(max_lr, steps, pct_start, div_factor, final_div_factor, three_phase)
-    return through(t, knots, rates, "linear" if anneal == "linear" else "cosine")
+    return through(t, knots, rates, "linear" if anneal == "linear" else "cosine", ["peak", "back to start"])
 
 
 def _cyclic_check(min_lr: float, max_lr: float, **_: Any) -> None:
@@ -82,18 +76,11 @@ def _cyclic_check(min_lr: float, max_lr: float, **_: Any) -> None:
         raise Invalid(f"min_lr ({excerpt(min_lr)}) must not exceed max_lr ({excerpt(max_lr)})")
 
 
-def _cyclic_marks(horizon: int, step_size: int, step_size_down: int | None, **_: Any) -> list[Mark]:
-    period = step_size + (step_size_down or step_size)
-    count = min(horizon // period, 50)
-    return [(float(k * period), "cycle starts") for k in range(1, count + 1)]
-
-
 @schedule(
     frequency="cyclic",
     quantity="linear",
     matches=("torch.CyclicLR",),
     check=_cyclic_check,
-    marks=_cyclic_marks,
 )
 def cyclic(
     t: Time,
@@ -133,7 +120,7 @@ def cyclic(
         return 1 / 2.0**cycle
 
     if isinstance(t, Grid):
-        scale = tiled(t, total, lambda local: wave(local.array()))
+        scale = tiled(t, total, lambda local: wave(local.array()), "cycle starts")
         halved = per_cycle(t, total, halving) if mode == "triangular2" else None
     else:
         cycle = np.floor(t / total)

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Grid, Time, cos_pi, held, per_cycle, power
+from lrviz.grid import Grid, Time, cos_pi, held, mark, per_cycle, power
+from lrviz.grid import steps as steps_of
 from lrviz.limits import excerpt
 from lrviz.params import (
     Factor,
@@ -25,9 +26,10 @@ from lrviz.params import (
     Warmup,
     fraction_of,
 )
-from lrviz.registry import Mark, Values, schedule
+from lrviz.registry import Values, schedule
 
-MAX_MARKS = 50
+DECAY = "decay"
+"""The mark of a step where a step-wise schedule lowers the rate."""
 
 
 def _floor_below_peak(peak: str) -> Any:
@@ -36,11 +38,6 @@ def _floor_below_peak(peak: str) -> Any:
             raise Invalid(f"min_lr ({excerpt(min_lr)}) must not exceed {peak} ({excerpt(args[peak])})")
 
     return check
-
-
-def _every(step_size: int, horizon: int, what: str) -> list[Mark]:
-    count = min(horizon // step_size, MAX_MARKS)
-    return [(float(k * step_size), what) for k in range(1, count + 1)]
 
 
 @schedule(frequency="continuous", quantity="constant", warmup=True, matches=("optax.constant_schedule",))
@@ -90,7 +87,6 @@ def linear(t: Values, start: Rate, end: Rate, steps: Steps | None = None) -> Val
     quantity="exponential",
     warmup=True,
     matches=("torch.StepLR", "optax.exponential_decay (staircase=True)", "timm.StepLRScheduler"),
-    marks=lambda horizon, step_size, **_: _every(step_size, horizon, "decay"),
 )
 def step(t: Time, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
     """Multiply the rate by gamma every step_size steps (step-wise decay).
@@ -107,7 +103,7 @@ def step(t: Time, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
         --epochs 100
     """
     if isinstance(t, Grid):
-        return per_cycle(t, step_size, lambda k: lr * gamma**k)
+        return per_cycle(t, step_size, lambda k: lr * gamma**k, DECAY)
     return lr * gamma ** np.floor(t / step_size)
 
 
@@ -116,7 +112,6 @@ def step(t: Time, lr: Rate, step_size: Steps, gamma: Factor = 0.1) -> Values:
     quantity="exponential",
     warmup=True,
     matches=("torch.MultiStepLR", "optax.piecewise_constant_schedule"),
-    marks=lambda horizon, milestones, **_: [(float(m), "decay") for m in milestones[:MAX_MARKS]],
 )
 def multistep(t: Time, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) -> Values:
     """Multiply the rate by gamma at each milestone.
@@ -132,7 +127,7 @@ def multistep(t: Time, lr: Rate, milestones: Milestones, gamma: Factor = 0.1) ->
         multistep(0.1, milestones=[30, 60, 90])
         --epochs 100
     """
-    return held(t, milestones, lr * gamma ** np.arange(len(milestones) + 1, dtype=np.float64))
+    return held(t, milestones, lr * gamma ** np.arange(len(milestones) + 1, dtype=np.float64), DECAY)
 
 
 @schedule(
@@ -384,20 +379,15 @@ def _wsd_decay_steps(decay: float, steps: int, warmup: int) -> int:
     return fraction_of(decay, steps + warmup)
 
 
-def _wsd_marks(horizon: int, decay: float, steps: int, warmup: int, **_: Any) -> list[Mark]:
-    return [(float(steps - _wsd_decay_steps(decay, steps, warmup)), "decay starts")]
-
-
 @schedule(
     frequency="continuous",
     quantity="constant, then decay",
     warmup=True,
     matches=("hf.get_wsd_schedule (with its warm-up linear)", "timm.WSDLRScheduler"),
     check=_floor_below_peak("lr"),
-    marks=_wsd_marks,
 )
 def wsd(
-    t: Values,
+    t: Time,
     lr: Rate,
     decay: StepsOrFraction = 0.1,
     decay_type: Literal["linear", "cosine", "1-sqrt"] = "linear",
@@ -427,7 +417,8 @@ def wsd(
     decay_steps = _wsd_decay_steps(decay, steps, int(warmup))
     if decay_steps > steps:
         raise Invalid(f"decay ({decay_steps} steps) must fit in the {steps} steps after warm-up")
-    q = np.clip((t - (steps - decay_steps)) / decay_steps, 0.0, 1.0)
+    mark(t, steps - decay_steps, "decay starts")
+    q = np.clip((steps_of(t) - (steps - decay_steps)) / decay_steps, 0.0, 1.0)
     if decay_type == "linear":
         shape = 1 - q
     elif decay_type == "cosine":

@@ -16,8 +16,15 @@ from lrviz.registry import Values, schedule
 Interpolation = Literal["linear", "cosine"]
 
 
-def through(t: Time, steps: Sequence[float], rates: Sequence[float], method: Interpolation) -> Values:
-    """The curve through the knots (steps[i], rates[i]): flat before the first and after the last.
+def through(
+    t: Time,
+    steps: Sequence[float],
+    rates: Sequence[float],
+    method: Interpolation,
+    what: str | Sequence[str] | None = "knot",
+) -> Values:
+    """The curve through the knots (steps[i], rates[i]): flat before the first and after the last;
+    ``what`` names the marks of the inner knots.
 
     Between knots a and b, with p = (t − x_a)/(x_b − x_a): linear η = η_a + (η_b − η_a)·p; cosine
     η = η_b + (η_a − η_b)·(1 + cos πp)/2, PyTorch OneCycleLR's annealing form.
@@ -25,7 +32,7 @@ def through(t: Time, steps: Sequence[float], rates: Sequence[float], method: Int
     if len(steps) == 1:
         return np.full(t.shape, float(rates[0]))
     out = np.empty(t.shape)
-    for piece, part, where in pieces(t, steps[1:-1]):
+    for piece, part, where in pieces(t, steps[1:-1], what):
         (x_a, x_b), (start, end) = steps[piece : piece + 2], rates[piece : piece + 2]
         if method == "linear":
             p: Values = np.clip((as_array(part) - x_a) / (x_b - x_a), 0.0, 1.0)
@@ -51,7 +58,6 @@ def _piecewise_check(boundaries: list[int], values: list[float], **_: Any) -> No
     warmup=True,
     matches=("keras.PiecewiseConstantDecay (which switches one step later)",),
     check=_piecewise_check,
-    marks=lambda horizon, boundaries, **_: [(float(b), "switch") for b in boundaries],
 )
 def piecewise(t: Time, boundaries: Milestones, values: Numbers) -> Values:
     """Constant rates between boundaries: values[i] from boundaries[i−1] up to boundaries[i].
@@ -66,7 +72,7 @@ def piecewise(t: Time, boundaries: Milestones, values: Numbers) -> Values:
         piecewise([1000, 5000], [0.1, 0.01, 0.001])
         --steps 6000
     """
-    return held(t, boundaries, np.asarray(values, dtype=np.float64))
+    return held(t, boundaries, np.asarray(values, dtype=np.float64), "switch")
 
 
 def _last_knot(args: Any) -> int | None:
@@ -79,7 +85,6 @@ def _last_knot(args: Any) -> int | None:
     quantity="linear or cosine",
     matches=("optax.piecewise_interpolate_schedule (with rates rather than scales)",),
     length=_last_knot,
-    marks=lambda horizon, points, **_: [(x, "knot") for x, _rate in points[1:-1]],
 )
 def interp(t: Time, points: Points, method: Interpolation = "linear") -> Values:
     """The curve through given (step, rate) points, straight or cosine-shaped between them.

@@ -8,14 +8,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.feedback import reports
+from lrviz.grid import Grid, Metric, Time, steps
 from lrviz.limits import excerpt
 from lrviz.params import Count, Invalid, Number, Rate
 from lrviz.registry import Values, schedule
 
 
 def plateau_rates(
-    t: Values,
+    t: Time,
     lr: float,
     *,
     mode: str = "min",
@@ -35,8 +35,7 @@ def plateau_rates(
     max(rate·factor, min_lr), if that lowers it by more than eps. The report at the end of step s
     changes the rate from step s + 1.
     """
-    last = int(t.max(initial=0))
-    metric = reports(0, last - 1)
+    metric = _reports(t, -1)
     rate, best, bad, cooling = lr, math.inf if mode == "min" else -math.inf, 0, 0
     changes: list[tuple[int, float]] = []
     for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
@@ -60,15 +59,6 @@ def plateau_rates(
     return _held(t, lr, changes)
 
 
-REDUCED = "rate reduced"
-
-
-def reductions(horizon: int, lr: float, **rule: Any) -> list[tuple[float, str]]:
-    """The steps where the plateau rule lowers the rate, as phase marks."""
-    rates = plateau_rates(np.arange(horizon, dtype=np.float64), lr, **rule)
-    return [(float(step), REDUCED) for step in np.flatnonzero(np.diff(rates) < 0) + 1]
-
-
 def _plateau_check(factor: float, **_: Any) -> None:
     if factor >= 1.0:
         raise Invalid(f"factor must be below 1, as PyTorch requires, got {excerpt(factor)}")
@@ -78,10 +68,9 @@ def _plateau_check(factor: float, **_: Any) -> None:
     frequency="feedback",
     quantity="exponential",
     check=_plateau_check,
-    marks=lambda horizon, lr, **rule: reductions(horizon, lr, **rule),
 )
 def plateau(
-    t: Values,
+    t: Time,
     lr: Rate,
     factor: Number = 0.1,
     patience: Count = 10,
@@ -132,7 +121,7 @@ def plateau(
 
 
 def keras_plateau_rates(
-    t: Values,
+    t: Time,
     lr: float,
     *,
     mode: str,
@@ -150,8 +139,7 @@ def keras_plateau_rates(
     it is above float32(min_lr).
     """
     f32 = np.float32
-    last = int(t.max(initial=0))
-    metric = reports(0, last - 1)
+    metric = _reports(t, -1)
     delta = abs(min_delta)
     rate, best, wait, cooling = float(f32(lr)), None, 0, 0
     changes: list[tuple[int, float]] = []
@@ -171,7 +159,7 @@ def keras_plateau_rates(
 
 
 def optax_plateau_scales(
-    t: Values,
+    t: Time,
     *,
     factor: float,
     patience: int,
@@ -189,8 +177,7 @@ def optax_plateau_scales(
     result, so the value of step t already scales step t.
     """
     f32 = np.float32
-    last = int(t.max(initial=0))
-    metric = reports(0, last)
+    metric = _reports(t, 0)
     best, plateau, scale, cooling, count, avg = f32(np.inf), 0, f32(1.0), 0, 0, f32(0.0)
     changes: list[tuple[int, float]] = []
     for step, value in zip(metric.steps.tolist(), metric.values.tolist(), strict=True):
@@ -215,8 +202,19 @@ def optax_plateau_scales(
     return _held(t, 1.0, changes)
 
 
-def _held(t: Values, first: float, changes: list[tuple[int, float]]) -> Values:
+def _reports(t: Time, through: int) -> Metric:
+    """The metric reported at the end of this part's steps from its first up to ``through`` steps
+    after its last (a feedback schedule's rate depends on every report before it, so it is evaluated
+    over consecutive steps from its part's start)."""
+    if not isinstance(t, Grid) or t.start != 0:
+        raise Invalid(
+            "reacts to a metric, so it is evaluated over its part from its start, not at chosen steps"
+        )
+    return t.reports(0, t.stop - 1 + through)
+
+
+def _held(t: Time, first: float, changes: list[tuple[int, float]]) -> Values:
     """A rate that starts at ``first`` and takes each (step, rate) change from that step on."""
     starts = np.array([0] + [s for s, _ in changes], dtype=np.float64)
     rates = np.array([first] + [r for _, r in changes])
-    return rates[np.searchsorted(starts, t, side="right") - 1]
+    return rates[np.searchsorted(starts, steps(t), side="right") - 1]
