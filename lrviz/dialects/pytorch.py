@@ -475,8 +475,9 @@ def sequential_lr(
                 last: Time = np.array([starts[i] - 1.0])
                 if isinstance(t, Grid):
                     last = replace(t, start=starts[i] - 1, stop=starts[i], marks=None)
-                before = sequential_lr(last, schedulers, milestones, lr=lr, horizon=horizon)[0]
-                return before * _running_product(lambdas, steps_of(local), first=0)
+                before = float(sequential_lr(last, schedulers, milestones, lr=lr, horizon=horizon)[0])
+                rates: Values = before * _running_product(lambdas, steps_of(local), first=0)
+                return rates
 
             return going_on
         return functools.partial(with_rate(member, rate).evaluate, horizon=horizon)
