@@ -98,7 +98,7 @@ def every_schedule(n: int, console: Console, shown: int = 8) -> None:
     """Every built-in's documented example (feedback schedules aside), the slowest first."""
     import itertools
 
-    from lrviz.registry import dialects, entries
+    from lrviz.language.catalogue import dialects, entries
 
     floor = best(partial(_cos, n))
     ratios = []
@@ -123,9 +123,9 @@ def against_torch(sizes: list[int], console: Console) -> None:
         return
     import torch
 
-    from lrviz.code import training_code
-    from lrviz.registry import entries
-    from lrviz.run import Run
+    from lrviz.evaluation.run import Run
+    from lrviz.language.catalogue import entries
+    from lrviz.tools.code import training_code
 
     warm = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first step loads much
     warm.step()
@@ -223,10 +223,10 @@ def plotting(sizes: list[int], console: Console, folder: Path) -> None:
 
 
 def export(n: int, console: Console, folder: Path) -> None:
-    from lrviz.export import write_csv
-    from lrviz.lineup import Item
-    from lrviz.lineup import evaluate as evaluate_lineup
-    from lrviz.run import Run
+    from lrviz.evaluation.lineup import Item
+    from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+    from lrviz.evaluation.run import Run
+    from lrviz.io.export import write_csv
 
     curves = evaluate_lineup([Item("cosine(0.1)", lrviz.parse("cosine(0.1)"))], Run(n))
     values = curves.series[0].values

@@ -14,17 +14,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lrviz.errors import LrvizError, RunError, SpecError
+from lrviz.version import __version__
 
 if TYPE_CHECKING:
-    from lrviz.parser import parse
-    from lrviz.run import Run, evaluate
-    from lrviz.spec import Spec
+    from lrviz.evaluation.run import Run, evaluate
+    from lrviz.language.parser import parse
+    from lrviz.language.tree import Spec
 
-__version__ = "0.1.0"
 
 __all__ = ["LrvizError", "Run", "RunError", "Spec", "SpecError", "__version__", "evaluate", "parse"]
 
-_LAZY = {"parse": "lrviz.parser", "Run": "lrviz.run", "evaluate": "lrviz.run", "Spec": "lrviz.spec"}
+_LAZY = {
+    "parse": "lrviz.language.parser",
+    "Run": "lrviz.evaluation.run",
+    "evaluate": "lrviz.evaluation.run",
+    "Spec": "lrviz.language.tree",
+}
 
 
 def __getattr__(name: str) -> Any:

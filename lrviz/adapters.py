@@ -13,12 +13,12 @@ import numpy as np
 
 from lrviz.errors import LrvizError
 from lrviz.limits import excerpt
-from lrviz.registry import Values
+from lrviz.schedules.entry import Values
 
 
 def rates(spec: Any, steps: int, **options: Any) -> Values:
     """The rates of ``spec`` over ``steps`` steps, as lrviz evaluates them."""
-    from lrviz.run import evaluate
+    from lrviz.evaluation.run import evaluate
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise LrvizError(f"steps must be a positive integer, got {excerpt(steps)}")

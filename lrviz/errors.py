@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class LrvizError(Exception):
     """Bad input: a spec, a parameter, a run length, an option. The CLI exits with status 2."""
@@ -22,3 +25,10 @@ class RunError(LrvizError):
 
 class WriteError(Exception):
     """An output file could not be written (the disk, a permission, a missing folder): exit status 1."""
+
+
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """The known names closest to ``name``, best first: what a message's "did you mean" offers."""
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    return [lowered[c] for c in close]

@@ -79,7 +79,7 @@ def test_export_csv_round_trips_every_float(cli: Any) -> None:
 
 
 def test_export_csv_is_whole_across_writes(cli: Any) -> None:
-    from lrviz.export import ROWS_A_WRITE
+    from lrviz.io.export import ROWS_A_WRITE
 
     steps = 2 * ROWS_A_WRITE + 1  # rows are written in blocks: every block boundary and a partial block
     result = cli("export", "cosine(0.1)", "--steps", str(steps))
@@ -216,7 +216,7 @@ def test_unwritable_output_is_status_1_and_leaves_nothing(cli: Any, tmp_path: Pa
 
 
 def test_a_failed_write_removes_its_partial_file(tmp_path: Path) -> None:
-    from lrviz.files import write_atomically
+    from lrviz.io.files import write_atomically
 
     def fail(file: Any) -> None:
         file.write("half")
@@ -233,7 +233,7 @@ def test_a_failed_write_removes_its_partial_file(tmp_path: Path) -> None:
 def test_light_import_path(args: list[str]) -> None:
     """--help, table and export never import matplotlib or yaml."""
     code = (
-        "import sys; from lrviz.cli import run; run(sys.argv[1:]); "
+        "import sys; from lrviz.cli.app import run; run(sys.argv[1:]); "
         "heavy = [m for m in ('matplotlib', 'yaml') if m in sys.modules]; "
         "sys.stderr.write(repr(heavy))"
     )

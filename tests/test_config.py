@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.config import ConfigError, load
-from lrviz.gallery import config_curves
+from lrviz.io.config import ConfigError, load
+from lrviz.render.gallery import config_curves
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
 
@@ -71,7 +71,7 @@ def test_shared_defaults_fill_but_do_not_override(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
 def test_every_shipped_config_loads_and_renders(path: Path) -> None:
-    from lrviz import plot
+    from lrviz.render import plot
 
     config = load(path)
     curves = config_curves(config)
@@ -284,7 +284,7 @@ def test_shipped_examples_are_found_by_name_from_any_folder(
 
 def test_the_gallery_draws_the_shipped_configs_by_default(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     """``lrviz gallery`` in an empty folder draws lrviz's own configs, not nothing."""
-    from lrviz import examples
+    from lrviz.io import examples
 
     asked: list[Path] = []
 
@@ -292,7 +292,7 @@ def test_the_gallery_draws_the_shipped_configs_by_default(cli: Any, tmp_path: Pa
         asked.append(folder)
         return []
 
-    monkeypatch.setattr("lrviz.gallery.render_all", render_all)
+    monkeypatch.setattr("lrviz.render.gallery.render_all", render_all)
     monkeypatch.chdir(tmp_path)
     assert cli("gallery", "--out", "g").code == 0
     assert asked == [examples.folder()]

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import lrviz
-import lrviz.run
-from lrviz.catalog import markdown
-from lrviz.gallery import EXAMPLE_STEPS
-from lrviz.registry import entries
+import lrviz.evaluation.run
+from lrviz.language.catalogue import entries
+from lrviz.render.gallery import EXAMPLE_STEPS
+from lrviz.tools.describe import markdown
 
 EXAMPLES = {
     "constant": "constant(0.1, warmup=3)",
@@ -55,9 +55,11 @@ def test_contract(name: str) -> None:
     assert values.shape == (STEPS,)
     assert values.dtype == np.float64
     assert np.isfinite(values).all()
-    from lrviz.grid import Grid, Metric
+    from lrviz.clock.grid import Grid, Metric
 
-    if lrviz.run.needs_history(spec):  # each step from the steps before it: a prefix of the run is the run's
+    if lrviz.evaluation.run.needs_history(
+        spec
+    ):  # each step from the steps before it: a prefix of the run is the run's
         metric = Metric(np.arange(METRIC.size), METRIC)
         step_by_step = [spec.evaluate(Grid(0, t + 1, metric=metric), STEPS)[t] for t in range(STEPS)]
     else:
@@ -69,7 +71,7 @@ def test_contract(name: str) -> None:
 
 @pytest.mark.parametrize("entry", list(entries()), ids=lambda e: e.name)
 def test_documented(entry: object) -> None:
-    from lrviz.registry import Entry
+    from lrviz.schedules.entry import Entry
 
     assert isinstance(entry, Entry)
     assert entry.summary
@@ -87,7 +89,7 @@ def test_readme_table_matches_the_registry() -> None:
 
 
 def test_readme_lists_every_framework_name() -> None:
-    from lrviz.catalog import dialects_markdown
+    from lrviz.tools.describe import dialects_markdown
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- dialects -->\n(.*?)<!-- /dialects -->", readme, re.S)
@@ -99,7 +101,7 @@ def test_readme_lists_every_framework_name() -> None:
     "entry", [e for d in ("torch", "hf", "optax", "keras", "timm") for e in entries(d)], ids=lambda e: e.name
 )
 def test_dialects_are_documented(entry: object) -> None:
-    from lrviz.registry import Entry
+    from lrviz.schedules.entry import Entry
 
     assert isinstance(entry, Entry)
     assert entry.summary
@@ -115,7 +117,7 @@ def test_dialects_are_documented(entry: object) -> None:
 )
 def test_every_framework_name_a_schedule_matches_is_one_lrviz_speaks(entry: Any) -> None:
     """``lrviz describe`` names only framework schedules that lrviz itself accepts."""
-    from lrviz.registry import find
+    from lrviz.language.catalogue import find
 
     for match in entry.matches:
         for name in re.findall(r"\b((?:torch|optax|keras|hf|timm)\.[A-Za-z_]\w*)", match):

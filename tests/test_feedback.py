@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 import lrviz
+from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
-from lrviz.grid import Metric
-from lrviz.metric import MetricError, read_csv, synthetic
-from lrviz.run import Run, evaluate_spec, series
+from lrviz.evaluation.run import Run, evaluate_spec, series
+from lrviz.io.metric import MetricError, read_csv, synthetic
 from tests.frameworks import assert_parity, require
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from lrviz.files import write_atomically
-from lrviz.gallery import render_all
-from lrviz.registry import entries
+from lrviz.io.files import write_atomically
+from lrviz.language.catalogue import entries
+from lrviz.render.gallery import render_all
 
 ROOT = Path(__file__).parent.parent
 
@@ -42,7 +42,7 @@ def test_each_image_shows_its_schedules_shape(entry: Any) -> None:
     and only a feedback schedule is drawn with a metric."""
     import numpy as np
 
-    from lrviz.gallery import schedule_curves
+    from lrviz.render.gallery import schedule_curves
 
     curves = schedule_curves(entry)
     assert (curves.run.metric is not None) == (entry.frequency == "feedback")

@@ -21,7 +21,7 @@ import pytest
 
 from lrviz import limits
 from lrviz.errors import LrvizError
-from lrviz.metric import names_like, read_csv, synthetic
+from lrviz.io.metric import names_like, read_csv, synthetic
 from tests.conftest import Result
 
 Cli = Callable[..., Result]
@@ -206,7 +206,7 @@ def test_a_file_that_says_it_is_empty_is_read_no_further_than_the_limit(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # /proc files are regular files of size 0 with content: the bound on reading is what holds
-    monkeypatch.setattr("lrviz.metric.METRIC_BYTES", 100)
+    monkeypatch.setattr("lrviz.io.metric.METRIC_BYTES", 100)
     _refused(_metric(cli, "/proc/self/maps"), "/proc/self/maps", "holds more than 100 bytes once read")
 
 
@@ -412,7 +412,7 @@ def test_a_config_over_the_limit_is_refused_before_reading(cli: Cli, tmp_path: P
 def test_a_config_is_read_no_further_than_the_limit(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("lrviz.config.CONFIG_BYTES", 100)
+    monkeypatch.setattr("lrviz.io.config.CONFIG_BYTES", 100)
     path = tmp_path / "maps.yaml"
     path.symlink_to("/proc/self/maps")
     _refused(_export(cli, path), path, "holds more than 100 bytes once read")
@@ -591,7 +591,7 @@ def test_values_are_never_shown_as_python_objects(
 
 
 def test_dates_are_read_as_the_text_written(cli: Cli, tmp_path: Path) -> None:
-    from lrviz.config import load
+    from lrviz.io.config import load
 
     config = load(
         _config(tmp_path, "steps: 3\nschedules: {2024-01-01: cosine(0.1)}\nplot: {title: 2024-01-01}\n")
@@ -601,7 +601,7 @@ def test_dates_are_read_as_the_text_written(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_keys_are_read_as_written(tmp_path: Path) -> None:
-    from lrviz.config import load
+    from lrviz.io.config import load
 
     config = load(
         _config(tmp_path, "steps: 3\nschedules: {1: cosine(0.1), true: 0.1, null: 0.2, 0x10: 0.3}\n")

@@ -21,11 +21,11 @@ from typing import IO, Any
 
 import pytest
 
-import lrviz.cli
+import lrviz.cli.app
 from lrviz import interrupts
-from lrviz.cli import run
+from lrviz.cli.app import run
 from lrviz.errors import RunError
-from lrviz.files import ensure_disk_space, remove_temporaries, write_atomically
+from lrviz.io.files import ensure_disk_space, remove_temporaries, write_atomically
 from lrviz.limits import excerpt
 
 LONG_RUN = "20000000"
@@ -223,7 +223,7 @@ def test_an_unexpected_error_is_one_line(cli: Any, monkeypatch: pytest.MonkeyPat
         raise error
 
     monkeypatch.delenv("LRVIZ_DEBUG", raising=False)
-    monkeypatch.setattr(lrviz.cli, "_lineup", fail)
+    monkeypatch.setattr(lrviz.cli.app, "_lineup", fail)
     result = cli("table", "cosine(0.1)", "-n", "5")
     assert result.code == 1
     assert result.err.startswith(f"lrviz table: internal error: {type(error).__name__}")
@@ -237,7 +237,7 @@ def test_lrviz_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> Non
         raise ValueError("a bug")
 
     monkeypatch.setenv("LRVIZ_DEBUG", "1")
-    monkeypatch.setattr(lrviz.cli, "_lineup", fail)
+    monkeypatch.setattr(lrviz.cli.app, "_lineup", fail)
     with pytest.raises(ValueError, match="a bug"):
         run(["table", "cosine(0.1)", "-n", "5"], stderr=io.StringIO())
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import lrviz
+import lrviz.language.catalogue
 from lrviz.errors import LrvizError
 from tests.frameworks import assert_parity, require
 
@@ -180,7 +181,7 @@ def test_parity(function: str, args: tuple[Any, ...], kwargs: dict[str, Any], lr
 
 
 def test_every_function_is_covered() -> None:
-    ours = {e.name.removeprefix("hf.") for e in lrviz.registry.entries("hf")}
+    ours = {e.name.removeprefix("hf.") for e in lrviz.language.catalogue.entries("hf")}
     theirs = {name for name in dir(optimization) if name.startswith("get_") and "schedule" in name}
     assert ours == theirs - {"get_greedy_schedule", "get_adafactor_schedule"}
     # the plateau schedule reacts to a metric: tests/test_feedback.py checks it against transformers

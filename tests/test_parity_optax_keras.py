@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import lrviz
+import lrviz.language.catalogue
 from lrviz.errors import LrvizError
 from tests.frameworks import assert_parity, require
 
@@ -229,11 +230,13 @@ def test_join_schedules() -> None:
 
 def test_every_schedule_is_covered() -> None:
     # the plateau schedules react to a metric: tests/test_feedback.py checks them against the frameworks
-    ours = {e.name.removeprefix("optax.") for e in lrviz.registry.entries("optax")} - {
+    ours = {e.name.removeprefix("optax.") for e in lrviz.language.catalogue.entries("optax")} - {
         "contrib.reduce_on_plateau"
     }
     assert ours == {c[0] for c in OPTAX} | {"join_schedules"}
-    keras = {e.name.removeprefix("keras.") for e in lrviz.registry.entries("keras")} - {"ReduceLROnPlateau"}
+    keras = {e.name.removeprefix("keras.") for e in lrviz.language.catalogue.entries("keras")} - {
+        "ReduceLROnPlateau"
+    }
     assert keras == {c[0] for c in KERAS}
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import lrviz
+import lrviz.language.catalogue
 from lrviz.errors import LrvizError
 from tests.frameworks import assert_parity, require, timm_schedulers
 
@@ -159,7 +160,7 @@ def test_parity(name: str, kwargs: dict[str, Any], lr: float, steps: int) -> Non
 
 def test_every_scheduler_is_covered() -> None:
     # PlateauLRScheduler reacts to a metric: tests/test_feedback.py checks it against timm
-    ours = {e.name.removeprefix("timm.") for e in lrviz.registry.entries("timm")}
+    ours = {e.name.removeprefix("timm.") for e in lrviz.language.catalogue.entries("timm")}
     assert ours - {"PlateauLRScheduler"} == set(CLASSES)
 
 

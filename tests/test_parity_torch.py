@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import lrviz
+import lrviz.language.catalogue
 from lrviz.errors import LrvizError
 from tests.frameworks import assert_parity, require
 
@@ -320,7 +321,9 @@ def test_parity_over_long_runs(case: Case) -> None:
 
 def test_every_scheduler_is_covered() -> None:
     # ReduceLROnPlateau reacts to a metric: tests/test_feedback.py checks it against PyTorch
-    ours = {e.name.removeprefix("torch.") for e in lrviz.registry.entries("torch")} - {"ReduceLROnPlateau"}
+    ours = {e.name.removeprefix("torch.") for e in lrviz.language.catalogue.entries("torch")} - {
+        "ReduceLROnPlateau"
+    }
     assert ours == set(RANDOM)
     assert {c.cls for c in EDGES + _random_cases(1)} == ours
 

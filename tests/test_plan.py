@@ -12,8 +12,9 @@ import pytest
 
 import lrviz
 from lrviz.errors import LrvizError, RunError
-from lrviz.plan import Plan
-from lrviz.run import Run, RunSettings, evaluate_spec
+from lrviz.evaluation.plan import Plan
+from lrviz.evaluation.run import Run, evaluate_spec
+from lrviz.io.settings import RunSettings
 
 
 @pytest.mark.parametrize(
@@ -109,9 +110,9 @@ def test_cli_resume_preview(cli: Any, tmp_path: Path) -> None:
 
 
 def test_plot_has_an_epoch_axis_and_the_resume_marker() -> None:
-    from lrviz import plot
-    from lrviz.lineup import Item
-    from lrviz.lineup import evaluate as evaluate_lineup
+    from lrviz.evaluation.lineup import Item
+    from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+    from lrviz.render import plot
 
     run = Run.of(epochs=4, steps_per_epoch=5)
     curves = evaluate_lineup([Item("s", lrviz.parse("step(1, 10, gamma=0.5)"))], run)
@@ -126,8 +127,8 @@ def test_plot_has_an_epoch_axis_and_the_resume_marker() -> None:
 
 
 def test_config_with_a_plan(tmp_path: Path) -> None:
-    from lrviz.config import load
-    from lrviz.gallery import config_curves
+    from lrviz.io.config import load
+    from lrviz.render.gallery import config_curves
 
     path = tmp_path / "plan.yaml"
     path.write_text(

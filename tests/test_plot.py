@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from lrviz import grid, plot
+from lrviz.clock import grid
 from lrviz.errors import LrvizError
-from lrviz.parser import parse
-from lrviz.preview import envelope, render
-from lrviz.run import Curves, Run, evaluate_spec, series
+from lrviz.evaluation.run import Curves, Run, evaluate_spec, series
+from lrviz.language.parser import parse
+from lrviz.render import plot
+from lrviz.render.preview import envelope, render
 
 
 def _curves(*specs: str, steps: int = 40) -> Curves:
@@ -59,8 +60,8 @@ def test_grid_layout_gives_each_schedule_a_panel_with_shared_axes() -> None:
 
 
 def test_sweeps_shade_along_a_colour_map_and_panel_by_the_first_sweep() -> None:
-    from lrviz.lineup import Item, expand
-    from lrviz.lineup import evaluate as evaluate_lineup
+    from lrviz.evaluation.lineup import Item, expand
+    from lrviz.evaluation.lineup import evaluate as evaluate_lineup
 
     items = expand([Item("s", parse("step(0.1, 5)"))], [("step_size", [5, 10]), ("gamma", [0.1, 0.5, 0.9])])
     curves = evaluate_lineup(items, Run(30))
@@ -80,9 +81,9 @@ def test_sweeps_shade_along_a_colour_map_and_panel_by_the_first_sweep() -> None:
 
 
 def test_colours_line_styles_and_statistics_in_the_legend() -> None:
-    from lrviz.lineup import Item
-    from lrviz.lineup import evaluate as evaluate_lineup
-    from lrviz.run import Look
+    from lrviz.evaluation.lineup import Item
+    from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+    from lrviz.evaluation.run import Look
 
     items = [Item("a", parse("cosine(1)"), Look(color="tab:red", linestyle="--")), Item("b", parse("0.5"))]
     fig = plot.figure(evaluate_lineup(items, Run(10)), plot.Style(stats=True))
@@ -156,8 +157,8 @@ def test_unknown_style_names_the_closest() -> None:
 
 def _lineup(config: str, tmp_path: Any) -> tuple[Curves, plot.Style]:
     """The curves and style a YAML config gives, as ``lrviz plot CONFIG`` draws them."""
-    from lrviz import config as configs
-    from lrviz.gallery import config_curves
+    from lrviz.io import config as configs
+    from lrviz.render.gallery import config_curves
 
     path = tmp_path / "c.yaml"
     path.write_text(config, encoding="utf-8")

@@ -14,16 +14,17 @@ import numpy as np
 import pytest
 
 import lrviz
-import lrviz.run
-from lrviz import grid, plot
-from lrviz.grid import Metric
-from lrviz.lineup import Item
-from lrviz.lineup import evaluate as evaluate_lineup
-from lrviz.outline import column_edges, outline, staircase
+import lrviz.evaluation.run
+from lrviz.clock import grid
+from lrviz.clock.grid import Metric
+from lrviz.evaluation.lineup import Item
+from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+from lrviz.evaluation.run import Run, evaluate_spec, series
+from lrviz.evaluation.stats import Summary
+from lrviz.language.catalogue import dialects, entries
 from lrviz.progress import listening
-from lrviz.registry import dialects, entries
-from lrviz.run import Run, evaluate_spec, series
-from lrviz.stats import Summary
+from lrviz.render import plot
+from lrviz.render.outline import column_edges, outline, staircase
 from tests.test_contract import EXAMPLES
 
 STEPS = 300
@@ -95,7 +96,7 @@ def test_chosen_steps_have_their_values_in_the_run(text: str) -> None:
     spec, run = _run(text)
     whole = evaluate_spec(spec, run)
     steps = [STEPS - 1, 0, 151, 7, 151, -2]
-    np.testing.assert_array_equal(lrviz.run.rates_at(spec, run, steps), whole[steps])
+    np.testing.assert_array_equal(lrviz.evaluation.run.rates_at(spec, run, steps), whole[steps])
 
 
 def test_a_step_of_a_billion_step_run_is_immediate() -> None:
@@ -211,7 +212,7 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
 ) -> None:
     from rich.console import Console
 
-    from lrviz.cli import _ProgressBar
+    from lrviz.cli.app import _ProgressBar
 
     monkeypatch.setattr(grid, "CHUNK", 1000)
     monkeypatch.setattr(grid, "WHOLE", 1000)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import lrviz
 from lrviz.errors import LrvizError, SpecError
-from lrviz.spec import Call, Constant, Operation, Variable
+from lrviz.language.tree import Call, Constant, Operation, Variable
 
 
 @pytest.mark.parametrize(

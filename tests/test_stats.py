@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lrviz.errors import LrvizError
-from lrviz.stats import Summary, checkpoints
+from lrviz.evaluation.stats import Summary, checkpoints
 
 
 def test_summary_by_hand() -> None:
@@ -52,11 +52,11 @@ def test_tables_never_cut_a_number() -> None:
     with the steps, and every number is shown whole (headers wrap)."""
     from rich.console import Console
 
-    from lrviz.lineup import Item
-    from lrviz.lineup import evaluate as evaluate_lineup
-    from lrviz.parser import parse
-    from lrviz.run import Run
-    from lrviz.table import build, comparison, row_steps
+    from lrviz.evaluation.lineup import Item
+    from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+    from lrviz.evaluation.run import Run
+    from lrviz.language.parser import parse
+    from lrviz.render.table import build, comparison, row_steps
 
     specs = [f"exponential({0.1 + i / 7}, {1 - 1 / (i + 13)})" for i in range(8)] + ["0.001985 * 0.99 ** t"]
     curves = evaluate_lineup([Item(text, parse(text)) for text in specs], Run(1000))

@@ -10,12 +10,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.dialects.common import optimizer_rate
-from lrviz.errors import SpecError
-from lrviz.grid import Time
-from lrviz.params import Count, Invalid, Keywords, LastEpoch, Number, Rate
-from lrviz.registry import Values, lookup, schedule
-from lrviz.spec import bind
+from lrviz.clock.grid import Time, steps
+from lrviz.dialects.vocabulary import optimizer_rate
+from lrviz.schedules.entry import Entry, Values, entry_of, schedule
+from lrviz.schedules.kinds import Count, Invalid, Keywords, LastEpoch, Number, Rate
 
 DECAYS = ("linear", "cosine", "1-sqrt")
 
@@ -617,8 +615,8 @@ def get_scheduler(
         For 'constant' and 'constant_with_warmup' scheduler_specific_kwargs are silently ignored, as
         transformers ignores them.
     """
-    call = _scheduler_call(name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, lr)
-    rates: Values = call.evaluate(t, horizon)
+    entry, args = _scheduler_call(name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, lr)
+    rates: Values = entry.func(t if entry.takes_grid else steps(t), **args)
     return rates
 
 
@@ -628,13 +626,12 @@ def _scheduler_call(
     num_training_steps: int | None,
     kwargs: dict[str, Any] | None,
     lr: float | None,
-) -> Any:
+) -> tuple[Entry, dict[str, Any]]:
+    """The function get_scheduler calls for ``name``, and its arguments, checked."""
     args = _scheduler_args(name, num_warmup_steps, num_training_steps, kwargs)
-    function = f"hf.{TRAINER_NAMES[name]}"
-    try:
-        return bind(lookup(function), [], {**args, "lr": lr}, function)
-    except SpecError as error:
-        raise Invalid(str(error)) from None
+    entry = entry_of(globals()[TRAINER_NAMES[name]])
+    assert entry is not None
+    return entry, entry.arguments({**args, "lr": lr})
 
 
 def _scheduler_check(

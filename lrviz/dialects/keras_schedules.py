@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Time, count_power, float32_power
-from lrviz.params import Count, Invalid, Number, Numbers, Rate, Text
-from lrviz.registry import Values, schedule
+from lrviz.clock.fast import count_power, float32_power
+from lrviz.clock.grid import Time
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import Count, Invalid, Number, Numbers, Rate, Text
 
 
 def _positive(name: str, value: float) -> None:
@@ -316,7 +317,7 @@ def reduce_lr_on_plateau(
         patience=P reduces after P bad reports, one fewer than PyTorch's P + 1; min_delta is absolute
         only.
     """
-    from lrviz.dialects.common import optimizer_rate
+    from lrviz.dialects.vocabulary import optimizer_rate
     from lrviz.schedules.plateau import keras_plateau_rates
 
     rule = _keras_plateau_rule(

@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.dialects.common import held_after
-from lrviz.grid import Grid, Time, cos_pi, count_power, float32_power, join, pieces
-from lrviz.grid import steps as as_array
-from lrviz.params import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
-from lrviz.registry import Schedule, Values, schedule
+from lrviz.clock.fast import cos_pi, count_power, float32_power
+from lrviz.clock.grid import Grid, Time, join, pieces
+from lrviz.clock.grid import steps as as_array
+from lrviz.dialects.vocabulary import held_after
+from lrviz.schedules.entry import Schedule, Values, schedule
+from lrviz.schedules.kinds import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 
 Scales = StepFactors
 """optax's boundaries_and_scales: {step: factor}."""
@@ -235,7 +236,7 @@ def exponential_decay(
 
 
 def _cosine(time: Time, init: float, steps: int, alpha: float, exponent: float) -> Values:
-    if isinstance(time, Grid) and steps > 0:  # the cosines by blocks (lrviz.grid.cos_pi), held after
+    if isinstance(time, Grid) and steps > 0:  # the cosines by blocks (lrviz.clock.grid.cos_pi), held after
         rates = cos_pi(time, 0.0, float(steps))  # in place from here, as optax's formula goes
         rates += 1
         rates *= 0.5
@@ -504,9 +505,7 @@ def sgdr_schedule(t: Time, cosine_kwargs: Dicts) -> Values:
 
 
 @schedule(name="optax.join_schedules", frequency="composite", quantity="any", length=lambda args: None)
-def join_schedules(
-    t: Time, schedules: list[Schedule], boundaries: Milestones, *, horizon: int = 1
-) -> Values:
+def join_schedules(t: Time, schedules: list[Schedule], boundaries: Milestones, *, horizon: int = 1) -> Values:
     """optax's join_schedules: each schedule from its boundary on, on its own clock.
 
     η_t = s_0(t), replaced by s_i(t − b_i) wherever t ≥ b_i.

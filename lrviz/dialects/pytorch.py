@@ -15,17 +15,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.dialects.common import optimizer_rate
-from lrviz.grid import Grid, Part, Time, count_power, join, power
-from lrviz.grid import steps as steps_of
-from lrviz.params import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
-from lrviz.registry import Function, Schedule, Values, schedule
-from lrviz.spec import Call, Spec
+from lrviz.clock.fast import count_power, power
+from lrviz.clock.grid import Grid, Part, Time, join
+from lrviz.clock.grid import steps as steps_of
+from lrviz.dialects.vocabulary import optimizer_rate
+from lrviz.schedules.entry import Function, Schedule, Values, schedule
+from lrviz.schedules.kinds import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
 
 
-def with_rate(spec: Schedule, lr: float | None) -> Spec:
+def with_rate(spec: Schedule, lr: float | None) -> Schedule:
     """A nested scheduler with the base rate it gets from the optimizer it shares."""
-    assert isinstance(spec, Spec)
     return spec.with_params({"lr": lr})[0] if lr is not None else spec
 
 
@@ -38,7 +37,7 @@ def member_rates(schedulers: tuple[Schedule, ...], lr: float | None) -> list[flo
     initial: float | None = None
     rates: list[float | None] = []
     for spec in schedulers:
-        args = spec.args if isinstance(spec, Call) else {}
+        args = getattr(spec, "args", {})
         if _dialect_call(spec, "CyclicLR"):
             initial = args["base_lr"] if initial is None else initial
             rates.append(None)
@@ -52,7 +51,8 @@ def member_rates(schedulers: tuple[Schedule, ...], lr: float | None) -> list[flo
 
 
 def _dialect_call(spec: Schedule, *names: str) -> bool:
-    return isinstance(spec, Call) and spec.entry.name in {f"torch.{n}" for n in names}
+    entry = getattr(spec, "entry", None)
+    return entry is not None and entry.name in {f"torch.{n}" for n in names}
 
 
 @schedule(

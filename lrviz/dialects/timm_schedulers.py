@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.dialects.common import held_after, optimizer_rate
-from lrviz.grid import Grid, Time, count_power
-from lrviz.params import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
-from lrviz.registry import Values, schedule
+from lrviz.clock.fast import count_power
+from lrviz.clock.grid import Grid, Time
+from lrviz.dialects.vocabulary import held_after, optimizer_rate
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
 
 
 def _no_noise(noise_range_t: Anything = None, **_: Any) -> None:

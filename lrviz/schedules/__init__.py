@@ -1,6 +1,2 @@
-"""lrviz's own schedules; importing this package registers them (the dialects register on first use:
-see :func:`lrviz.registry.registered`)."""
-
-from lrviz.schedules import combinators, cycles, decays, pieces, plateau
-
-__all__ = ["combinators", "cycles", "decays", "pieces", "plateau"]
+"""Schedules: what one is (:mod:`~lrviz.schedules.entry`, :mod:`~lrviz.schedules.kinds`) and lrviz's own,
+each a vectorized function of its part's steps."""

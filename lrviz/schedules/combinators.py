@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from lrviz.grid import Grid, Time, join, per_cycle, tiled
+from lrviz.clock.grid import Grid, Time, join, per_cycle, tiled, warmed_up
 from lrviz.limits import excerpt
-from lrviz.params import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
-from lrviz.registry import Schedule, Values, schedule
-from lrviz.spec import Spec, warmed_up
+from lrviz.schedules.entry import Schedule, Values, schedule
+from lrviz.schedules.kinds import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
 
 RESTART = "restart"
 """The mark of a cycle's start."""
@@ -149,7 +148,7 @@ def _cycle_starts(period: int, mult: int, until: float) -> Values:
     return np.array(starts, dtype=np.float64)
 
 
-def _restarts_check(schedule: Spec, period: int | None, **_: Any) -> None:
+def _restarts_check(schedule: Schedule, period: int | None, **_: Any) -> None:
     _restart_period(schedule, period)
     if any(getattr(node, "reacts", False) for node in schedule.walk()):
         raise Invalid("restarts cannot repeat a feedback schedule: its metric runs on, it does not restart")

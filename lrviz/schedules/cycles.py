@@ -6,10 +6,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Grid, Time, per_cycle, power, tiled
+from lrviz.clock.fast import power
+from lrviz.clock.grid import Grid, Time, per_cycle, tiled
 from lrviz.limits import excerpt
-from lrviz.params import Factor, Invalid, OpenFraction, Rate, Steps
-from lrviz.registry import Values, schedule
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import Factor, Invalid, OpenFraction, Rate, Steps
 from lrviz.schedules.pieces import through
 
 

@@ -12,10 +12,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Grid, Time, cos_pi, held, mark, per_cycle, power
-from lrviz.grid import steps as steps_of
+from lrviz.clock.fast import cos_pi, power
+from lrviz.clock.grid import Grid, Time, held, mark, per_cycle
+from lrviz.clock.grid import steps as steps_of
 from lrviz.limits import excerpt
-from lrviz.params import (
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import (
     Factor,
     Invalid,
     Milestones,
@@ -26,7 +28,6 @@ from lrviz.params import (
     Warmup,
     fraction_of,
 )
-from lrviz.registry import Values, schedule
 
 DECAY = "decay"
 """The mark of a step where a step-wise schedule lowers the rate."""

@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Time, cos_pi, held, pieces
-from lrviz.grid import steps as as_array
-from lrviz.params import Invalid, Milestones, Numbers, Points
-from lrviz.registry import Values, schedule
+from lrviz.clock.fast import cos_pi
+from lrviz.clock.grid import Time, held, pieces
+from lrviz.clock.grid import steps as as_array
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import Invalid, Milestones, Numbers, Points
 
 Interpolation = Literal["linear", "cosine"]
 

@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.grid import Grid, Metric, Time, steps
+from lrviz.clock.grid import Grid, Metric, Time, steps
 from lrviz.limits import excerpt
-from lrviz.params import Count, Invalid, Number, Rate
-from lrviz.registry import Values, schedule
+from lrviz.schedules.entry import Values, schedule
+from lrviz.schedules.kinds import Count, Invalid, Number, Rate
 
 
 def plateau_rates(

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lrviz.params import Invalid
-from lrviz.registry import Values
+from lrviz.schedules.entry import Values
+from lrviz.schedules.kinds import Invalid
 
 
 def optimizer_rate(lr: float | None) -> float:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_HERE = Path(__file__).parent
+_PACKAGE = Path(__file__).parent.parent
 
 
 def folder() -> Path:
     """The folder of the shipped examples."""
-    installed = _HERE / "configs"
-    return installed if installed.is_dir() else _HERE.parent / "configs"
+    installed = _PACKAGE / "configs"
+    return installed if installed.is_dir() else _PACKAGE.parent / "configs"
 
 
 def configs() -> list[Path]:

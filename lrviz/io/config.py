@@ -27,16 +27,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lrviz import examples
-from lrviz.errors import LrvizError
+from lrviz.errors import LrvizError, close_names
+from lrviz.evaluation.lineup import Item, Sweep, set_params
+from lrviz.evaluation.run import STEP_ON, Look
+from lrviz.io import examples
+from lrviz.io.metric import read_input, shown
+from lrviz.io.settings import RunSettings
+from lrviz.language.options import coerce, known_params, params_named
+from lrviz.language.parser import parse
 from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
-from lrviz.lineup import Item, Sweep, set_params
-from lrviz.metric import read_input, shown
-from lrviz.options import coerce, known_params, params_named
-from lrviz.params import STEPS, Invalid
-from lrviz.parser import parse
-from lrviz.registry import close_names
-from lrviz.run import STEP_ON, Look, RunSettings
+from lrviz.schedules.kinds import STEPS, Invalid
 
 SUFFIXES = (".yaml", ".yml")
 RUN_KEYS = (

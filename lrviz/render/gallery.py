@@ -6,14 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from lrviz import config as configs
-from lrviz.lineup import Item, expand, run_length
-from lrviz.lineup import evaluate as evaluate_lineup
-from lrviz.parser import parse
+from lrviz.evaluation.lineup import Item, expand, run_length
+from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+from lrviz.evaluation.run import Curves
+from lrviz.evaluation.stats import checkpoints
+from lrviz.io import config as configs
+from lrviz.io.settings import RunSettings
+from lrviz.language.catalogue import entries
+from lrviz.language.parser import parse
 from lrviz.progress import report
-from lrviz.registry import Entry, entries
-from lrviz.run import Curves, RunSettings
-from lrviz.stats import checkpoints
+from lrviz.schedules.entry import Entry
 
 EXAMPLE_STEPS = 1000
 """The run length of a schedule's example that does not give its own."""
@@ -51,7 +53,7 @@ def config_curves(config: configs.Config) -> Curves:
 
 def render_all(out: Path, config_folder: Path, write: Writer) -> list[Path]:
     """Draw every built-in schedule and every config of ``config_folder`` into ``out`` as SVG files."""
-    from lrviz import plot
+    from lrviz.render import plot
 
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[Path, Curves, plot.Style]] = []

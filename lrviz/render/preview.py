@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
-from lrviz.outline import outline
-from lrviz.registry import Values
-from lrviz.run import Curves, Series
+from lrviz.evaluation.run import Curves, Series
+from lrviz.render.outline import outline
+from lrviz.schedules.entry import Values
 
 COLORS = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white")
 MARKERS = ("•", "+", "x", "o", "*", "#", "%")

@@ -7,24 +7,22 @@ evaluate itself over an array of local steps within a horizon, and its phase bou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from lrviz.errors import SpecError
-from lrviz.functions import FUNCTIONS, OPERATORS, UNARY
-from lrviz.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, join, steps
+from lrviz.clock.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, steps, warmed_up
+from lrviz.errors import SpecError, close_names
+from lrviz.language.functions import FUNCTIONS, OPERATORS, UNARY
 from lrviz.limits import excerpt
-from lrviz.params import Invalid, fraction_of
-from lrviz.registry import Entry, Param, Values, close_names
+from lrviz.schedules.entry import Entry, Param, Values
+from lrviz.schedules.kinds import Invalid, fraction_of
 
 PEAK_NAMES = ("lr", "max_lr")
 REDUCED = "rate reduced"
 """The mark of a step where a feedback schedule lowered the rate."""
-WARMUP_ENDS = "warm-up ends"
-"""The mark of the step where a warm-up ends (of kind ``"warmup"``)."""
 """Two names for one parameter: a schedule's peak rate answers to either."""
 
 
@@ -348,23 +346,6 @@ def _render_value(value: Any) -> str:
         inner = ", ".join(_render_value(v) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     return repr(value)
-
-
-def warmed_up(t: Time, warmup: int, start: float, inner: Callable[[Time], Values]) -> Values:
-    """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
-
-    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock, from the step its
-    warm-up ends.
-    """
-    first = (
-        replace(t, start=warmup, stop=warmup + 1, marks=None) - warmup if isinstance(t, Grid) else Grid(0, 1)
-    )
-    peak = float(inner(first)[0])
-
-    def ramp(local: Time) -> Values:
-        return start + (peak - start) * (steps(local) / warmup)
-
-    return join(t, [0, warmup], [ramp, inner], WARMUP_ENDS, "warmup")
 
 
 def _param_name(entry: Entry, name: str) -> str | None:

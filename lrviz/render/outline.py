@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from lrviz.registry import Values
+from lrviz.schedules.entry import Values
 
 Steps = npt.NDArray[np.int64]
 
@@ -56,17 +56,6 @@ def staircase(steps: Steps, values: Values) -> tuple[Values, Values]:
     holds it, and a straight line across the steps left out between two kept ones."""
     xs = np.stack((steps, steps + 1), axis=1).ravel().astype(np.float64)
     return xs, np.repeat(values, 2)
-
-
-def extent(blocks: Iterable[tuple[int, Values]], positive: bool = False) -> tuple[float, float]:
-    """The lowest and highest rate (of the positive ones with ``positive``; NaN if there are none)."""
-    low, high = np.inf, -np.inf
-    for _, values in blocks:
-        if positive:
-            values = values[values > 0]
-        if values.size:
-            low, high = min(low, float(values.min())), max(high, float(values.max()))
-    return (low, high) if low <= high else (np.nan, np.nan)
 
 
 def _first_at(values: Values, firsts: Steps, extreme: np.ufunc) -> Steps:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lrviz.errors import LrvizError
-from lrviz.run import Curves, Series
+from lrviz.evaluation.run import Curves, Series
 
 ROWS = 10
 """About this many evenly spread rows are shown by default, before the key points are added."""

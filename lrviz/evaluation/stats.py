@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from lrviz import grid
+from lrviz.clock import grid
 from lrviz.errors import LrvizError
 from lrviz.limits import excerpt
-from lrviz.registry import Values
+from lrviz.schedules.entry import Values
 
 Checkpoint = tuple[str, int]
 """A checkpoint as the user wrote it ("25%", "-1", "300") and the step it falls on."""

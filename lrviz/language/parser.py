@@ -12,12 +12,12 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-import lrviz.schedules  # noqa: F401  (registers the built-ins)
-from lrviz.errors import SpecError
-from lrviz.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, NotANumber, fold
+from lrviz.errors import SpecError, close_names
+from lrviz.language.catalogue import SCHEDULES, dialects, find, lookup, registered
+from lrviz.language.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, NotANumber, fold
+from lrviz.language.tree import Call, Operation, Spec, Variable, as_schedule, bind
 from lrviz.limits import SPEC_DEPTH, SPEC_LENGTH, excerpt
-from lrviz.registry import SCHEDULES, Entry, close_names, dialects, find, lookup, registered
-from lrviz.spec import Call, Operation, Spec, Variable, as_schedule, bind
+from lrviz.schedules.entry import Entry
 
 _BINARY = {
     ast.Add: "+",
@@ -39,7 +39,7 @@ def parse(text: str, constants: Mapping[str, float] | None = None, *, complete: 
     ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them. With
     ``complete=False`` the spec may still be completed by options (``restarts(cosine(0.1))`` given
     ``--period 100``): each call's check of how its arguments fit together waits for
-    :func:`lrviz.spec.checked`.
+    :func:`lrviz.language.tree.checked`.
     """
     if not isinstance(text, str):
         raise SpecError(f"a spec must be text, got {excerpt(text)}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lrviz.registry import Entry, dialects, entries
+from lrviz.language.catalogue import dialects, entries
+from lrviz.schedules.entry import Entry
 
 DIALECTS = {
     "torch": ("PyTorch", "torch.optim.lr_scheduler", "torch 2.13.0"),

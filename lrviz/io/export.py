@@ -16,10 +16,10 @@ from typing import IO, Any
 import numpy as np
 import ujson
 
-from lrviz import __version__
+from lrviz.evaluation.run import Curves
 from lrviz.progress import report
-from lrviz.registry import Values
-from lrviz.run import Curves
+from lrviz.schedules.entry import Values
+from lrviz.version import __version__
 
 FORMATS = ("csv", "json")
 

@@ -27,23 +27,27 @@ import typer.core
 from rich.console import Console
 from rich.text import Text
 
-from lrviz import __version__, examples, interrupts
-from lrviz.config import LAYOUTS, RUN_KEYS, Config, is_config, locate, parse_size
-from lrviz.config import load as load_config
-from lrviz.errors import LrvizError, SpecError, WriteError
-from lrviz.files import check_suffix, ensure_disk_space, remove_temporaries, write_atomically
-from lrviz.gallery import EXAMPLE_STEPS, example_options
+from lrviz import interrupts
+from lrviz.errors import LrvizError, SpecError, WriteError, close_names
+from lrviz.evaluation.lineup import Item, NoRunLength, expand, run_length, set_params
+from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+from lrviz.evaluation.run import Curves, Run, reacts_to_metric
+from lrviz.evaluation.stats import checkpoints
+from lrviz.io import examples
+from lrviz.io.config import LAYOUTS, RUN_KEYS, Config, is_config, locate, parse_size
+from lrviz.io.config import load as load_config
+from lrviz.io.files import check_suffix, ensure_disk_space, remove_temporaries, write_atomically
+from lrviz.io.metric import MetricError, describe_nonfinite
+from lrviz.io.settings import RunSettings
+from lrviz.language.catalogue import dialects, entries, lookup
+from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
+from lrviz.language.parser import parse
+from lrviz.language.tree import checked
 from lrviz.limits import STEP_LIMIT, excerpt
-from lrviz.lineup import Item, NoRunLength, expand, run_length, set_params
-from lrviz.lineup import evaluate as evaluate_lineup
-from lrviz.metric import MetricError, describe_nonfinite
-from lrviz.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
-from lrviz.parser import parse
 from lrviz.progress import listening
-from lrviz.registry import Entry, close_names, dialects, entries, lookup
-from lrviz.run import Curves, Run, RunSettings, reacts_to_metric
-from lrviz.spec import checked
-from lrviz.stats import checkpoints
+from lrviz.render.gallery import EXAMPLE_STEPS, example_options
+from lrviz.schedules.entry import Entry
+from lrviz.version import __version__
 
 
 class _Command(typer.core.TyperCommand):
@@ -443,7 +447,7 @@ def _slug(texts: Sequence[str]) -> str:
 
 
 def _write(path: Path, write: Any, *, binary: bool = False) -> None:
-    """Write ``path`` whole or not at all (:func:`lrviz.files.write_atomically`); a failure is a
+    """Write ``path`` whole or not at all (:func:`lrviz.io.files.write_atomically`); a failure is a
     :class:`WriteError` (exit status 1) that names the path."""
     try:
         write_atomically(path, write, binary=binary)
@@ -454,7 +458,7 @@ def _write(path: Path, write: Any, *, binary: bool = False) -> None:
 
 def _csv_bytes(curves: Curves) -> int:
     """About the bytes of a CSV export of ``curves``: each row its step and 24 characters a column."""
-    from lrviz.export import header
+    from lrviz.io.export import header
 
     steps = curves.run.steps
     return steps * (len(str(steps)) + 1 + (len(header(curves)) - 1) * 24)
@@ -484,7 +488,7 @@ def _width(console: Console) -> int | None:
 def _plotting() -> ModuleType:
     """The plotting module, or the environment setting that keeps matplotlib from loading."""
     try:
-        from lrviz import plot
+        from lrviz.render import plot
     except ValueError:
         backend = os.environ.get("MPLBACKEND")
         if backend is None:
@@ -512,7 +516,7 @@ def _draw(curves: Curves, config: Config | None, path: Path, look: dict[str, Any
     _write(path, lambda file: plotting.save(curves, file, path.suffix.lower(), style), binary=True)
     console = _stdout()
     if preview and console.is_terminal:
-        from lrviz.preview import render
+        from lrviz.render.preview import render
 
         colored = console.color_system is not None and not console.no_color
         console.print(render(curves, width=min(console.width, 120), logy=style.logy, color=colored))
@@ -570,7 +574,7 @@ def compare(
     preview: PreviewOption = True,
 ) -> None:
     """Draw every schedule of a config and print their statistics side by side."""
-    from lrviz.table import comparison
+    from lrviz.render.table import comparison
 
     if not is_config(str(config_file)):
         raise LrvizError(
@@ -602,7 +606,7 @@ def table(
     ] = False,
 ) -> None:
     """Print the rates at evenly spread steps and key points, with a summary of each schedule."""
-    from lrviz.table import build, preamble, row_steps
+    from lrviz.render.table import build, preamble, row_steps
 
     curves, _, _ = _lineup(specs, settings, at, resume_at)
     console = _stdout()
@@ -640,7 +644,7 @@ def export(
     at: AtOption = None,
 ) -> None:
     """Write the rate at every step as CSV or JSON: exact values, one column per schedule."""
-    from lrviz.export import FORMATS, WRITERS
+    from lrviz.io.export import FORMATS, WRITERS
 
     if format is not None and format.lower() not in FORMATS:
         raise LrvizError(f"--format is csv or json, got {excerpt(format)}")
@@ -668,7 +672,7 @@ def gallery(
     ] = None,
 ) -> None:
     """Draw every built-in schedule (its example) and every config of a folder, as SVG files."""
-    from lrviz.gallery import render_all
+    from lrviz.render.gallery import render_all
 
     _plotting()
     if configs is not None and not configs.is_dir():
@@ -694,8 +698,8 @@ def check(
 
     from rich.markup import escape
 
-    from lrviz.check import NAMES, counts, overrun
-    from lrviz.check import check as find
+    from lrviz.tools.check import NAMES, counts, overrun
+    from lrviz.tools.check import check as find
 
     unknown = [code for code in ignore or [] if code.upper() not in NAMES]
     if unknown:
@@ -735,7 +739,7 @@ def code(
     settings: RunSettings = NO_RUN,
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
-    from lrviz.code import target_named, training_code
+    from lrviz.tools.code import target_named, training_code
 
     target_named(to)  # before any work
     # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
@@ -762,8 +766,8 @@ def list_(
     """List every built-in schedule (or a framework dialect's) with its family and parameters."""
     from rich.table import Table
 
-    from lrviz.catalog import family, parameters
-    from lrviz.catalog import markdown as markdown_table
+    from lrviz.tools.describe import family, parameters
+    from lrviz.tools.describe import markdown as markdown_table
 
     if dialect and dialect not in dialects():
         raise LrvizError(f"--dialect is one of {', '.join(dialects())}, got {excerpt(dialect)}")
@@ -799,7 +803,7 @@ def describe(
 
 
 def _description(entry: Entry) -> str:
-    from lrviz.catalog import family
+    from lrviz.tools.describe import family
 
     lines = [f"{entry.signature_text()}", "", entry.summary, "", entry.doc.formula, "", "Parameters:"]
     width = max(len(p.name) for p in entry.params) + 1 if entry.params else 0

@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lrviz import grid
+from lrviz.clock import grid
 from lrviz.errors import LrvizError, SpecError
+from lrviz.evaluation.run import Curves, Look, Run, series
+from lrviz.evaluation.stats import Checkpoint
+from lrviz.language.options import params_named, unknown_option
+from lrviz.language.tree import Spec
 from lrviz.limits import CURVES
-from lrviz.options import params_named, unknown_option
-from lrviz.run import Curves, Look, Run, series
-from lrviz.spec import Spec
-from lrviz.stats import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def expand(items: Sequence[Item], sweeps: Sequence[Sweep]) -> list[Item]:
 
 def evaluate(items: Sequence[Item], run: Run, points: Sequence[Checkpoint] = ()) -> Curves:
     """Evaluate every item over ``run``; repeated labels get a number. Curves of more than
-    :data:`~lrviz.grid.WHOLE` steps in all are not evaluated now but read a chunk at a time whenever
+    :data:`~lrviz.clock.grid.WHOLE` steps in all are not evaluated now but read a chunk at a time whenever
     they are needed, so that every command works in flat memory."""
     check_count(len(items))
     whole = run.steps * len(items) <= grid.WHOLE

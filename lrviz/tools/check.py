@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from lrviz.run import Curves, Series
-from lrviz.spec import Call
+from lrviz.evaluation.run import Curves, Series
+from lrviz.language.tree import Call
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")

@@ -27,12 +27,12 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lrviz import __version__
+from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
-from lrviz.grid import Metric
+from lrviz.evaluation.run import Curves, Series
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
-from lrviz.outline import column_edges, outline, staircase
-from lrviz.run import Curves, Series
+from lrviz.render.outline import column_edges, outline, staircase
+from lrviz.version import __version__
 
 MAX_MARK_LINES = 50
 OUTLINE_ABOVE = 4
@@ -318,7 +318,7 @@ def _same(a: Series, b: Series) -> bool:
 
 
 class _Outliner(Artist):
-    """Reduces the lines of long series to their outline (:mod:`lrviz.outline`) for the pixel columns
+    """Reduces the lines of long series to their outline (:mod:`lrviz.render.outline`) for the pixel columns
     their axes has when drawn: drawn first of the axes' artists, it draws nothing itself.
 
     Raster output gets four columns to a pixel, so that each extreme is drawn within a quarter of a

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import functools
 import math
-import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from lrviz import grid
-from lrviz.errors import RunError, SpecError
-from lrviz.grid import Grid, Mark, Marks, Metric
+from lrviz.clock import grid
+from lrviz.clock.grid import Grid, Mark, Marks, Metric
+from lrviz.errors import RunError, SpecError, close_names
+from lrviz.evaluation.plan import Plan
+from lrviz.evaluation.stats import Checkpoint, Summary
+from lrviz.language.tree import Call, Spec, checked
 from lrviz.limits import STEP_LIMIT, ensure_memory, excerpt
-from lrviz.outline import extent
-from lrviz.plan import Plan
 from lrviz.progress import report
-from lrviz.registry import Values, close_names
-from lrviz.spec import Call, Spec, checked
-from lrviz.stats import Checkpoint, Summary
+from lrviz.schedules.entry import Values
 
 DTYPES = ("float64", "float32")
 STEP_ON = ("update", "epoch")
@@ -196,7 +193,7 @@ class Series:
 
     def blocks(self, size: int | None = None, start: int = 0) -> Iterator[tuple[int, Values]]:
         """The rates from step ``start`` on in consecutive blocks of ``size`` steps (default
-        :data:`lrviz.grid.CHUNK`; the last may be shorter), each with the step it starts at."""
+        :data:`lrviz.clock.grid.CHUNK`; the last may be shorter), each with the step it starts at."""
         size = size or grid.CHUNK
         if self.held:
             values = self.values
@@ -231,6 +228,17 @@ class Series:
         if self.held:
             return self.values[np.asarray(steps, dtype=np.int64)]
         return rates_at(self.spec, self.run, steps, self.label)
+
+
+def extent(blocks: Iterable[tuple[int, Values]], positive: bool = False) -> tuple[float, float]:
+    """The lowest and highest rate (of the positive ones with ``positive``; NaN if there are none)."""
+    low, high = np.inf, -np.inf
+    for _, values in blocks:
+        if positive:
+            values = values[values > 0]
+        if values.size:
+            low, high = min(low, float(values.min())), max(high, float(values.max()))
+    return (low, high) if low <= high else (np.nan, np.nan)
 
 
 def reacts_to_metric(spec: Spec) -> bool:
@@ -360,11 +368,11 @@ def evaluate(
     their rates, the same numbers, without evaluating the steps between, so that
     ``evaluate(spec, 10**12, at=[-1])`` is immediate; the limit on the run's length, which bounds the
     work of evaluating every step, does not apply then. ``metric`` feeds feedback schedules: a
-    :class:`~lrviz.grid.Metric`, or one value a step, each reported at the end of its step.
+    :class:`~lrviz.clock.grid.Metric`, or one value a step, each reported at the end of its step.
     ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
     ``evaluate("cosine", 100, max_lr=0.1)``.
     """
-    from lrviz.parser import parse
+    from lrviz.language.parser import parse
 
     if metric is not None and not isinstance(metric, Metric):
         metric = _metric_values(metric)
@@ -424,98 +432,3 @@ class Curves:
             for mark in s.marks:
                 seen.setdefault(mark.step, mark)
         return [seen[step] for step in sorted(seen)]
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """A run as given, from options or a config: ``None`` where not given."""
-
-    steps: int | None = None
-    epochs: int | None = None
-    steps_per_epoch: int | None = None
-    dataset_size: int | None = None
-    batch_size: int | None = None
-    drop_last: bool | None = None
-    grad_accum: int | None = None
-    devices: int | None = None
-    step_on: str | None = None
-    dtype: str | None = None
-    metric: str | None = None
-    metric_column: str | None = None
-    metric_base: Path | None = None
-    step_limit: int | None = None
-
-    @classmethod
-    def parse(cls, options: str) -> RunSettings:
-        """Settings from their command-line form, ``--epochs 100 --steps-per-epoch 10`` (a flag such as
-        ``--drop-last`` stands alone)."""
-        tokens, given = options.split(), dict[str, Any]()
-        hints = typing.get_type_hints(cls)
-        while tokens:
-            name = tokens.pop(0).removeprefix("--").replace("-", "_")
-            if name not in hints or name == "metric_base":
-                raise RunError(f"--{name.replace('_', '-')} is not a run option")
-            if hints[name] == bool | None:
-                given[name] = True
-            elif not tokens:
-                raise RunError(f"--{name.replace('_', '-')} needs a value")
-            else:
-                given[name] = int(tokens.pop(0)) if hints[name] == int | None else tokens.pop(0)
-        return cls(**given)
-
-    def over(self, other: RunSettings) -> RunSettings:
-        """These settings, with ``other``'s where these are not given; a length given here (steps or
-        epochs) replaces the other's length whole."""
-        merged = {
-            name: getattr(self, name) if getattr(self, name) is not None else getattr(other, name)
-            for name in self.__dataclass_fields__
-        }
-        if self.steps is not None or self.epochs is not None:
-            merged["steps"], merged["epochs"] = self.steps, self.epochs
-        return RunSettings(**merged)
-
-    def plan(self) -> Plan | None:
-        """The data-side plan, when the run is given by dataset and batch size."""
-        if self.dataset_size is None and self.batch_size is None:
-            loose = [n for n in ("drop_last", "grad_accum", "devices") if getattr(self, n) is not None]
-            if loose:
-                raise RunError(f"{loose[0].replace('_', ' ')} goes with dataset size and batch size")
-            return None
-        if self.dataset_size is None or self.batch_size is None:
-            raise RunError("give dataset size and batch size together")
-        return Plan(
-            self.dataset_size, self.batch_size, bool(self.drop_last), self.grad_accum or 1, self.devices or 1
-        )
-
-    def per_epoch(self) -> int | None:
-        """The updates in an epoch (``E`` in specs), where the settings say."""
-        plan = self.plan()
-        return plan.updates if plan is not None else self.steps_per_epoch
-
-    def run(self, default_steps: int | None = None) -> Run:
-        """The run; ``default_steps`` is the length used when neither steps nor epochs is given."""
-        from lrviz.metric import load
-
-        steps = self.steps if self.steps is not None or self.epochs is not None else default_steps
-        run = Run.of(
-            steps,
-            self.epochs,
-            self.steps_per_epoch,
-            self.dtype or "float64",
-            self.step_on or "update",
-            self.plan(),
-            self.step_limit or STEP_LIMIT,
-        )
-        if self.metric is None:
-            if self.metric_column is not None:
-                raise RunError("metric column goes with --metric FILE")
-            return run
-        metric = load(
-            self.metric,
-            self.metric_column,
-            run.steps,
-            run.steps_per_epoch,
-            self.metric_base,
-            run.epochs is not None,
-        )
-        return replace(run, metric=metric)

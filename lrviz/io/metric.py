@@ -42,9 +42,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from lrviz import examples
+from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
-from lrviz.grid import Metric
+from lrviz.io import examples
 from lrviz.limits import METRIC_BYTES, SPEC_LENGTH, ensure_memory, excerpt, size
 
 STEP_COLUMNS = ("trainer/global_step", "global_step", "step", "Step", "_step")

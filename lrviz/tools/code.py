@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 from lrviz.errors import LrvizError
-from lrviz.functions import FUNCTIONS
+from lrviz.evaluation.run import Run, evaluate_spec
+from lrviz.language.catalogue import lookup
+from lrviz.language.functions import FUNCTIONS
+from lrviz.language.tree import Call, Constant, Operation, Spec, Variable, bind, checked_call
 from lrviz.limits import excerpt
-from lrviz.params import RATE, fraction_of
-from lrviz.registry import lookup
-from lrviz.run import Run, evaluate_spec
-from lrviz.spec import Call, Constant, Operation, Spec, Variable, bind, checked_call
+from lrviz.schedules.kinds import RATE, fraction_of
 
 WIDTH = 110
 """The longest line of printed code, as in lrviz's own: a longer call is written one argument a line,
@@ -509,7 +509,7 @@ def _candidate_kind(spec: Spec) -> bool:
 
 def _candidates(spec: Spec, target: Target, run: Run, peak: float) -> Iterator[Callable[[], Spec]]:
     """The candidates for ``spec`` in the order they are preferred, each built when it is tried."""
-    from lrviz.parser import parse
+    from lrviz.language.parser import parse
 
     length = _length(run)
     if not isinstance(spec, Call):
@@ -605,7 +605,7 @@ def _without(node: Spec, factor: float) -> Spec | None:
 def _warmed_up(dialect: str, text: str, warmup: int, start: float, top: float) -> Spec:
     """The call ``text`` after the framework's own linear warm-up from ``start`` to ``top`` over
     ``warmup`` steps: PyTorch's SequentialLR of a LinearLR, optax's join_schedules of a linear_schedule."""
-    from lrviz.parser import parse
+    from lrviz.language.parser import parse
 
     inner = parse(text)
     if not isinstance(inner, Call):

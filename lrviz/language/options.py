@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lrviz.errors import SpecError
+from lrviz.errors import SpecError, close_names
+from lrviz.language.catalogue import entries
+from lrviz.language.parser import parse_value
+from lrviz.language.tree import PEAK_NAMES, Call, Spec
 from lrviz.limits import CURVES, excerpt
-from lrviz.params import MILESTONES, NUMBERS, POINTS
-from lrviz.parser import parse_value
-from lrviz.registry import Param, close_names, entries
-from lrviz.spec import PEAK_NAMES, Call, Spec
+from lrviz.schedules.entry import Param
+from lrviz.schedules.kinds import MILESTONES, NUMBERS, POINTS
 
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 LIST_KINDS = (MILESTONES, NUMBERS, POINTS)

@@ -1,17 +1,18 @@
-"""The schedule registry: every built-in is a vectorized function, and its signature and docstring are
-its metadata (``lrviz list``, ``lrviz describe``, the README table and error messages all come from here).
+"""What a schedule is: a vectorized function whose signature and docstring are its metadata
+(``lrviz list``, ``lrviz describe``, the README table and error messages all come from here).
 
-A schedule function takes the array of local steps ``t`` (float64, 0, 1, 2, …) first and its parameters
-after it, each annotated with a kind from :mod:`lrviz.params`; it returns the rate at every step.
-A parameter named ``steps`` that defaults to ``None`` is the schedule's horizon: left out, it is what
-remains of the run.
+A schedule function takes the local steps ``t`` (0, 1, 2, … on its part's clock) first and its
+parameters after it, each annotated with a kind from :mod:`lrviz.schedules.kinds`; it returns the rate
+at every step. A parameter named ``steps`` that defaults to ``None`` is the schedule's horizon: left
+out, it is what remains of the run. :func:`schedule` makes a function's :class:`Entry` and keeps it on
+the function; the catalogue (:mod:`lrviz.language.catalogue`) collects the entries of the modules it
+reads.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import importlib
 import inspect
 import re
 import sys
@@ -24,9 +25,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from lrviz.grid import Time
+from lrviz.clock.grid import Time
+from lrviz.errors import close_names
 from lrviz.limits import excerpt
-from lrviz.params import RATE, WARMUP, Invalid, Kind, flag
+from lrviz.schedules.kinds import RATE, WARMUP, Invalid, Kind, flag
 
 Values = npt.NDArray[np.float64]
 """Rates (or steps): a float64 array."""
@@ -37,7 +39,8 @@ FREQUENCIES = ("stepwise", "continuous", "cyclic", "feedback", "composite")
 
 
 class Schedule(Protocol):
-    """What a combinator receives for a schedule argument: a parsed spec it can evaluate."""
+    """What a combinator receives for a schedule argument: a parsed spec it can evaluate, whose parts
+    it can walk and whose parameters it can set."""
 
     source: str
 
@@ -45,6 +48,10 @@ class Schedule(Protocol):
     def length(self) -> int | None: ...
 
     def evaluate(self, t: Time, horizon: int) -> Values: ...
+
+    def walk(self) -> Iterator[Any]: ...
+
+    def with_params(self, overrides: Mapping[str, Any], fill: bool = False) -> tuple[Any, set[str]]: ...
 
 
 class Function(Schedule, Protocol):
@@ -146,6 +153,31 @@ class Entry:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
+    def arguments(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Plain keyword values checked against the parameters, defaults filled in and the schedule's
+        own check passed: for a schedule that calls another (``hf.get_scheduler``). Raises
+        :class:`~lrviz.schedules.kinds.Invalid` naming the first that does not fit."""
+        for name in given:
+            if self.param(name) is None:
+                known = [p.name for p in self.params]
+                close = close_names(name, known)
+                hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(known) or 'none'}"
+                raise Invalid(f"{self.name} has no parameter {excerpt(name)}{hint}")
+        args: dict[str, Any] = {}
+        for param in self.params:
+            if param.name in given:
+                try:
+                    args[param.name] = param.check(given[param.name])
+                except Invalid as error:
+                    raise Invalid(f"{self.name}: {param.name} must be {error}") from None
+            elif param.required:
+                raise Invalid(f"{self.name} needs {param.name}")
+            else:
+                args[param.name] = param.default
+        if self.check_rule is not None:
+            self.check_rule(**args)
+        return args
+
     def signature_text(self) -> str:
         return f"{self.name}({', '.join(p.signature_text() for p in self.params)})"
 
@@ -195,9 +227,6 @@ class Docstring:
             notes=inspect.cleandoc("\n".join(sections.get("Notes", []))),
         )
 
-
-SCHEDULES: dict[str, Entry] = {}
-"""Every schedule lrviz knows, by the name a spec calls it."""
 
 WARMUP_PARAMS = (
     Param(
@@ -284,7 +313,8 @@ def schedule(
     history: bool = False,
     reacts: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
-    """Register a schedule function under its own name.
+    """Make a function a schedule: its :class:`Entry`, made from its signature and docstring, is kept
+    on it (see :func:`entry_of`).
 
     Args:
         frequency: one of :data:`FREQUENCIES`.
@@ -292,8 +322,8 @@ def schedule(
         warmup: whether it takes the generic ``warmup=`` / ``warmup_start=`` parameters.
         matches: the framework schedules it reproduces, for ``lrviz describe``.
         length: its length from its bound arguments, where that is not simply ``steps``.
-        check: raises :class:`~lrviz.params.Invalid` when its arguments (defaults filled in) do not fit
-            together, such as ``min_lr`` above ``max_lr``.
+        check: raises :class:`~lrviz.schedules.kinds.Invalid` when its arguments (defaults filled
+            in) do not fit together, such as ``min_lr`` above ``max_lr``.
         name: the name a spec calls it by, when not the function's (``torch.StepLR``); the part before
             the first dot is its framework dialect.
         optimizer: it is a framework scheduler built on an optimizer: a pasted argument such as
@@ -318,7 +348,7 @@ def schedule(
         missing = [p.name for p in params if not p.description]
         assert not missing, f"{func.__name__}: document {missing} under Args:"
         called = name or func.__name__
-        SCHEDULES[called] = Entry(
+        made = Entry(
             name=called,
             func=func,
             frequency=frequency,
@@ -337,85 +367,17 @@ def schedule(
             history=history or frequency == "feedback",
             reacts_rule=reacts,
         )
+        setattr(func, ENTRY, made)
         return func
 
     return register
 
 
-MODULE_PATHS = {
-    "torch.optim.lr_scheduler.": "torch.",
-    "optax.schedules.": "optax.",
-    "tf.keras.optimizers.schedules.": "keras.",
-    "keras.callbacks.": "keras.",
-    "keras.optimizers.schedules.": "keras.",
-    "transformers.optimization.": "hf.",
-    "transformers.": "hf.",
-    "timm.scheduler.": "timm.",
-}
-"""Full module paths a pasted name may carry, and the dialect prefix each stands for."""
+ENTRY = "lrviz_entry"
+"""The attribute a schedule function keeps its entry in."""
 
 
-def canonical(name: str) -> str:
-    """A name with a framework's module path shortened to its dialect prefix."""
-    for path, prefix in MODULE_PATHS.items():
-        if name.startswith(path):
-            rest = name.removeprefix(path)
-            # timm's classes live one module further down: timm.scheduler.cosine_lr.CosineLRScheduler
-            return prefix + (rest.rpartition(".")[2] if prefix == "timm." else rest)
-    return name
-
-
-DIALECT_MODULES = {
-    "hf": "huggingface",
-    "keras": "keras_schedules",
-    "optax": "optax_schedules",
-    "timm": "timm_schedulers",
-    "torch": "pytorch",
-}
-"""The module of lrviz.dialects that registers each dialect: imported when a name of it is first
-looked up, so that a command using lrviz's own schedules does not load five frameworks' worth."""
-
-
-def registered(dialect: str | None = None) -> dict[str, Entry]:
-    """Every registered schedule, once lrviz's own and ``dialect``'s (``None``: every dialect's) are."""
-    import lrviz.schedules  # noqa: F401  (registers the built-ins)
-
-    for name in DIALECT_MODULES if dialect is None else [dialect] if dialect in DIALECT_MODULES else []:
-        importlib.import_module(f"lrviz.dialects.{DIALECT_MODULES[name]}")
-    return SCHEDULES
-
-
-def find(name: str) -> Entry | None:
-    """The entry for ``name``, or ``None``."""
-    name = canonical(name)
-    prefix, dot, _ = name.partition(".")
-    schedules = registered(prefix if dot else "")
-    return schedules.get(name) or schedules.get(f"{name}_schedule")
-
-
-def lookup(name: str) -> Entry:
-    """The entry for ``name``; a :class:`KeyError` carries the closest names for the message."""
-    entry = find(name)
-    if entry is None:
-        raise KeyError(close_names(canonical(name), registered()))
-    return entry
-
-
-def close_names(name: str, known: typing.Iterable[str]) -> list[str]:
-    """The known names closest to ``name``, best first."""
-    known = list(known)
-    lowered = {k.lower(): k for k in known}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    return [lowered[c] for c in close]
-
-
-def entries(dialect: str = "") -> Iterator[Entry]:
-    """The schedules of a dialect ("" for lrviz's own): by frequency (the article's first criterion),
-    then as registered."""
-    chosen = [e for e in registered(dialect).values() if e.dialect == dialect]
-    yield from sorted(chosen, key=lambda e: FREQUENCIES.index(e.frequency))
-
-
-def dialects() -> list[str]:
-    """The framework dialects lrviz speaks."""
-    return sorted({e.dialect for e in registered().values() if e.dialect})
+def entry_of(value: object) -> Entry | None:
+    """The entry of a schedule function, or ``None`` for anything else."""
+    entry = getattr(value, ENTRY, None)
+    return entry if isinstance(entry, Entry) else None

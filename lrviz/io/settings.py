@@ -1,0 +1,108 @@
+"""A run as a command or a config gives it: steps or epochs, the data side, the stepping, the metric
+file, each ``None`` where not given, until :meth:`RunSettings.run` makes the run."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import RunError
+from lrviz.evaluation.plan import Plan
+from lrviz.evaluation.run import Run
+from lrviz.io.metric import load
+from lrviz.limits import STEP_LIMIT
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """A run as given, from options or a config: ``None`` where not given."""
+
+    steps: int | None = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    dataset_size: int | None = None
+    batch_size: int | None = None
+    drop_last: bool | None = None
+    grad_accum: int | None = None
+    devices: int | None = None
+    step_on: str | None = None
+    dtype: str | None = None
+    metric: str | None = None
+    metric_column: str | None = None
+    metric_base: Path | None = None
+    step_limit: int | None = None
+
+    @classmethod
+    def parse(cls, options: str) -> RunSettings:
+        """Settings from their command-line form, ``--epochs 100 --steps-per-epoch 10`` (a flag such as
+        ``--drop-last`` stands alone)."""
+        tokens, given = options.split(), dict[str, Any]()
+        hints = typing.get_type_hints(cls)
+        while tokens:
+            name = tokens.pop(0).removeprefix("--").replace("-", "_")
+            if name not in hints or name == "metric_base":
+                raise RunError(f"--{name.replace('_', '-')} is not a run option")
+            if hints[name] == bool | None:
+                given[name] = True
+            elif not tokens:
+                raise RunError(f"--{name.replace('_', '-')} needs a value")
+            else:
+                given[name] = int(tokens.pop(0)) if hints[name] == int | None else tokens.pop(0)
+        return cls(**given)
+
+    def over(self, other: RunSettings) -> RunSettings:
+        """These settings, with ``other``'s where these are not given; a length given here (steps or
+        epochs) replaces the other's length whole."""
+        merged = {
+            name: getattr(self, name) if getattr(self, name) is not None else getattr(other, name)
+            for name in self.__dataclass_fields__
+        }
+        if self.steps is not None or self.epochs is not None:
+            merged["steps"], merged["epochs"] = self.steps, self.epochs
+        return RunSettings(**merged)
+
+    def plan(self) -> Plan | None:
+        """The data-side plan, when the run is given by dataset and batch size."""
+        if self.dataset_size is None and self.batch_size is None:
+            loose = [n for n in ("drop_last", "grad_accum", "devices") if getattr(self, n) is not None]
+            if loose:
+                raise RunError(f"{loose[0].replace('_', ' ')} goes with dataset size and batch size")
+            return None
+        if self.dataset_size is None or self.batch_size is None:
+            raise RunError("give dataset size and batch size together")
+        return Plan(
+            self.dataset_size, self.batch_size, bool(self.drop_last), self.grad_accum or 1, self.devices or 1
+        )
+
+    def per_epoch(self) -> int | None:
+        """The updates in an epoch (``E`` in specs), where the settings say."""
+        plan = self.plan()
+        return plan.updates if plan is not None else self.steps_per_epoch
+
+    def run(self, default_steps: int | None = None) -> Run:
+        """The run; ``default_steps`` is the length used when neither steps nor epochs is given."""
+        steps = self.steps if self.steps is not None or self.epochs is not None else default_steps
+        run = Run.of(
+            steps,
+            self.epochs,
+            self.steps_per_epoch,
+            self.dtype or "float64",
+            self.step_on or "update",
+            self.plan(),
+            self.step_limit or STEP_LIMIT,
+        )
+        if self.metric is None:
+            if self.metric_column is not None:
+                raise RunError("metric column goes with --metric FILE")
+            return run
+        metric = load(
+            self.metric,
+            self.metric_column,
+            run.steps,
+            run.steps_per_epoch,
+            self.metric_base,
+            run.epochs is not None,
+        )
+        return replace(run, metric=metric)

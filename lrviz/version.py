@@ -1,0 +1,3 @@
+"""The version of lrviz."""
+
+__version__ = "0.1.0"
