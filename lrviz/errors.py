@@ -14,9 +14,11 @@ class SpecError(LrvizError):
     """A spec that cannot be parsed or bound: syntax, an unknown name, a bad parameter value.
 
     ``code`` names the ``lrviz check`` finding it is, when it is one (L005: OneCycleLR stepped past its
-    end)."""
+    end), with its ``problem`` and ``fix``."""
 
     code: str | None = None
+    problem: str = ""
+    fix: str = ""
 
 
 class RunError(LrvizError):

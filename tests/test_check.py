@@ -154,7 +154,7 @@ def test_every_example_is_clean_or_says_what_it_shows(cli: Any, entry: Any) -> N
     which mistake it shows."""
     import shlex
 
-    from lrviz.render.gallery import example_options
+    from lrviz.tools.describe import example_options
 
     result = cli("check", entry.doc.example, *shlex.split(example_options(entry)), "--json")
     codes = {f["code"] for f in json.loads(result.out)["findings"] if f["severity"] != "note"}

@@ -13,7 +13,7 @@ import pytest
 import lrviz
 from lrviz.evaluation.run import Run, evaluate_spec
 from lrviz.language.catalogue import entries
-from lrviz.render.gallery import EXAMPLE_STEPS
+from lrviz.tools.describe import EXAMPLE_STEPS
 from tests.frameworks import assert_parity, require
 from tests.test_contract import EXAMPLES
 from tests.test_contract import STEPS as NEUTRAL_STEPS

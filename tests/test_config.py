@@ -10,7 +10,7 @@ import pytest
 
 import lrviz
 from lrviz.io.config import ConfigError, load
-from lrviz.render.gallery import config_curves
+from lrviz.tools.build import build
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
 
@@ -74,7 +74,7 @@ def test_every_shipped_config_loads_and_renders(path: Path) -> None:
     from lrviz.render import plot
 
     config = load(path)
-    curves = config_curves(config)
+    curves = build([str(config.path)]).curves
     assert curves.series
     for s in curves.series:
         assert np.isfinite(s.values).all()
@@ -86,7 +86,7 @@ def test_every_shipped_config_loads_and_renders(path: Path) -> None:
 
 def test_sweeps_in_a_config_give_one_curve_per_value(tmp_path: Path) -> None:
     config = load(_write(tmp_path, 'steps: 4\nschedules: {s: "step(1, 1)"}\nsweep: {gamma: [0.5, 0.25]}\n'))
-    curves = config_curves(config)
+    curves = build([str(config.path)]).curves
     assert [s.label for s in curves.series] == ["gamma=0.5", "gamma=0.25"]
     np.testing.assert_allclose(curves.series[1].values, [1, 0.25, 0.0625, 0.015625])
 
@@ -232,7 +232,7 @@ def test_colours_are_checked_before_drawing(cli: Any, tmp_path: Path) -> None:
 def test_library_evaluates_config_specs_the_same(tmp_path: Path) -> None:
     config = load(_write(tmp_path, "steps: 50\ndefaults: {lr: 0.1, warmup: 5}\nschedules: {c: cosine}\n"))
     np.testing.assert_array_equal(
-        config_curves(config).series[0].values, lrviz.evaluate("cosine(0.1, warmup=5)", 50)
+        build([str(config.path)]).curves.series[0].values, lrviz.evaluate("cosine(0.1, warmup=5)", 50)
     )
 
 
@@ -242,7 +242,7 @@ def test_the_readme_example_config_works(tmp_path: Path) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = re.findall(r"```yaml\n(.*?)```", readme, re.S)[0]  # the format, before its mistakes
     config = load(_write(tmp_path, block))
-    curves = config_curves(config)
+    curves = build([str(config.path)]).curves
     assert len(curves.series) == 9  # three schedules, three warm-up lengths each
     assert config.plot["style"] == "paper"
 

@@ -13,8 +13,7 @@ import pytest
 import lrviz
 import lrviz.evaluation.run
 from lrviz.language.catalogue import entries
-from lrviz.render.gallery import EXAMPLE_STEPS
-from lrviz.tools.describe import markdown
+from lrviz.tools.describe import EXAMPLE_STEPS, markdown
 
 EXAMPLES = {
     "constant": "constant(0.1, warmup=3)",

@@ -223,7 +223,7 @@ def test_an_unexpected_error_is_one_line(cli: Any, monkeypatch: pytest.MonkeyPat
         raise error
 
     monkeypatch.delenv("LRVIZ_DEBUG", raising=False)
-    monkeypatch.setattr(lrviz.cli.app, "_lineup", fail)
+    monkeypatch.setattr(lrviz.cli.app, "_built", fail)
     result = cli("table", "cosine(0.1)", "-n", "5")
     assert result.code == 1
     assert result.err.startswith(f"lrviz table: internal error: {type(error).__name__}")
@@ -237,7 +237,7 @@ def test_lrviz_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> Non
         raise ValueError("a bug")
 
     monkeypatch.setenv("LRVIZ_DEBUG", "1")
-    monkeypatch.setattr(lrviz.cli.app, "_lineup", fail)
+    monkeypatch.setattr(lrviz.cli.app, "_built", fail)
     with pytest.raises(ValueError, match="a bug"):
         run(["table", "cosine(0.1)", "-n", "5"], stderr=io.StringIO())
 

@@ -128,13 +128,13 @@ def test_plot_has_an_epoch_axis_and_the_resume_marker() -> None:
 
 def test_config_with_a_plan(tmp_path: Path) -> None:
     from lrviz.io.config import load
-    from lrviz.render.gallery import config_curves
+    from lrviz.tools.build import build
 
     path = tmp_path / "plan.yaml"
     path.write_text(
         "epochs: 2\ndataset_size: 100\nbatch_size: 30\ngrad_accum: 2\nstep_on: epoch\n"
         "schedules:\n  a: step(1, 1, gamma=0.5)\n  b: linear(0, 1, steps=E)\n"
     )
-    curves = config_curves(load(path))
+    curves = build([str(load(path).path)]).curves
     np.testing.assert_array_equal(curves.series[0].values, [1, 1, 0.5, 0.5])
     assert curves.series[1].spec.render() == "linear(0.0, 1.0, steps=2)"

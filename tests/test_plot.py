@@ -158,12 +158,12 @@ def test_unknown_style_names_the_closest() -> None:
 def _lineup(config: str, tmp_path: Any) -> tuple[Curves, plot.Style]:
     """The curves and style a YAML config gives, as ``lrviz plot CONFIG`` draws them."""
     from lrviz.io import config as configs
-    from lrviz.render.gallery import config_curves
+    from lrviz.tools.build import build
 
     path = tmp_path / "c.yaml"
     path.write_text(config, encoding="utf-8")
     loaded = configs.load(path)
-    return config_curves(loaded), plot.Style(**loaded.plot)
+    return build([str(loaded.path)]).curves, plot.Style(**loaded.plot)
 
 
 SWEPT = """\

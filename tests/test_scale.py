@@ -212,7 +212,7 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
 ) -> None:
     from rich.console import Console
 
-    from lrviz.cli.app import _ProgressBar
+    from lrviz.cli.terminal import ProgressBar
 
     monkeypatch.setattr(grid, "CHUNK", 1000)
     monkeypatch.setattr(grid, "WHOLE", 1000)
@@ -220,12 +220,12 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
     assert result.code == 0
     assert result.err.splitlines() == [f"wrote {tmp_path / 'long.png'}"]  # standard error is not a terminal
     terminal = io.StringIO()
-    bar = _ProgressBar(lambda: Console(file=terminal, force_terminal=True, width=80))
+    bar = ProgressBar(lambda: Console(file=terminal, force_terminal=True, width=80))
     with bar.listening():
         list(series(lrviz.parse("cosine(0.1)"), Run(20000), "cosine", whole=False).blocks())
     assert "evaluating cosine" in terminal.getvalue()
     assert "100%" in terminal.getvalue()
     quiet = io.StringIO()  # nothing to report: not even the escapes that hide the cursor
-    with _ProgressBar(lambda: Console(file=quiet, force_terminal=True, width=80)).listening():
+    with ProgressBar(lambda: Console(file=quiet, force_terminal=True, width=80)).listening():
         list(series(lrviz.parse("cosine(0.1)"), Run(20), "cosine", whole=False).blocks())
     assert quiet.getvalue() == ""

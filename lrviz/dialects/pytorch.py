@@ -649,8 +649,9 @@ def one_cycle_lr(
     if last > total:
         raise Overrun(
             f"PyTorch refuses to step OneCycleLR past total_steps: step {last:.0f} of a "
-            f'{total}-step cycle ("Tried to step {last:.0f} times"): make total_steps at least '
-            "the run length minus 1, or shorten the run"
+            f'{total}-step cycle ("Tried to step {last:.0f} times")',
+            "make total_steps at least the run length minus 1 (epochs × updates an epoch), or shorten "
+            "the run",
         )
     initial = max_lr / div_factor
     minimum = initial / final_div_factor

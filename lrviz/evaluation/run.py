@@ -131,12 +131,14 @@ def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = Non
 @dataclass(frozen=True)
 class Look:
     """How one curve is drawn and where: its colour and line style (matplotlib's names; ``None`` for the
-    defaults), its place in a sweep's colour map (0 to 1) and the panel it belongs to."""
+    defaults), its place in a sweep's colour map (0 to 1), the panel it belongs to, and where in a
+    config the colour and line style were given, for messages about them."""
 
     color: str | None = None
     linestyle: str | None = None
     shade: float | None = None
     panel: str = ""
+    given_at: str = ""
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,26 +32,14 @@ from lrviz.evaluation.lineup import Item, Sweep, set_params
 from lrviz.evaluation.run import STEP_ON, Look
 from lrviz.io import examples
 from lrviz.io.metric import read_input, shown
-from lrviz.io.settings import RunSettings
+from lrviz.io.settings import CONFIG_KEYS, RunSettings
 from lrviz.language.options import coerce, known_params, params_named
 from lrviz.language.parser import parse
 from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
 from lrviz.schedules.kinds import STEPS, Invalid
 
 SUFFIXES = (".yaml", ".yml")
-RUN_KEYS = (
-    "steps",
-    "epochs",
-    "steps_per_epoch",
-    "dataset_size",
-    "batch_size",
-    "drop_last",
-    "grad_accum",
-    "devices",
-    "step_on",
-    "metric",
-    "metric_column",
-)
+RUN_KEYS = CONFIG_KEYS
 TOP_KEYS = (*RUN_KEYS, "defaults", "schedules", "sweep", "plot", "table")
 SCHEDULE_KEYS = ("spec", "color", "linestyle")
 PLOT_KEYS = ("title", "logy", "layout", "size", "dpi", "style", "stats")
@@ -381,7 +369,9 @@ class _Reader:
         except LrvizError as error:
             raise self.fail(keys, str(error)) from None
         look = Look(
-            color=self.text(settings, "color", keys[:2]), linestyle=self.text(settings, "linestyle", keys[:2])
+            color=self.text(settings, "color", keys[:2]),
+            linestyle=self.text(settings, "linestyle", keys[:2]),
+            given_at=_where(self.path, self.lines, keys[:2]),
         )
         overrides = {k: v for k, v in settings.items() if k not in SCHEDULE_KEYS}
         for name, raw in overrides.items():

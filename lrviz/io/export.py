@@ -77,6 +77,12 @@ def _texts(values: Values) -> list[str]:
     return str(ujson.dumps(values.tolist()))[1:-1].split(",")
 
 
+def size_of(curves: Curves) -> int:
+    """About the bytes an export of ``curves`` takes: each row its step and 24 characters a column."""
+    steps = curves.run.steps
+    return steps * (len(str(steps)) + 1 + (len(header(curves)) - 1) * 24)
+
+
 def to_data(curves: Curves, rates: bool = True) -> dict[str, Any]:
     """The numbers of a CSV export with what made them: the resolved parameters and the version
     (each schedule's ``lr`` left out without ``rates``)."""

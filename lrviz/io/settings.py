@@ -4,7 +4,7 @@ file, each ``None`` where not given, until :meth:`RunSettings.run` makes the run
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +15,43 @@ from lrviz.io.metric import load
 from lrviz.limits import STEP_LIMIT
 
 
+def _option(help: str, metavar: str = "", short: str = "", config: bool = True, group: str = "Run") -> Any:
+    """A run setting, ``None`` until given, with what the command line and configs show of it: its
+    help, its metavar and short flag, whether a config may set it, and its panel in ``--help``."""
+    return field(
+        default=None,
+        metadata={"help": help, "metavar": metavar, "short": short, "config": config, "group": group},
+    )
+
+
 @dataclass(frozen=True)
 class RunSettings:
-    """A run as given, from options or a config: ``None`` where not given."""
+    """A run as given, from options or a config: ``None`` where not given. Each field is declared once
+    here, for the command line (every command's run options) and for configs (their run keys)."""
 
-    steps: int | None = None
-    epochs: int | None = None
-    steps_per_epoch: int | None = None
-    dataset_size: int | None = None
-    batch_size: int | None = None
-    drop_last: bool | None = None
-    grad_accum: int | None = None
-    devices: int | None = None
-    step_on: str | None = None
-    dtype: str | None = None
-    metric: str | None = None
-    metric_column: str | None = None
+    steps: int | None = _option("Run length in steps.", "N", "-n")
+    epochs: int | None = _option("Run length in epochs.", "N", "-e")
+    steps_per_epoch: int | None = _option("Steps in an epoch (default 1).", "N")
+    dtype: str | None = _option(
+        "float64, or float32 for the rates a float32 framework holds.", "float64|float32", config=False
+    )
+    dataset_size: int | None = _option("Samples in the dataset (with --batch-size).", "N")
+    batch_size: int | None = _option("Samples a batch on each device.", "N")
+    drop_last: bool | None = _option("The DataLoader drops a partial last batch.")
+    grad_accum: int | None = _option("Batches accumulated into an update.", "N")
+    devices: int | None = _option("Data-parallel devices.", "N")
+    step_on: str | None = _option(
+        "update (default), or epoch: every schedule steps once an epoch.", "update|epoch"
+    )
+    metric: str | None = _option(
+        "The metric for feedback schedules: a CSV file, or synthetic.", "FILE|synthetic", group="Metric"
+    )
+    metric_column: str | None = _option("The metric's column (default: the last).", "NAME", group="Metric")
+    step_limit: int | None = _option(
+        f"The longest run accepted, in steps (default {STEP_LIMIT:,}).", "N", config=False
+    )
     metric_base: Path | None = None
-    step_limit: int | None = None
+    """The folder a metric path is relative to: the config's."""
 
     @classmethod
     def parse(cls, options: str) -> RunSettings:
@@ -106,3 +125,10 @@ class RunSettings:
             run.epochs is not None,
         )
         return replace(run, metric=metric)
+
+
+SETTINGS = tuple(f for f in fields(RunSettings) if f.metadata)
+"""The run settings a user gives: the command line's run options, and (where ``config``) a config's run
+keys."""
+CONFIG_KEYS = tuple(f.name for f in SETTINGS if f.metadata["config"])
+"""The run keys of a config."""

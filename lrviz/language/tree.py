@@ -258,6 +258,7 @@ class Call(Spec):
         except (Invalid, NoMetric) as error:
             failure = SpecError(f"{self.label}: {error}")
             failure.code = getattr(error, "code", None)
+            failure.problem, failure.fix = getattr(error, "problem", str(error)), getattr(error, "fix", "")
             raise failure from None
         if self.reacts and isinstance(t, Grid):  # where it lowered the rate
             for step in np.flatnonzero(np.diff(rates) < 0)[:MARKS_OF_A_KIND] + 1:

@@ -9,7 +9,7 @@ import contextlib
 import difflib
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
 from lrviz.evaluation.run import Curves, Series
+from lrviz.io.config import Config
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.render.outline import column_edges, outline, staircase
 from lrviz.version import __version__
@@ -135,6 +136,24 @@ def check_style(name: str) -> None:
         close = difflib.get_close_matches(name, available, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else f"; choose from {', '.join(available)}"
         raise StyleError("style", f"unknown plot style {excerpt(name)}{hint}")
+
+
+def style_for(config: Config | None, given: Mapping[str, Any]) -> Style:
+    """The style of a plot: a config's plot settings (if any) under the ones given (the command line's);
+    a setting that cannot be drawn is told at its place in the config, when it came from there."""
+    try:
+        return Style(**{**(config.plot if config else {}), **given})
+    except StyleError as error:
+        if config is None or error.key in given or error.key not in config.plot:
+            raise
+        raise LrvizError(f"{config.where('plot', error.key)}: {error}") from None
+
+
+def check_looks(curves: Curves) -> None:
+    """Raise :class:`LrvizError` for a colour or line style of the curves that matplotlib cannot draw."""
+    for series in curves.series:
+        look = series.look
+        check_look(look.color, look.linestyle, look.given_at or series.label)
 
 
 def check_look(color: str | None, linestyle: str | None, where: str) -> None:

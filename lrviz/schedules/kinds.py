@@ -18,9 +18,13 @@ from lrviz.limits import excerpt
 
 class Invalid(ValueError):
     """A value does not fit its kind; the text completes "<param> must be …". ``code`` names a
-    ``lrviz check`` finding the problem is, when it is one."""
+    ``lrviz check`` finding the problem is, when it is one, and ``fix`` says what to change."""
 
     code: str | None = None
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(f"{problem}: {fix}" if fix else problem)
+        self.problem, self.fix = problem, fix
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from lrviz.errors import SpecError
 from lrviz.evaluation.run import Curves, Series
 from lrviz.language.tree import Call
 
@@ -354,16 +355,22 @@ def warmup_down(series: Series, curves: Curves) -> Iterator[Finding]:
             )
 
 
-def overrun(label: str, message: str) -> Finding:
-    """L005 for a OneCycleLR the run steps past total_steps, which PyTorch (and evaluation) refuses."""
-    return Finding(
-        "L005",
-        label,
-        None,
-        message.removeprefix(f"{label}: ").split(": make total_steps")[0],
-        "make total_steps the number of updates (epochs × updates an epoch)",
-        "error",
-    )
+def findings(
+    build: Callable[[], Curves], label: str, ignore: set[str] | frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Every finding in the curves ``build`` makes, but the codes in ``ignore``: a mistake that keeps
+    the run from being evaluated at all (OneCycleLR stepped past its end, L005) is one too."""
+    try:
+        curves = build()
+    except SpecError as error:
+        if error.code not in NAMES:
+            raise
+        return (
+            []
+            if error.code in ignore
+            else [Finding(error.code, label, None, error.problem, error.fix, "error")]
+        )
+    return check(curves, ignore)
 
 
 def check(curves: Curves, ignore: set[str] | frozenset[str] = frozenset()) -> list[Finding]:

@@ -1,0 +1,142 @@
+"""The curves a command asks for: spec texts or a config file, parameter options (``--gamma 0.1,0.5``),
+the run as given, checkpoints and a resume, made into evaluated curves — the one path from what a
+user writes to what lrviz draws, tabulates, exports, checks or writes code for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from lrviz.errors import LrvizError, SpecError
+from lrviz.evaluation.lineup import Item, expand, run_length, set_params
+from lrviz.evaluation.lineup import evaluate as evaluate_lineup
+from lrviz.evaluation.run import Curves
+from lrviz.evaluation.stats import checkpoints
+from lrviz.io.config import Config, is_config, locate
+from lrviz.io.config import load as load_config
+from lrviz.io.metric import MetricError, describe_nonfinite
+from lrviz.io.settings import SETTINGS, RunSettings
+from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
+from lrviz.language.parser import parse
+from lrviz.language.tree import checked
+
+Option = tuple[str, str | None]
+"""A parameter option as given: its name (``max_lr``) and its text (``0.1``, ``0.1,0.5``; ``None`` for
+a flag on its own)."""
+
+RUN_OPTIONS = (*(f.name for f in SETTINGS), "resume_at")
+"""Every option of a command that is not a schedule's parameter."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a command asked for, evaluated: the curves, a name for its default output files, the config
+    it came from (if any) and notes for the user (a metric with NaN in it)."""
+
+    curves: Curves
+    name: str
+    config: Config | None = None
+    notes: tuple[str, ...] = ()
+
+
+def options_of(tokens: Sequence[str]) -> tuple[list[str], list[Option]]:
+    """The spec texts (or a config file) and the ``--name value`` parameter options of a command line."""
+    texts: list[str] = []
+    options: list[Option] = []
+    tokens = list(tokens)
+    while tokens:
+        token = tokens.pop(0)
+        if not (token.startswith("--") and len(token) > 2):
+            texts.append(token)
+            continue
+        name, has_value, value = token[2:].partition("=")
+        name = name.replace("-", "_")
+        if has_value:
+            options.append((name, value))
+            continue
+        takes_next = bool(tokens) and not tokens[0].startswith("--")
+        if takes_next and is_flag(name) and tokens[0].lower() not in TRUE + FALSE:
+            takes_next = False
+        options.append((name, tokens.pop(0) if takes_next else None))
+    return texts, options
+
+
+def build(
+    texts: Sequence[str],
+    options: Sequence[Option] = (),
+    settings: RunSettings | None = None,
+    at: str | None = None,
+    resume_at: int | None = None,
+    known: Sequence[str] = RUN_OPTIONS,
+) -> Built:
+    """Parse the specs or load the config, set the options (a comma list sweeps, one curve a value),
+    size the run and evaluate. ``known`` are the other options of the command, which an option that no
+    schedule takes is told apart from."""
+    run = settings or RunSettings()
+    given_metric = run.metric
+    config: Config | None = None
+    if any(is_config(text) for text in texts):
+        if len(texts) > 1:
+            raise LrvizError("give one config file, or specs, not both")
+        path = locate(texts[0])
+        assert path is not None
+        config = load_config(path, run.per_epoch())
+        items, sweeps = list(config.items), list(config.sweeps)
+        name = path.stem
+        run = run.over(config.run)
+    elif texts:
+        per_epoch = run.per_epoch()
+        constants = {"E": float(per_epoch)} if per_epoch is not None else {}
+        items = [Item(text.strip(), parse(text, constants, complete=False)) for text in texts]
+        sweeps = []
+        name = slug(texts)
+    else:
+        raise SpecError("give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list')")
+    specs = [item.spec for item in items]
+    seen: set[str] = set()
+    for option, raw in options:
+        flag = f"--{option.replace('_', '-')}"
+        if option in seen:
+            raise SpecError(f"{flag} is given twice")
+        seen.add(option)
+        params = params_named(specs, option)
+        if not params:
+            raise SpecError(unknown_option(option, specs, known))
+        values = sweep_values(params[0], raw, flag)
+        sweeps = [s for s in sweeps if s[0] != option]
+        if len(values) > 1:
+            sweeps.append((option, values))
+            continue
+        items = set_params(items, {option: values[0]})
+        if config is None:  # a spec's label is its text: show what the option made of it
+            items = [replace(item, label=item.spec.render()) for item in items]
+    for item in items:  # complete now: the options have had their say
+        try:
+            checked(item.spec)
+        except SpecError as error:
+            if config is None:
+                raise
+            raise SpecError(f"{config.where('schedules', item.label)}: {error}") from None
+    items = expand(items, sweeps)
+    for item in items:
+        checked(item.spec)
+    try:
+        length = run.run(None if run.steps is not None or run.epochs is not None else run_length(items))
+    except MetricError as error:  # a metric the config names is told at its key
+        if config is None or config.run.metric is None or given_metric is not None:
+            raise
+        raise MetricError(f"{config.where('metric')}: {error}") from None
+    if resume_at is not None and not 0 <= resume_at < length.steps:
+        raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
+    points = at if at is not None else (config.checkpoints if config else None)
+    notes = [] if length.metric is None else [f"note: {n}" for n in [describe_nonfinite(length.metric)] if n]
+    found = checkpoints(points, length.steps, length.steps_per_epoch) if points else []
+    curves = evaluate_lineup(items, length, found)
+    return Built(replace(curves, resume_at=resume_at), name, config, tuple(notes))
+
+
+def slug(texts: Sequence[str]) -> str:
+    """A file name for what the texts draw: ``cosine.png`` for ``cosine``."""
+    joined = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.") for text in texts)
+    return joined[:80].strip("-_.") or "schedule"
