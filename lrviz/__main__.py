@@ -9,7 +9,7 @@ import sys
 def main() -> None:
     """Load the command line and run it."""
     try:
-        from lrviz.cli.app import main as run
+        from lrviz.cli.main import main as run
     except KeyboardInterrupt:
         sys.stderr.write("lrviz: interrupted\n")
         sys.exit(130)

@@ -30,6 +30,13 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+_HELD: list[int] = []
+"""How deep in :func:`deferred` blocks the main thread is (one entry a block)."""
+_WAITING: list[int] = []
+"""Signals that arrived in a deferred block, handled when the outermost one ends."""
+_HANDLER: list[Callable[[int], None]] = []
+
+
 def install(stop_now: Callable[[int], object]) -> None:
     """Handle :data:`SIGNALS`: the first to arrive raises :class:`Interrupted` in the main thread; any
     later one (the cleanup of the first hangs, or its exception was lost in a finalizer) calls
@@ -37,13 +44,20 @@ def install(stop_now: Callable[[int], object]) -> None:
 
     first: list[int] = []
 
-    def handle(signum: int, frame: FrameType | None) -> None:
+    def act(signum: int) -> None:
         if first:
             stop_now(128 + first[0])
             return
         first.append(signum)
         raise Interrupted(signum)
 
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if _HELD:  # in a deferred block: acted on as it ends
+            _WAITING.append(signum)
+            return
+        act(signum)
+
+    _HANDLER[:] = [act]
     for signum in SIGNALS:
         signal.signal(signum, handle)
 
@@ -53,17 +67,21 @@ def ignore() -> None:
     the last steps of an exit."""
     for signum in SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    _WAITING.clear()
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Hold :data:`SIGNALS` back while the block runs; one that arrives meanwhile is handled as the
-    block ends. For steps that must happen together, such as creating a file and recording it."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    """Hold :data:`SIGNALS` back while the block runs; one that arrives meanwhile is acted on as the
+    block ends. For steps that must happen together, such as creating a file and recording it.
+
+    The signal is noted, not blocked: a process-wide signal may be delivered to any thread (numpy's,
+    a BLAS library's), and Python runs its handler in the main thread whichever caught it."""
+    _HELD.append(1)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        _HELD.pop()
+        if not _HELD and _WAITING and _HANDLER:
+            signum = _WAITING.pop(0)
+            _HANDLER[0](signum)

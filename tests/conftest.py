@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from lrviz.cli.app import run
+from lrviz.cli.main import run
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.register_profile("thorough", max_examples=20_000, deadline=None)

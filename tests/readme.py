@@ -44,7 +44,7 @@ def folder(files: Mapping[str, str]) -> Iterator[Path]:
 
 def run(command: str) -> tuple[int, str, str]:
     """``command`` (a line starting with ``lrviz``) run in-process: its exit status, stdout, stderr."""
-    from lrviz.cli.app import run as lrviz
+    from lrviz.cli.main import run as lrviz
 
     words = shlex.split(command)
     assert words[0] == "lrviz", command

@@ -233,7 +233,7 @@ def test_a_failed_write_removes_its_partial_file(tmp_path: Path) -> None:
 def test_light_import_path(args: list[str]) -> None:
     """--help, table and export never import matplotlib or yaml."""
     code = (
-        "import sys; from lrviz.cli.app import run; run(sys.argv[1:]); "
+        "import sys; from lrviz.cli.main import run; run(sys.argv[1:]); "
         "heavy = [m for m in ('matplotlib', 'yaml') if m in sys.modules]; "
         "sys.stderr.write(repr(heavy))"
     )

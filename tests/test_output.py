@@ -23,7 +23,7 @@ import pytest
 
 import lrviz.cli.app
 from lrviz import interrupts
-from lrviz.cli.app import run
+from lrviz.cli.main import run
 from lrviz.errors import RunError
 from lrviz.io.files import ensure_disk_space, remove_temporaries, write_atomically
 from lrviz.limits import excerpt
@@ -90,6 +90,27 @@ def handlers() -> Iterator[None]:
     yield
     for signum, handler in saved.items():
         signal.signal(signum, handler)
+
+
+@pytest.mark.usefixtures("handlers")
+def test_a_signal_another_thread_catches_waits_for_a_deferred_block() -> None:
+    """A signal to the process may be delivered to any of its threads (numpy's, a BLAS library's);
+    Python still runs the handler in the main thread, and a deferred block holds it back all the same."""
+    interrupts.install(lambda status: None)
+    done: list[str] = []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # a thread that does not block signals
+    other.start()
+    try:
+        with pytest.raises(interrupts.Interrupted):
+            with interrupts.deferred():
+                signal.pthread_kill(other.ident or 0, signal.SIGTERM)  # delivered to the other thread
+                time.sleep(0.05)  # Python runs the handler in the main thread meanwhile
+                done.append("the steps that must happen together")
+        assert done == ["the steps that must happen together"]
+    finally:
+        stop.set()
+        interrupts.ignore()
 
 
 @pytest.mark.usefixtures("handlers")
