@@ -101,11 +101,16 @@ def test_a_signal_another_thread_catches_waits_for_a_deferred_block() -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)  # a thread that does not block signals
     other.start()
-    try:
-        with pytest.raises(interrupts.Interrupted), interrupts.deferred():
+
+    def together() -> None:
+        with interrupts.deferred():
             signal.pthread_kill(other.ident or 0, signal.SIGTERM)  # delivered to the other thread
             time.sleep(0.05)  # Python runs the handler in the main thread meanwhile
             done.append("the steps that must happen together")
+
+    try:
+        with pytest.raises(interrupts.Interrupted):
+            together()
         assert done == ["the steps that must happen together"]
     finally:
         stop.set()
