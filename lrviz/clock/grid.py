@@ -3,7 +3,7 @@
 A schedule whose ``t`` is annotated :data:`Time` takes a :class:`Grid` as it is and can use what it
 knows (consecutive whole steps) to do less work: split it into its phases without searching, repeat
 a cycle instead of evaluating it again, or take the cosine of every step from a few hundred cosines
-(:func:`cos_pi`). Any other schedule gets the grid's steps as an array.
+(:func:`lrviz.clock.fast.cos_pi`). Any other schedule gets the grid's steps as an array.
 
 Every shortcut gives the same bits as the array path, step for step: a step evaluated alone, in a
 chunk of a long run or in the whole run has one value.
@@ -150,21 +150,26 @@ Where = slice | npt.NDArray[np.bool_]
 
 
 def pieces(
-    t: Time, edges: Sequence[float], what: str | Sequence[str] | None = None, kind: str = "phase"
+    t: Time,
+    edges: Sequence[float],
+    what: str | Sequence[str] | None = None,
+    kind: str | Sequence[str] = "phase",
 ) -> Iterator[tuple[int, Time, Where]]:
     """The steps of ``t`` in each piece that ``edges`` (increasing) cut time into, with where they are.
 
     Piece 0 is t < edges[0], piece i is edges[i−1] ≤ t < edges[i], the last is t ≥ edges[−1]; empty
     pieces are left out. A grid's pieces are grids; when ``what`` names the boundaries ("decay", or one
-    name for each), the first step of each later piece the grid holds is recorded as a mark.
+    name for each, with one ``kind`` for each or for all), the first step of each later piece the grid
+    holds is recorded as a mark, unless it is the part's own start (where nothing new begins).
     """
     bounds = [-math.inf, *edges, math.inf]
     if isinstance(t, Grid):
         for i in range(len(bounds) - 1):
             part = t.clip(bounds[i], bounds[i + 1])
             if part.size:
-                if what is not None and i and math.ceil(bounds[i]) == part.start:  # begins here
-                    t.record(part.start, what if isinstance(what, str) else what[i - 1], kind)
+                if what is not None and i and bounds[i] > 0 and math.ceil(bounds[i]) == part.start:
+                    name = what if isinstance(what, str) else what[i - 1]
+                    t.record(part.start, name, kind if isinstance(kind, str) else kind[i - 1])
                 yield i, part, slice(part.start - t.start, part.stop - t.start)
         return
     index = np.searchsorted(np.asarray(edges, dtype=np.float64), t, side="right")

@@ -6,58 +6,68 @@ The rate is ``lr=…`` in the call or ``--lr`` (transformers reads it from the o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.clock.grid import Time, steps
-from lrviz.dialects.vocabulary import optimizer_rate
+from lrviz.clock.grid import WARMUP_ENDS, Time, steps
+from lrviz.dialects.vocabulary import (
+    LAST_EPOCH,
+    OPTIMIZER,
+    half_cosine,
+    phases,
+    progress,
+    warmup_then,
+)
 from lrviz.schedules.entry import Entry, Values, entry_of, schedule
-from lrviz.schedules.kinds import Count, Invalid, Keywords, LastEpoch, Number, Rate
+from lrviz.schedules.kinds import Count, Invalid, Keywords, Number
 
-DECAYS = ("linear", "cosine", "1-sqrt")
-
-
-def _warmup(t: Values, warmup: int) -> Values:
-    """transformers' warm-up factor, float(t)/float(max(1, W)), where t < W."""
-    return t / float(max(1, warmup))
+HF = (OPTIMIZER, LAST_EPOCH)
+"""What every transformers schedule takes besides its own: the optimizer's rate and last_epoch."""
 
 
-def _progress(t: Values, warmup: int, total: int) -> Values:
-    progress: Values = (t - warmup) / float(max(1, total - warmup))
-    return progress
+def _ramp(warmup: int) -> Callable[[Values], Values]:
+    """transformers' warm-up factor, float(t)/float(max(1, W)), for t < W."""
+    return lambda t: t / float(max(1, warmup))
 
 
-@schedule(name="hf.get_constant_schedule", frequency="continuous", quantity="constant", optimizer=True)
-def get_constant_schedule(t: Values, last_epoch: LastEpoch = -1, *, lr: Rate | None = None) -> Values:
+def _decaying(warmup: int, total: int, cycles: float) -> Callable[[Values], Values]:
+    """The cosine factor of transformers' cosine schedules: ½(1 + cos(π·cycles·2·p)), p the progress
+    from the end of warm-up to ``total``."""
+    return lambda t: half_cosine(np.pi * float(cycles) * 2.0 * progress(t, warmup, total - warmup))
+
+
+@schedule(
+    name="hf.get_constant_schedule", frequency="continuous", quantity="constant", optimizer=True, groups=HF
+)
+def get_constant_schedule(t: Values) -> Values:
     """transformers' constant schedule: the optimizer's rate throughout.
 
     η_t = lr
 
     Args:
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_constant_schedule(optimizer, lr=3e-5)
     """
-    return np.full(t.shape, optimizer_rate(lr))
+    return np.ones(t.shape)
 
 
 @schedule(
-    name="hf.get_constant_schedule_with_warmup", frequency="continuous", quantity="constant", optimizer=True
+    name="hf.get_constant_schedule_with_warmup",
+    frequency="continuous",
+    quantity="constant",
+    optimizer=True,
+    groups=HF,
 )
-def get_constant_schedule_with_warmup(
-    t: Values, num_warmup_steps: Count, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
-) -> Values:
+def get_constant_schedule_with_warmup(t: Time, num_warmup_steps: Count) -> Values:
     """transformers' constant schedule after a linear warm-up from 0.
 
     η_t = lr·t/max(1, W) for t < W, then lr.
 
     Args:
         num_warmup_steps: the warm-up steps W.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_constant_schedule_with_warmup(optimizer, num_warmup_steps=100, lr=3e-5)
@@ -65,19 +75,20 @@ def get_constant_schedule_with_warmup(
     Notes:
         Warm-up starts at 0: the first update has rate 0.
     """
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), 1.0)
+    return warmup_then(t, num_warmup_steps, _ramp(num_warmup_steps), 1.0)
 
 
 @schedule(
-    name="hf.get_linear_schedule_with_warmup", frequency="continuous", quantity="linear", optimizer=True
+    name="hf.get_linear_schedule_with_warmup",
+    frequency="continuous",
+    quantity="linear",
+    optimizer=True,
+    groups=HF,
 )
 def get_linear_schedule_with_warmup(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """transformers' linear schedule (the Trainer's default): warm up from 0, then down to 0.
 
@@ -86,8 +97,6 @@ def get_linear_schedule_with_warmup(
     Args:
         num_warmup_steps: the warm-up steps W.
         num_training_steps: the step T where the rate reaches 0.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_linear_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps=1000, lr=5e-5)
@@ -95,21 +104,27 @@ def get_linear_schedule_with_warmup(
     Notes:
         Warm-up starts at 0, so the first update has rate 0; a run of T steps ends one step short of 0.
     """
-    decay = np.maximum(0.0, (num_training_steps - t) / float(max(1, num_training_steps - num_warmup_steps)))
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    span = float(max(1, num_training_steps - num_warmup_steps))
+    return warmup_then(
+        t,
+        num_warmup_steps,
+        _ramp(num_warmup_steps),
+        lambda s: np.maximum(0.0, (num_training_steps - s) / span),
+    )
 
 
 @schedule(
-    name="hf.get_cosine_schedule_with_warmup", frequency="continuous", quantity="cosine", optimizer=True
+    name="hf.get_cosine_schedule_with_warmup",
+    frequency="continuous",
+    quantity="cosine",
+    optimizer=True,
+    groups=HF,
 )
 def get_cosine_schedule_with_warmup(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
     num_cycles: Number = 0.5,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """transformers' cosine schedule: warm up from 0, then a cosine with num_cycles waves.
 
@@ -119,8 +134,6 @@ def get_cosine_schedule_with_warmup(
         num_warmup_steps: the warm-up steps W.
         num_training_steps: the run length T.
         num_cycles: cosine waves over the decay (0.5: down to 0 once).
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_cosine_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps=1000, lr=5e-5)
@@ -128,14 +141,8 @@ def get_cosine_schedule_with_warmup(
     Notes:
         p is not clamped: past num_training_steps the rate rises again. Warm-up starts at 0.
     """
-    decay = np.maximum(
-        0.0,
-        0.5
-        * (
-            1.0 + np.cos(np.pi * float(num_cycles) * 2.0 * _progress(t, num_warmup_steps, num_training_steps))
-        ),
-    )
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    wave = _decaying(num_warmup_steps, num_training_steps, num_cycles)
+    return warmup_then(t, num_warmup_steps, _ramp(num_warmup_steps), lambda s: np.maximum(0.0, wave(s)))
 
 
 @schedule(
@@ -143,15 +150,13 @@ def get_cosine_schedule_with_warmup(
     frequency="cyclic",
     quantity="cosine",
     optimizer=True,
+    groups=HF,
 )
 def get_cosine_with_hard_restarts_schedule_with_warmup(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
     num_cycles: Count = 1,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """transformers' cosine with hard restarts: num_cycles equal cosine cycles after the warm-up, then 0.
 
@@ -162,18 +167,19 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
         num_warmup_steps: the warm-up steps W.
         num_training_steps: the run length T.
         num_cycles: the number n of cycles.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_cosine_with_hard_restarts_schedule_with_warmup(optimizer, 100, 1000, num_cycles=3, lr=5e-5)
     """
-    progress = _progress(t, num_warmup_steps, num_training_steps)
-    live = progress < 1.0  # the rate is 0 from the end of training on: no waves computed there
-    decay = np.zeros(t.shape)
-    within = float(num_cycles) * progress[live]
-    decay[live] = np.maximum(0.0, 0.5 * (1.0 + np.cos(np.pi * np.mod(within, 1.0))))
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+
+    def cycling(s: Values) -> Values:
+        within = float(num_cycles) * progress(s, num_warmup_steps, num_training_steps - num_warmup_steps)
+        return np.maximum(0.0, half_cosine(np.pi * np.mod(within, 1.0)))
+
+    end = max(num_training_steps, num_warmup_steps + 1)  # where p reaches 1: T, or W + 1 when T ≤ W
+    return warmup_then(
+        t, num_warmup_steps, _ramp(num_warmup_steps), lambda s: phases(s, [end], [cycling, 0.0])
+    )
 
 
 @schedule(
@@ -182,16 +188,16 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     quantity="polynomial",
     optimizer=True,
     check=lambda lr_end, lr, **_: _polynomial_check(lr_end, lr),
+    groups=HF,
 )
 def get_polynomial_decay_schedule_with_warmup(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
     lr_end: Number = 1e-7,
     power: Number = 1.0,
-    last_epoch: LastEpoch = -1,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """transformers' polynomial decay: warm up from 0, then down to lr_end along a polynomial.
 
@@ -202,24 +208,25 @@ def get_polynomial_decay_schedule_with_warmup(
         num_training_steps: the step T where lr_end is reached.
         lr_end: the final rate (an absolute rate).
         power: the degree of the polynomial.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_polynomial_decay_schedule_with_warmup(optimizer, 100, 1000, lr_end=1e-6, power=2.0, lr=5e-5)
     """
-    init = optimizer_rate(lr)
     span = num_training_steps - num_warmup_steps
-    if span == 0 and t.max(initial=0) >= num_warmup_steps:
-        raise Invalid(
-            f"num_training_steps equals num_warmup_steps ({span + num_warmup_steps}): transformers "
-            "divides by zero at that step"
+
+    def decay(s: Values) -> Values:
+        if span == 0:
+            raise Invalid(
+                f"num_training_steps equals num_warmup_steps ({num_training_steps}): transformers "
+                "divides by zero at that step"
+            )
+        remaining: Values = 1 - (s - num_warmup_steps) / span
+        factor: Values = np.where(
+            s > num_training_steps, lr_end / base, ((base - lr_end) * remaining**power + lr_end) / base
         )
-    remaining: Values = 1 - (t - num_warmup_steps) / (span or 1)
-    decay = np.where(
-        t > num_training_steps, lr_end / init, ((init - lr_end) * remaining**power + lr_end) / init
-    )
-    return init * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+        return factor
+
+    return base * warmup_then(t, num_warmup_steps, _ramp(num_warmup_steps), decay)
 
 
 def _polynomial_check(lr_end: float, lr: float | None) -> None:
@@ -234,15 +241,9 @@ def _polynomial_check(lr_end: float, lr: float | None) -> None:
     frequency="continuous",
     quantity="inverse square root",
     optimizer=True,
+    groups=HF,
 )
-def get_inverse_sqrt_schedule(
-    t: Values,
-    num_warmup_steps: Count,
-    timescale: Count | None = None,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
-) -> Values:
+def get_inverse_sqrt_schedule(t: Time, num_warmup_steps: Count, timescale: Count | None = None) -> Values:
     """transformers' inverse square root: warm up from 0, then 1/√((t + τ − W)/τ).
 
     η_t = lr·t/max(1, W) for t < W, then lr/√((t + τ − W)/τ); τ defaults to W, or 10 000 when W = 0.
@@ -250,8 +251,6 @@ def get_inverse_sqrt_schedule(
     Args:
         num_warmup_steps: the warm-up steps W.
         timescale: τ; default W, or 10 000 without warm-up.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_inverse_sqrt_schedule(optimizer, num_warmup_steps=1000, lr=1e-3)
@@ -259,18 +258,17 @@ def get_inverse_sqrt_schedule(
     scale = timescale if timescale is not None else (num_warmup_steps or 10_000)
     if scale == 0:
         raise Invalid("timescale=0 divides by zero, where transformers raises ZeroDivisionError")
-    decay = 1.0 / np.sqrt((t + (scale - num_warmup_steps)) / scale)
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
+    return warmup_then(
+        t,
+        num_warmup_steps,
+        _ramp(num_warmup_steps),
+        lambda s: 1.0 / np.sqrt((s + (scale - num_warmup_steps)) / scale),
+    )
 
 
-def _min_lr_rate(lr: float | None, min_lr: float | None, min_lr_rate: float | None) -> float:
-    if min_lr is not None and min_lr_rate is not None:
-        raise Invalid("give min_lr or min_lr_rate, not both, as transformers requires")
-    if min_lr is not None:
-        return min_lr / optimizer_rate(lr)
-    if min_lr_rate is None:
-        raise Invalid("give min_lr or min_lr_rate, as transformers requires")
-    return min_lr_rate
+def _floor(base: float, min_lr: float | None, min_lr_rate: float | None) -> float:
+    """The floor as a fraction of the rate (the check has made sure one of them is given)."""
+    return min_lr / base if min_lr is not None else float(min_lr_rate or 0.0)
 
 
 @schedule(
@@ -279,17 +277,17 @@ def _min_lr_rate(lr: float | None, min_lr: float | None, min_lr_rate: float | No
     quantity="cosine",
     optimizer=True,
     check=lambda min_lr, min_lr_rate, **_: _both_check(min_lr, min_lr_rate),
+    groups=(OPTIMIZER, LAST_EPOCH.placed("num_cycles")),
 )
 def get_cosine_with_min_lr_schedule_with_warmup(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
     num_cycles: Number = 0.5,
-    last_epoch: LastEpoch = -1,
     min_lr: Number | None = None,
     min_lr_rate: Number | None = None,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """transformers' cosine down to a floor: the cosine schedule, scaled into [min_lr, lr].
 
@@ -300,10 +298,8 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         num_warmup_steps: the warm-up steps W.
         num_training_steps: the run length T.
         num_cycles: cosine waves over the decay.
-        last_epoch: must be -1.
         min_lr: the floor as a rate (give this or min_lr_rate).
         min_lr_rate: the floor as a fraction of lr.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_cosine_with_min_lr_schedule_with_warmup(optimizer, 100, 1000, min_lr_rate=0.1, lr=5e-5)
@@ -311,12 +307,11 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     Notes:
         Like the plain cosine, it rises again past num_training_steps.
     """
-    floor = _min_lr_rate(lr, min_lr, min_lr_rate)
-    wave = 0.5 * (
-        1.0 + np.cos(np.pi * float(num_cycles) * 2.0 * _progress(t, num_warmup_steps, num_training_steps))
+    floor = _floor(base, min_lr, min_lr_rate)
+    wave = _decaying(num_warmup_steps, num_training_steps, num_cycles)
+    return base * warmup_then(
+        t, num_warmup_steps, _ramp(num_warmup_steps), lambda s: np.maximum(0, wave(s) * (1 - floor) + floor)
     )
-    decay = np.maximum(0, wave * (1 - floor) + floor)
-    return optimizer_rate(lr) * np.where(t < num_warmup_steps, _warmup(t, num_warmup_steps), decay)
 
 
 def _both_check(min_lr: float | None, min_lr_rate: float | None) -> None:
@@ -332,18 +327,18 @@ def _both_check(min_lr: float | None, min_lr_rate: float | None) -> None:
     quantity="cosine",
     optimizer=True,
     check=lambda min_lr, min_lr_rate, **_: _both_check(min_lr, min_lr_rate),
+    groups=(OPTIMIZER, LAST_EPOCH.placed("num_cycles")),
 )
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_training_steps: Count,
     num_cycles: Number = 0.5,
-    last_epoch: LastEpoch = -1,
     min_lr: Number | None = None,
     min_lr_rate: Number | None = None,
     warmup_lr_rate: Number | None = None,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """transformers' cosine_warmup_with_min_lr: a warm-up from above 0, and a cosine one step earlier.
 
@@ -354,11 +349,9 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
         num_warmup_steps: the warm-up steps W.
         num_training_steps: the run length T.
         num_cycles: cosine waves over the decay.
-        last_epoch: must be -1.
         min_lr: the floor as a rate (give this or min_lr_rate).
         min_lr_rate: the floor as a fraction of lr.
         warmup_lr_rate: the warm-up's first factor; default 1/W.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(optimizer, 100, 1000, min_lr_rate=0.1, lr=5e-5)
@@ -367,26 +360,30 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
         Everything is one step ahead of the other HF schedules: the peak comes at W − 1 and the floor at
         T − 1.
     """
-    floor = _min_lr_rate(lr, min_lr, min_lr_rate)
+    floor = _floor(base, min_lr, min_lr_rate)
     warm, total = float(num_warmup_steps), float(num_training_steps)
-    if warmup_lr_rate is None:
-        ramp = (t + 1.0) / max(1.0, warm)
-    else:
-        ramp = float(warmup_lr_rate) + (1.0 - float(warmup_lr_rate)) * t / max(1, warm - 1)
-    progress = (t - warm + 1.0) / max(1.0, total - warm)
-    wave = 0.5 * (1.0 + np.cos(np.pi * num_cycles * 2.0 * progress))
-    decay = np.maximum(0, wave * (1 - floor) + floor)
-    return optimizer_rate(lr) * np.where(t < warm, ramp, decay)
+
+    def ramp(s: Values) -> Values:
+        if warmup_lr_rate is None:
+            return (s + 1.0) / max(1.0, warm)
+        return float(warmup_lr_rate) + (1.0 - float(warmup_lr_rate)) * s / max(1, warm - 1)
+
+    def decay(s: Values) -> Values:
+        wave = half_cosine(np.pi * num_cycles * 2.0 * ((s - warm + 1.0) / max(1.0, total - warm)))
+        return np.maximum(0, wave * (1 - floor) + floor)
+
+    return base * warmup_then(t, warm, ramp, decay)
 
 
-def _wsd_shape(progress: Values, kind: str, cycles: float, rising: bool) -> Values:
+def _wsd_shape(through: Values, kind: str, cycles: float, rising: bool) -> Values:
+    """transformers' WSD warm-up (``rising``) or decay shape of the progress through its phase."""
     if kind == "linear":
-        return progress if rising else 1.0 - progress
+        return through if rising else 1.0 - through
     if kind == "cosine":
         if rising:
-            return 0.5 * (1.0 - np.cos(np.pi * progress))
-        return 0.5 * (1.0 + np.cos(np.pi * float(cycles) * 2.0 * progress))
-    return 1.0 - np.sqrt(1.0 - progress) if rising else 1.0 - np.sqrt(progress)
+            return 0.5 * (1.0 - np.cos(np.pi * through))
+        return half_cosine(np.pi * float(cycles) * 2.0 * through)
+    return 1.0 - np.sqrt(1.0 - through) if rising else 1.0 - np.sqrt(through)
 
 
 def _wsd_check(num_training_steps: int | None, num_stable_steps: int | None, **_: Any) -> None:
@@ -400,9 +397,10 @@ def _wsd_check(num_training_steps: int | None, num_stable_steps: int | None, **_
     quantity="constant, then decay",
     optimizer=True,
     check=_wsd_check,
+    groups=HF,
 )
 def get_wsd_schedule(
-    t: Values,
+    t: Time,
     num_warmup_steps: Count,
     num_decay_steps: Count,
     num_training_steps: Count | None = None,
@@ -411,9 +409,6 @@ def get_wsd_schedule(
     decay_type: Literal["linear", "cosine", "1-sqrt"] = "cosine",
     min_lr_ratio: Number = 0,
     num_cycles: Number = 0.5,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """transformers' warmup-stable-decay: warm up from min_lr_ratio, hold, decay, then hold the floor.
 
@@ -429,8 +424,6 @@ def get_wsd_schedule(
         decay_type: 'linear', 'cosine' or '1-sqrt'.
         min_lr_ratio: the floor m, as a fraction of lr (also where warm-up starts).
         num_cycles: cosine waves of a cosine decay.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_wsd_schedule(optimizer, num_warmup_steps=100, num_decay_steps=200,
@@ -444,26 +437,20 @@ def get_wsd_schedule(
     else:
         assert num_training_steps is not None
         stable = num_training_steps - num_warmup_steps - num_decay_steps
-    warm = np.maximum(
-        0.0,
-        _wsd_shape(t / float(max(1, num_warmup_steps)), warmup_type, num_cycles, True) * (1.0 - min_lr_ratio)
-        + min_lr_ratio,
+    floor = float(min_lr_ratio)
+
+    def warm(s: Values) -> Values:
+        rising = _wsd_shape(s / float(max(1, num_warmup_steps)), warmup_type, num_cycles, True)
+        return np.maximum(0.0, rising * (1.0 - floor) + floor)
+
+    def decay(s: Values) -> Values:
+        through = (s - num_warmup_steps - stable) / float(max(1, num_decay_steps))
+        return np.maximum(0.0, _wsd_shape(through, decay_type, num_cycles, False) * (1.0 - floor) + floor)
+
+    ends = [num_warmup_steps, num_warmup_steps + stable, num_warmup_steps + stable + num_decay_steps]
+    return phases(
+        t, ends, [warm, 1.0, decay, floor], [WARMUP_ENDS, "decay", "floor"], ["warmup"] + ["phase"] * 2
     )
-    decay_progress = (t - num_warmup_steps - stable) / float(max(1, num_decay_steps))
-    decay = np.maximum(
-        0.0, _wsd_shape(decay_progress, decay_type, num_cycles, False) * (1.0 - min_lr_ratio) + min_lr_ratio
-    )
-    with np.errstate(invalid="ignore"):
-        factor = np.select(
-            [
-                t < num_warmup_steps,
-                t < num_warmup_steps + stable,
-                t < num_warmup_steps + stable + num_decay_steps,
-            ],
-            [warm, 1.0, decay],
-            float(min_lr_ratio),
-        )
-    return optimizer_rate(lr) * factor
 
 
 @schedule(
@@ -472,6 +459,7 @@ def get_wsd_schedule(
     quantity="exponential",
     optimizer=True,
     check=lambda factor, **_: _factor_check(factor),
+    groups=(OPTIMIZER,),
 )
 def get_reduce_on_plateau_schedule(
     t: Time,
@@ -484,7 +472,7 @@ def get_reduce_on_plateau_schedule(
     min_lr: Number = 0,
     eps: Number = 1e-8,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """transformers' reduce-on-plateau schedule: PyTorch's ReduceLROnPlateau with these arguments.
 
@@ -499,7 +487,6 @@ def get_reduce_on_plateau_schedule(
         cooldown: reports not counted after a reduction.
         min_lr: the floor.
         eps: reductions smaller than this are skipped.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_scheduler('reduce_lr_on_plateau', optimizer,
@@ -509,7 +496,7 @@ def get_reduce_on_plateau_schedule(
 
     return plateau_rates(
         t,
-        optimizer_rate(lr),
+        base,
         mode=mode,
         factor=factor,
         patience=patience,
@@ -573,6 +560,7 @@ def _scheduler_args(
     check=lambda name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, **_: _scheduler_check(
         name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs
     ),
+    groups=(OPTIMIZER,),
 )
 def get_scheduler(
     t: Time,
@@ -594,7 +582,7 @@ def get_scheduler(
     num_training_steps: Count | None = None,
     scheduler_specific_kwargs: Keywords | None = None,
     *,
-    lr: Rate | None = None,
+    base: float | None = None,
     horizon: int = 1,
 ) -> Values:
     """transformers' get_scheduler: the schedule the Trainer builds for an lr_scheduler_type name.
@@ -606,7 +594,6 @@ def get_scheduler(
         num_warmup_steps: the warm-up steps.
         num_training_steps: the run length.
         scheduler_specific_kwargs: more arguments for the function, as a dict.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         hf.get_scheduler('cosine', optimizer, num_warmup_steps=100, num_training_steps=1000, lr=5e-5)
@@ -615,9 +602,8 @@ def get_scheduler(
         For 'constant' and 'constant_with_warmup' scheduler_specific_kwargs are silently ignored, as
         transformers ignores them.
     """
-    entry, args = _scheduler_call(name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, lr)
-    rates: Values = entry.func(t if entry.takes_grid else steps(t), **args)
-    return rates
+    entry, args = _scheduler_call(name, num_warmup_steps, num_training_steps, scheduler_specific_kwargs, base)
+    return entry.invoke(t if entry.takes_grid else steps(t), args)
 
 
 def _scheduler_call(

@@ -18,9 +18,12 @@ import numpy as np
 from lrviz.clock.fast import count_power, power
 from lrviz.clock.grid import Grid, Part, Time, join
 from lrviz.clock.grid import steps as steps_of
-from lrviz.dialects.vocabulary import optimizer_rate
+from lrviz.dialects.vocabulary import LAST_EPOCH, OPTIMIZER, half_cosine, optimizer_rate
 from lrviz.schedules.entry import Function, Schedule, Values, schedule
-from lrviz.schedules.kinds import Count, Invalid, LastEpoch, Number, Rate, Steps, WholeSteps
+from lrviz.schedules.kinds import Count, Invalid, Number, Rate, Steps, WholeSteps
+
+TORCH = (OPTIMIZER, LAST_EPOCH)
+"""What a PyTorch scheduler takes besides its own parameters: the optimizer's rate and last_epoch."""
 
 
 def with_rate(spec: Schedule, lr: float | None) -> Schedule:
@@ -61,10 +64,9 @@ def _dialect_call(spec: Schedule, *names: str) -> bool:
     quantity="any",
     variables=("epoch",),
     optimizer=True,
+    groups=TORCH,
 )
-def lambda_lr(
-    t: Time, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None, horizon: int = 1
-) -> Values:
+def lambda_lr(t: Time, lr_lambda: Function, *, horizon: int = 1) -> Values:
     """PyTorch LambdaLR: the base rate times a function of the step.
 
     η_t = lr·λ(t). λ is an lrviz expression in ``epoch`` (or ``t``), or a pasted one-parameter lambda:
@@ -72,8 +74,6 @@ def lambda_lr(
 
     Args:
         lr_lambda: the factor λ as a function of the step count.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.LambdaLR(optimizer, lr_lambda=lambda epoch: 0.95 ** epoch, lr=0.1)
@@ -82,7 +82,7 @@ def lambda_lr(
         λ(0) is applied when the scheduler is built, so a warm-up λ with λ(0) = 0 gives the first
         update a rate of 0.
     """
-    return optimizer_rate(lr) * lr_lambda.evaluate(t, horizon)
+    return lr_lambda.evaluate(t, horizon)
 
 
 def _running_product(factors: Schedule, t: Values, first: int) -> Values:
@@ -102,18 +102,15 @@ def _running_product(factors: Schedule, t: Values, first: int) -> Values:
     variables=("epoch",),
     optimizer=True,
     history=True,
+    groups=TORCH,
 )
-def multiplicative_lr(
-    t: Values, lr_lambda: Function, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
-) -> Values:
+def multiplicative_lr(t: Values, lr_lambda: Function) -> Values:
     """PyTorch MultiplicativeLR: each step multiplies the rate by a function of the step.
 
     η_t = lr·Π_{u=1..t} λ(u).
 
     Args:
         lr_lambda: the factor λ applied at each step, as a function of the step count.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.MultiplicativeLR(optimizer, lr_lambda=lambda epoch: 0.95, lr=0.1)
@@ -122,13 +119,11 @@ def multiplicative_lr(
         Unlike LambdaLR, λ(0) is not applied when the scheduler is built. Inside SequentialLR it
         continues from the current rate at its milestone instead of restarting from the base rate.
     """
-    return optimizer_rate(lr) * _running_product(lr_lambda, t, first=1)
+    return _running_product(lr_lambda, t, first=1)
 
 
-@schedule(name="torch.StepLR", frequency="stepwise", quantity="exponential", optimizer=True)
-def step_lr(
-    t: Values, step_size: Steps, gamma: Number = 0.1, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
-) -> Values:
+@schedule(name="torch.StepLR", frequency="stepwise", quantity="exponential", optimizer=True, groups=TORCH)
+def step_lr(t: Values, step_size: Steps, gamma: Number = 0.1) -> Values:
     """PyTorch StepLR: multiply the rate by gamma every step_size steps.
 
     η_t = lr·γ^⌊t/step_size⌋
@@ -136,23 +131,20 @@ def step_lr(
     Args:
         step_size: the steps between decays.
         gamma: the factor of each decay.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.StepLR(optimizer, step_size=30, gamma=0.1, lr=0.1)
     """
-    return optimizer_rate(lr) * count_power(gamma, np.floor(t / step_size))
+    return count_power(gamma, np.floor(t / step_size))
 
 
-@schedule(name="torch.MultiStepLR", frequency="stepwise", quantity="exponential", optimizer=True)
+@schedule(
+    name="torch.MultiStepLR", frequency="stepwise", quantity="exponential", optimizer=True, groups=TORCH
+)
 def multistep_lr(
     t: Values,
     milestones: WholeSteps,
     gamma: Number = 0.1,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """PyTorch MultiStepLR: multiply the rate by gamma at each milestone.
 
@@ -161,8 +153,6 @@ def multistep_lr(
     Args:
         milestones: the steps where the rate is multiplied by gamma.
         gamma: the factor at each milestone.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.MultiStepLR(optimizer, milestones=[30, 80], gamma=0.1, lr=0.05)
@@ -171,7 +161,8 @@ def multistep_lr(
         A milestone given twice applies gamma twice, and the milestones need not be sorted.
     """
     passed = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.float64)), t, side="right")
-    return optimizer_rate(lr) * gamma ** passed.astype(np.float64)
+    factor: Values = gamma ** passed.astype(np.float64)
+    return factor
 
 
 def _constant_check(factor: float, total_iters: int, **_: Any) -> None:
@@ -185,15 +176,17 @@ def _constant_check(factor: float, total_iters: int, **_: Any) -> None:
 
 
 @schedule(
-    name="torch.ConstantLR", frequency="stepwise", quantity="constant", check=_constant_check, optimizer=True
+    name="torch.ConstantLR",
+    frequency="stepwise",
+    quantity="constant",
+    check=_constant_check,
+    optimizer=True,
+    groups=TORCH,
 )
 def constant_lr(
     t: Values,
     factor: Number = 1.0 / 3,
     total_iters: Count = 5,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """PyTorch ConstantLR: the rate times factor until total_iters, then the rate.
 
@@ -202,8 +195,6 @@ def constant_lr(
     Args:
         factor: the factor before total_iters, in (0, 1].
         total_iters: the step where the factor is lifted.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.ConstantLR(optimizer, factor=0.5, total_iters=4, lr=0.05)
@@ -211,7 +202,7 @@ def constant_lr(
     # PyTorch multiplies by factor at step 0 and divides it out again at total_iters; with
     # total_iters = 0 the second never happens
     held = t < total_iters if total_iters else np.ones(t.shape, dtype=bool)
-    return optimizer_rate(lr) * np.where(held, factor, 1.0)
+    return np.where(held, factor, 1.0)
 
 
 def _linear_check(start_factor: float, end_factor: float, **_: Any) -> None:
@@ -225,16 +216,18 @@ def _linear_check(start_factor: float, end_factor: float, **_: Any) -> None:
 
 
 @schedule(
-    name="torch.LinearLR", frequency="continuous", quantity="linear", check=_linear_check, optimizer=True
+    name="torch.LinearLR",
+    frequency="continuous",
+    quantity="linear",
+    check=_linear_check,
+    optimizer=True,
+    groups=TORCH,
 )
 def linear_lr(
     t: Values,
     start_factor: Number = 1.0 / 3,
     end_factor: Number = 1.0,
     total_iters: Count = 5,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """PyTorch LinearLR: the factor moves in a line from start_factor to end_factor, then holds.
 
@@ -244,44 +237,40 @@ def linear_lr(
         start_factor: the factor at step 0, in (0, 1].
         end_factor: the factor from total_iters on, in [0, 1].
         total_iters: the steps the line takes.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.LinearLR(optimizer, start_factor=0.1, total_iters=10, lr=0.1)
     """
     if total_iters == 0:  # PyTorch applies start_factor at step 0 and never moves again
-        return np.full(t.shape, optimizer_rate(lr) * start_factor)
-    return optimizer_rate(lr) * (
-        start_factor + (end_factor - start_factor) * np.minimum(total_iters, t) / total_iters
-    )
+        return np.full(t.shape, start_factor)
+    factor: Values = start_factor + (end_factor - start_factor) * np.minimum(total_iters, t) / total_iters
+    return factor
 
 
-@schedule(name="torch.ExponentialLR", frequency="continuous", quantity="exponential", optimizer=True)
-def exponential_lr(t: Time, gamma: Number, last_epoch: LastEpoch = -1, *, lr: Rate | None = None) -> Values:
+@schedule(
+    name="torch.ExponentialLR", frequency="continuous", quantity="exponential", optimizer=True, groups=TORCH
+)
+def exponential_lr(t: Time, gamma: Number) -> Values:
     """PyTorch ExponentialLR: multiply the rate by gamma at every step.
 
     η_t = lr·γ^t
 
     Args:
         gamma: the factor per step.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.ExponentialLR(optimizer, gamma=0.95, lr=0.1)
     """
-    return optimizer_rate(lr) * power(gamma, t)
+    return power(gamma, t)
 
 
-@schedule(name="torch.PolynomialLR", frequency="continuous", quantity="polynomial", optimizer=True)
+@schedule(
+    name="torch.PolynomialLR", frequency="continuous", quantity="polynomial", optimizer=True, groups=TORCH
+)
 def polynomial_lr(
     t: Values,
     total_iters: Steps = 5,
     power: Number = 1.0,
-    last_epoch: LastEpoch = -1,
-    *,
-    lr: Rate | None = None,
 ) -> Values:
     """PyTorch PolynomialLR: decay to 0 over total_iters along a polynomial, then 0.
 
@@ -290,8 +279,6 @@ def polynomial_lr(
     Args:
         total_iters: the steps to reach 0.
         power: the degree of the polynomial.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.PolynomialLR(optimizer, total_iters=100, power=2.0, lr=0.1)
@@ -300,13 +287,14 @@ def polynomial_lr(
         It always ends at 0: PyTorch has no end rate for it.
     """
     remaining: Values = 1.0 - np.minimum(t, total_iters) / total_iters
-    return optimizer_rate(lr) * remaining**power
+    factor: Values = remaining**power
+    return factor
 
 
-@schedule(name="torch.CosineAnnealingLR", frequency="continuous", quantity="cosine", optimizer=True)
-def cosine_annealing_lr(
-    t: Values, T_max: Steps, eta_min: Number = 0.0, last_epoch: LastEpoch = -1, *, lr: Rate | None = None
-) -> Values:
+@schedule(
+    name="torch.CosineAnnealingLR", frequency="continuous", quantity="cosine", optimizer=True, groups=TORCH
+)
+def cosine_annealing_lr(t: Values, T_max: Steps, eta_min: Number = 0.0, *, base: float) -> Values:
     """PyTorch CosineAnnealingLR: half a cosine from the rate down to eta_min over T_max steps.
 
     η_t = η_min + (lr − η_min)·(1 + cos(π·t/T_max))/2
@@ -314,8 +302,6 @@ def cosine_annealing_lr(
     Args:
         T_max: the steps of the half cosine.
         eta_min: the rate at T_max (an absolute rate).
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.CosineAnnealingLR(optimizer, T_max=100, eta_min=1e-5, lr=0.1)
@@ -325,8 +311,7 @@ def cosine_annealing_lr(
         Not clamped: past T_max the rate rises again, back to lr at 2·T_max (period 2·T_max). A run
         of T_max steps never uses eta_min.
     """
-    base = optimizer_rate(lr)
-    return eta_min + (base - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2
+    return eta_min + (base - eta_min) * half_cosine(np.pi * t / T_max)
 
 
 def _chain_member_check(schedulers: tuple[Schedule, ...], **_: Any) -> None:
@@ -358,17 +343,15 @@ def _chain_member_check(schedulers: tuple[Schedule, ...], **_: Any) -> None:
     length=lambda args: None,
     check=_chain_member_check,
     optimizer=True,
+    groups=(OPTIMIZER,),
 )
-def chained_scheduler(
-    t: Time, schedulers: list[Schedule], *, lr: Rate | None = None, horizon: int = 1
-) -> Values:
+def chained_scheduler(t: Time, schedulers: list[Schedule], *, horizon: int = 1) -> Values:
     """PyTorch ChainedScheduler: every scheduler steps at every step, so their factors multiply.
 
     η_t = lr·Π_i (η^i_t / lr), each member from step 0.
 
     Args:
         schedulers: the PyTorch schedulers to chain, as a list.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.ChainedScheduler([torch.ConstantLR(optimizer, factor=0.1, total_iters=2),
@@ -383,7 +366,7 @@ def chained_scheduler(
     for member in schedulers:  # in order, as np.prod would multiply them
         product *= with_rate(member, 1.0).evaluate(t, horizon)
     _check_troughs(steps_of(t), schedulers, horizon)
-    return optimizer_rate(lr) * product
+    return product
 
 
 def _check_troughs(t: Values, schedulers: list[Schedule], horizon: int) -> None:
@@ -433,14 +416,14 @@ def _sequential_check(schedulers: tuple[Schedule, ...], milestones: list[int], *
     length=lambda args: None,
     check=_sequential_check,
     optimizer=True,
+    groups=TORCH,
 )
 def sequential_lr(
     t: Time,
     schedulers: list[Schedule],
     milestones: WholeSteps,
-    last_epoch: LastEpoch = -1,
     *,
-    lr: Rate | None = None,
+    base: float | None = None,
     horizon: int = 1,
 ) -> Values:
     """PyTorch SequentialLR: switch to the next scheduler at each milestone.
@@ -450,8 +433,6 @@ def sequential_lr(
     Args:
         schedulers: the PyTorch schedulers, in order, as a list.
         milestones: the steps where each next scheduler takes over.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.SequentialLR(optimizer, schedulers=[torch.LinearLR(optimizer, start_factor=0.1, total_iters=5),
@@ -465,7 +446,7 @@ def sequential_lr(
         starts from CyclicLR's base_lr; after a OneCycleLR, from max_lr/div_factor.
     """
     starts = [0, *milestones]
-    rates = member_rates(tuple(schedulers), lr)
+    rates = member_rates(tuple(schedulers), base)
 
     def part(i: int, member: Schedule, rate: float | None) -> Part:
         if i and _dialect_call(member, "MultiplicativeLR"):  # it goes on from the rate it finds
@@ -475,7 +456,7 @@ def sequential_lr(
                 last: Time = np.array([starts[i] - 1.0])
                 if isinstance(t, Grid):
                     last = replace(t, start=starts[i] - 1, stop=starts[i], marks=None)
-                before = float(sequential_lr(last, schedulers, milestones, lr=lr, horizon=horizon)[0])
+                before = float(sequential_lr(last, schedulers, milestones, base=base, horizon=horizon)[0])
                 rates: Values = before * _running_product(lambdas, steps_of(local), first=0)
                 return rates
 
@@ -492,6 +473,7 @@ def sequential_lr(
     quantity="linear",
     variables=("x",),
     optimizer=True,
+    groups=(LAST_EPOCH,),
 )
 def cyclic_lr(
     t: Values,
@@ -506,7 +488,6 @@ def cyclic_lr(
     cycle_momentum: bool = True,
     base_momentum: Number = 0.8,
     max_momentum: Number = 0.9,
-    last_epoch: LastEpoch = -1,
     *,
     lr: Rate | None = None,
     horizon: int = 1,
@@ -529,7 +510,6 @@ def cyclic_lr(
         cycle_momentum: momentum cycling, which lrviz does not show.
         base_momentum: momentum at the top of a cycle (not shown).
         max_momentum: momentum at the bottom of a cycle (not shown).
-        last_epoch: must be -1.
         lr: ignored: CyclicLR sets the optimizer's rate to base_lr.
 
     Example:
@@ -595,6 +575,7 @@ def _one_cycle_check(
     ),
     check=_one_cycle_check,
     optimizer=True,
+    groups=(LAST_EPOCH,),
 )
 def one_cycle_lr(
     t: Values,
@@ -610,7 +591,6 @@ def one_cycle_lr(
     div_factor: Number = 25.0,
     final_div_factor: Number = 1e4,
     three_phase: bool = False,
-    last_epoch: LastEpoch = -1,
     *,
     lr: Rate | None = None,
 ) -> Values:
@@ -633,7 +613,6 @@ def one_cycle_lr(
         div_factor: the start rate is max_lr/div_factor.
         final_div_factor: the final rate is the start rate/final_div_factor.
         three_phase: come back down to the start rate before the final descent.
-        last_epoch: must be -1.
         lr: ignored: OneCycleLR overwrites the optimizer's rate.
 
     Example:
@@ -683,15 +662,20 @@ def one_cycle_lr(
     return out
 
 
-@schedule(name="torch.CosineAnnealingWarmRestarts", frequency="cyclic", quantity="cosine", optimizer=True)
+@schedule(
+    name="torch.CosineAnnealingWarmRestarts",
+    frequency="cyclic",
+    quantity="cosine",
+    optimizer=True,
+    groups=TORCH,
+)
 def cosine_annealing_warm_restarts(
     t: Values,
     T_0: Steps,
     T_mult: Steps = 1,
     eta_min: Number = 0.0,
-    last_epoch: LastEpoch = -1,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """PyTorch CosineAnnealingWarmRestarts (SGDR): a cosine cycle, restarted; cycle i is T_0·T_mult^i long.
 
@@ -701,8 +685,6 @@ def cosine_annealing_warm_restarts(
         T_0: the first cycle's length.
         T_mult: the factor each cycle grows by, a whole number.
         eta_min: the floor of every cycle.
-        last_epoch: must be -1.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.CosineAnnealingWarmRestarts(optimizer, T_0=10, T_mult=2, lr=0.1)
@@ -711,7 +693,6 @@ def cosine_annealing_warm_restarts(
         eta_min is never reached: T_cur runs from 0 to T_i − 1 and restarts at T_i. Stepped without
         an epoch argument, as here, the restarts fall exactly where they should.
     """
-    base = optimizer_rate(lr)
     t_i: Values | float
     if T_mult == 1:
         t_cur, t_i = np.mod(t, T_0), float(T_0)
@@ -723,8 +704,7 @@ def cosine_annealing_warm_restarts(
         cycle = np.searchsorted(np.array(starts, dtype=np.float64), t, side="right") - 1
         t_cur = t - np.array(starts, dtype=np.float64)[cycle]
         t_i = T_0 * count_power(float(T_mult), cycle.astype(np.float64))
-    angle: Values = math.pi * t_cur / t_i
-    return eta_min + (base - eta_min) * (1 + np.cos(angle)) / 2
+    return eta_min + (base - eta_min) * half_cosine(math.pi * t_cur / t_i)
 
 
 def _plateau_check(factor: float, mode: str, threshold_mode: str, **_: Any) -> None:
@@ -738,6 +718,7 @@ def _plateau_check(factor: float, mode: str, threshold_mode: str, **_: Any) -> N
     quantity="exponential",
     check=_plateau_check,
     optimizer=True,
+    groups=(OPTIMIZER,),
 )
 def reduce_lr_on_plateau(
     t: Time,
@@ -750,7 +731,7 @@ def reduce_lr_on_plateau(
     min_lr: Number = 0,
     eps: Number = 1e-8,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """PyTorch ReduceLROnPlateau: multiply the rate by factor after more than patience bad reports.
 
@@ -768,7 +749,6 @@ def reduce_lr_on_plateau(
         cooldown: reports not counted after a reduction.
         min_lr: the floor.
         eps: reductions smaller than this are skipped.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         torch.ReduceLROnPlateau(optimizer, factor=0.5, patience=2, lr=0.1)
@@ -781,7 +761,7 @@ def reduce_lr_on_plateau(
 
     return plateau_rates(
         t,
-        optimizer_rate(lr),
+        base,
         mode=mode,
         factor=factor,
         patience=patience,

@@ -254,7 +254,7 @@ class Call(Spec):
         positional = args.pop(variadic) if variadic else ()
         try:
             with np.errstate(all="ignore"):
-                rates = self.entry.func(t if self.entry.takes_grid else steps(t), *positional, **args)
+                rates = self.entry.invoke(t if self.entry.takes_grid else steps(t), args, positional)
         except (Invalid, NoMetric) as error:
             failure = SpecError(f"{self.label}: {error}")
             failure.code = getattr(error, "code", None)

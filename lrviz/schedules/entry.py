@@ -19,7 +19,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -142,6 +142,11 @@ class Entry:
     reacts_rule: Callable[[Mapping[str, Any]], bool] | None = None
     """For a schedule that reacts to a metric with some arguments only (``hf.get_scheduler`` of
     'reduce_lr_on_plateau'): whether a call with these does."""
+    groups: tuple[Group, ...] = ()
+    """The framework's parameter groups it takes."""
+    takes_base: Literal["", "required", "optional"] = ""
+    """Whether the function takes the optimizer's rate as ``base`` (else its rates are a factor of it),
+    and whether it can do without one (its ``base`` defaults to ``None``)."""
     history: bool = False
     """Whether a step's rate depends on the steps before it (feedback, a running product): such a
     schedule is evaluated over the whole run at once, never a chunk at a time."""
@@ -152,6 +157,24 @@ class Entry:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def invoke(self, t: Any, args: Mapping[str, Any], positional: tuple[Any, ...] = ()) -> Values:
+        """The function's rates at ``t`` for resolved arguments: its groups' parameters taken off and
+        applied (the optimizer's rate given as ``base``, or multiplying a factor)."""
+        args = dict(args)
+        scales, base = False, None
+        for each in self.groups:
+            values = {p.name: args.pop(p.name, p.default) for p in each.params}
+            if each.optimizer:
+                scales, base = True, values["lr"]
+        if not scales:
+            return self.func(t, *positional, **args)
+        if base is None and self.takes_base != "optional":
+            raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
+        if self.takes_base:
+            return self.func(t, *positional, base=base, **args)
+        scaled: Values = self.func(t, *positional, **args) * base
+        return scaled
 
     def arguments(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Plain keyword values checked against the parameters, defaults filled in and the schedule's
@@ -251,6 +274,71 @@ WARMUP_PARAMS = (
 )
 
 
+@dataclass(frozen=True)
+class Group:
+    """Parameters every schedule of a framework takes alike, declared once (see :func:`group`): the
+    entry adds them to each signature (and ``lrviz describe``), checks them with the group's function
+    and takes them off the arguments before calling the schedule's.
+
+    A group that is the ``optimizer``'s learning rate (its one parameter, ``lr``) hands it to a
+    function that has a ``base`` parameter as ``base``; any other function's rates are a factor of it.
+    Positional parameters go after the parameter named ``after``, or after the function's own."""
+
+    name: str
+    params: tuple[Param, ...]
+    check: Callable[..., None]
+    optimizer: bool = False
+    after: str | None = None
+
+    def placed(self, after: str) -> Group:
+        """The group with its positional parameters after ``after`` (a framework that puts them there)."""
+        return replace(self, after=after)
+
+
+def group(*, optimizer: bool = False, after: str | None = None) -> Callable[[Callable[..., None]], Group]:
+    """Make a function the declaration of a :class:`Group`: its signature and docstring give the
+    parameters, as a schedule's do, and its body checks their values (raising :class:`Invalid`)."""
+
+    def declare(func: Callable[..., None]) -> Group:
+        doc = Docstring.parse(func.__doc__ or "")
+        hints = _annotations(func)
+        params = tuple(
+            _param(p, hints.get(p.name), doc.args.get(p.name, ""))
+            for p in inspect.signature(func).parameters.values()
+        )
+        return Group(func.__name__, params, func, optimizer, after)
+
+    return declare
+
+
+def _grouped(params: list[Param], groups: tuple[Group, ...]) -> list[Param]:
+    """A function's own parameters with its groups' put in their places."""
+    params = list(params)
+    for each in groups:
+        positional = [p for p in each.params if not p.keyword_only]
+        if each.after is not None:
+            at = next(i for i, p in enumerate(params) if p.name == each.after) + 1
+        else:
+            at = next((i for i, p in enumerate(params) if p.keyword_only), len(params))
+        params[at:at] = positional
+        params += [p for p in each.params if p.keyword_only]
+    return params
+
+
+def _with_groups(check: Callable[..., None] | None, groups: tuple[Group, ...]) -> Callable[..., None] | None:
+    """The entry's check: each group's on its own values, then the schedule's own on all."""
+    if not groups:
+        return check
+
+    def checked(**args: Any) -> None:
+        for each in groups:
+            each.check(**{p.name: args[p.name] for p in each.params})
+        if check is not None:
+            check(**args)
+
+    return checked
+
+
 def _annotations(func: Callable[..., Values]) -> dict[str, Any]:
     """The function's annotations evaluated in its module, as ``typing.get_type_hints(...,
     include_extras=True)`` gives them for these functions, with each annotation text compiled once:
@@ -312,6 +400,7 @@ def schedule(
     variables: tuple[str, ...] = (),
     history: bool = False,
     reacts: Callable[[Mapping[str, Any]], bool] | None = None,
+    groups: tuple[Group, ...] = (),
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Make a function a schedule: its :class:`Entry`, made from its signature and docstring, is kept
     on it (see :func:`entry_of`).
@@ -334,6 +423,7 @@ def schedule(
             schedules do by nature.
         reacts: for a schedule that is a feedback schedule for some arguments only, whether a call's
             arguments (as given) make it one.
+        groups: the framework's parameter groups it takes (:class:`Group`).
     """
     assert frequency in FREQUENCIES, frequency
 
@@ -341,7 +431,10 @@ def schedule(
         doc = Docstring.parse(func.__doc__ or "")
         hints = _annotations(func)
         signature = [p for p in list(inspect.signature(func).parameters.values())[1:] if p.name != "horizon"]
-        params = [_param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature]
+        params = [
+            _param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature if p.name != "base"
+        ]
+        params = _grouped(params, groups)
         declared = {p.name for p in params}
         if warmup:
             params += [p for p in WARMUP_PARAMS if p.name not in declared]
@@ -357,7 +450,7 @@ def schedule(
             generic_warmup=warmup,
             matches=matches,
             length_rule=length,
-            check_rule=check,
+            check_rule=_with_groups(check, groups),
             doc=doc,
             dialect=called.partition(".")[0] if "." in called else "",
             optimizer_at=None if optimizer is False else int(optimizer) - (optimizer is True),
@@ -366,11 +459,20 @@ def schedule(
             takes_horizon="horizon" in inspect.signature(func).parameters,
             history=history or frequency == "feedback",
             reacts_rule=reacts,
+            groups=groups,
+            takes_base=_takes_base(func),
         )
         setattr(func, ENTRY, made)
         return func
 
     return register
+
+
+def _takes_base(func: Callable[..., Values]) -> Literal["", "required", "optional"]:
+    base = inspect.signature(func).parameters.get("base")
+    if base is None:
+        return ""
+    return "required" if base.default is inspect.Parameter.empty else "optional"
 
 
 ENTRY = "lrviz_entry"
