@@ -14,6 +14,7 @@ import numpy as np
 
 from lrviz.clock.fast import count_power, float32_power
 from lrviz.clock.grid import Time
+from lrviz.dialects.vocabulary import OPTIMIZER
 from lrviz.schedules.entry import Values, schedule
 from lrviz.schedules.kinds import Count, Invalid, Number, Numbers, Rate, Text
 
@@ -278,6 +279,7 @@ def _keras_plateau_rule(mode: str, monitor: str, **args: Any) -> dict[str, Any]:
     frequency="feedback",
     quantity="exponential",
     check=_keras_plateau_check,
+    groups=(OPTIMIZER,),
 )
 def reduce_lr_on_plateau(
     t: Time,
@@ -290,7 +292,7 @@ def reduce_lr_on_plateau(
     cooldown: Count = 0,
     min_lr: Number = 0.0,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """Keras' ReduceLROnPlateau callback: multiply the rate by factor after patience bad epochs.
 
@@ -308,7 +310,6 @@ def reduce_lr_on_plateau(
         min_delta: the margin an improvement must beat (absolute).
         cooldown: reports after a reduction whose count is reset.
         min_lr: the floor.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         keras.ReduceLROnPlateau(factor=0.5, patience=3, lr=1e-3)
@@ -317,10 +318,9 @@ def reduce_lr_on_plateau(
         patience=P reduces after P bad reports, one fewer than PyTorch's P + 1; min_delta is absolute
         only.
     """
-    from lrviz.dialects.vocabulary import optimizer_rate
     from lrviz.schedules.plateau import keras_plateau_rates
 
     rule = _keras_plateau_rule(
         mode, monitor, factor=factor, patience=patience, min_delta=min_delta, cooldown=cooldown, min_lr=min_lr
     )
-    return keras_plateau_rates(t, optimizer_rate(lr), **rule)
+    return keras_plateau_rates(t, base, **rule)

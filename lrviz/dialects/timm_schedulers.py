@@ -17,17 +17,20 @@ import numpy as np
 
 from lrviz.clock.fast import count_power
 from lrviz.clock.grid import Grid, Time
-from lrviz.dialects.vocabulary import held_after, optimizer_rate
+from lrviz.dialects.vocabulary import (
+    OPTIMIZER,
+    TIMM_INITIALIZE,
+    TIMM_NOISE,
+    held_after,
+    no_noise,
+    warmup_then,
+)
 from lrviz.schedules.entry import Values, schedule
-from lrviz.schedules.kinds import Anything, Count, Invalid, Number, Rate, Steps, WholeSteps
+from lrviz.schedules.kinds import Anything, Count, Invalid, Number, Steps, WholeSteps
 
-
-def _no_noise(noise_range_t: Anything = None, **_: Any) -> None:
-    if noise_range_t is not None:
-        raise Invalid(
-            "timm draws its noise from torch's random generator, which lrviz does not reproduce: "
-            "leave out noise_range_t"
-        )
+TIMM = (OPTIMIZER, TIMM_NOISE, TIMM_INITIALIZE)
+"""What a timm scheduler takes besides its own parameters: the optimizer's rate, the noise and clock
+parameters after warmup_prefix, and initialize."""
 
 
 def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Values | float, Values]:
@@ -69,32 +72,41 @@ def _ratio(t_curr: Values, t_i: Values | float, k: float) -> Values:
 
 
 def _timm(
-    t: Values,
+    t: Time,
     base: float,
     warmup_t: int,
     warmup_lr_init: float,
     prefix: bool,
-    after: Any,
+    after: Callable[[Values], Values],
     ramp_to: float | None = None,
 ) -> Values:
-    """The shared frame: a warm-up of warmup_t steps, the schedule after it, and the constructor's row 0."""
+    """timm's frame: a warm-up of warmup_t steps up from warmup_lr_init by (lr − warmup_lr_init)/W a
+    step (to ``ramp_to`` in place of lr), then the schedule, counted from the warm-up's end with a
+    ``prefix`` warm-up or from 0 under it; without a warm-up row 0 is lr (what the constructor sets)."""
     step_up = ((ramp_to if ramp_to is not None else base) - warmup_lr_init) / warmup_t if warmup_t else 1.0
-    shifted = t - warmup_t if prefix else t
-    out = np.where(t < warmup_t, warmup_lr_init + t * step_up, after(np.maximum(shifted, 0.0)))
-    return np.where(t == 0, warmup_lr_init if warmup_t else base, out)
+
+    def later(s: Values) -> Values:
+        rates = after(s - warmup_t if prefix else s)
+        return rates if warmup_t else np.where(s == 0, base, rates)
+
+    return warmup_then(t, warmup_t, lambda s: warmup_lr_init + s * step_up, later)
 
 
-def _cyclic_check(t_initial: int, lr_min: float, **args: Any) -> None:
-    _no_noise(**args)
+def _cyclic_check(t_initial: int, lr_min: float, **_: Any) -> None:
     if lr_min < 0:
         raise Invalid(f"lr_min must be 0 or more, as timm asserts, got {lr_min!r}")
 
 
 @schedule(
-    name="timm.CosineLRScheduler", frequency="cyclic", quantity="cosine", optimizer=True, check=_cyclic_check
+    name="timm.CosineLRScheduler",
+    frequency="cyclic",
+    quantity="cosine",
+    optimizer=True,
+    check=_cyclic_check,
+    groups=TIMM,
 )
 def cosine_lr_scheduler(
-    t: Values,
+    t: Time,
     t_initial: Steps,
     lr_min: Number = 0.0,
     cycle_mul: Number = 1.0,
@@ -103,15 +115,9 @@ def cosine_lr_scheduler(
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
     warmup_prefix: bool = False,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
     k_decay: Number = 1.0,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's CosineLRScheduler: cosine cycles (with restarts, decay and k-decay) after a warm-up.
 
@@ -127,14 +133,7 @@ def cosine_lr_scheduler(
         warmup_t: the warm-up steps W.
         warmup_lr_init: the rate the warm-up starts from.
         warmup_prefix: run the cosine after the warm-up (True) or under it (False).
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
         k_decay: the k of k-decay (Zhang et al. 2020): t^k/T^k in place of t/T.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.CosineLRScheduler(optimizer, t_initial=300, warmup_t=5, warmup_lr_init=1e-5, lr=0.1)
@@ -145,7 +144,6 @@ def cosine_lr_scheduler(
         reaches lr. lr_min comes at t_initial, one step past a t_initial-step run. With cycle_mul ≠ 1
         the cycle index comes from a float log, which can misplace a restart, as in timm.
     """
-    base = optimizer_rate(lr)
 
     def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
@@ -167,9 +165,16 @@ def _tanh_check(lb: float, ub: float, **args: Any) -> None:
         raise Invalid(f"lb must be below ub, as timm asserts, got lb={lb!r}, ub={ub!r}")
 
 
-@schedule(name="timm.TanhLRScheduler", frequency="cyclic", quantity="tanh", optimizer=True, check=_tanh_check)
+@schedule(
+    name="timm.TanhLRScheduler",
+    frequency="cyclic",
+    quantity="tanh",
+    optimizer=True,
+    check=_tanh_check,
+    groups=TIMM,
+)
 def tanh_lr_scheduler(
-    t: Values,
+    t: Time,
     t_initial: Steps,
     lb: Number = -7.0,
     ub: Number = 3.0,
@@ -180,14 +185,8 @@ def tanh_lr_scheduler(
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
     warmup_prefix: bool = False,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's TanhLRScheduler: hyperbolic-tangent decay cycles (Hsueh et al. 2019) after a warm-up.
 
@@ -204,13 +203,6 @@ def tanh_lr_scheduler(
         warmup_t: the warm-up steps W.
         warmup_lr_init: the rate the warm-up starts from.
         warmup_prefix: run the decay after the warm-up (True) or under it (False).
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.TanhLRScheduler(optimizer, t_initial=100, lr=0.1)
@@ -220,7 +212,6 @@ def tanh_lr_scheduler(
         it joins the curve without a jump. The first rate of a run is lr itself (what the constructor
         sets), the next 0.9999…·lr, since tanh(−7) ≠ −1.
     """
-    base = optimizer_rate(lr)
 
     def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
@@ -236,23 +227,17 @@ def tanh_lr_scheduler(
 
 
 @schedule(
-    name="timm.StepLRScheduler", frequency="stepwise", quantity="exponential", optimizer=True, check=_no_noise
+    name="timm.StepLRScheduler", frequency="stepwise", quantity="exponential", optimizer=True, groups=TIMM
 )
 def step_lr_scheduler(
-    t: Values,
+    t: Time,
     decay_t: Number,
     decay_rate: Number = 1.0,
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
     warmup_prefix: bool = True,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's StepLRScheduler: the rate times decay_rate every decay_t steps, after a warm-up.
 
@@ -264,20 +249,12 @@ def step_lr_scheduler(
         warmup_t: the warm-up steps W.
         warmup_lr_init: the rate the warm-up starts from.
         warmup_prefix: count the decays after the warm-up (the default here).
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.StepLRScheduler(optimizer, decay_t=30, decay_rate=0.1, lr=0.1)
     """
     if decay_t <= 0:
         raise Invalid(f"decay_t must be above 0, got {decay_t!r}")
-    base = optimizer_rate(lr)
     return _timm(
         t,
         base,
@@ -293,23 +270,17 @@ def step_lr_scheduler(
     frequency="stepwise",
     quantity="exponential",
     optimizer=True,
-    check=_no_noise,
+    groups=TIMM,
 )
 def multistep_lr_scheduler(
-    t: Values,
+    t: Time,
     decay_t: WholeSteps,
     decay_rate: Number = 1.0,
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
     warmup_prefix: bool = True,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's MultiStepLRScheduler: the rate times decay_rate at each milestone, one step early.
 
@@ -321,13 +292,6 @@ def multistep_lr_scheduler(
         warmup_t: the warm-up steps W.
         warmup_lr_init: the rate the warm-up starts from.
         warmup_prefix: count the milestones after the warm-up (the default here).
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.MultiStepLRScheduler(optimizer, decay_t=[30, 60], decay_rate=0.1, lr=0.1)
@@ -336,7 +300,6 @@ def multistep_lr_scheduler(
         Each decay comes at m − 1, one step before PyTorch's MultiStepLR and timm's own StepLRScheduler
         would put it (bisect_right(decay_t, t + 1), a convention timm keeps on purpose).
     """
-    base = optimizer_rate(lr)
     milestones = np.asarray(decay_t, dtype=np.float64)
 
     def after(s: Values) -> Values:
@@ -352,9 +315,10 @@ def multistep_lr_scheduler(
     quantity="polynomial",
     optimizer=True,
     check=_cyclic_check,
+    groups=TIMM,
 )
 def poly_lr_scheduler(
-    t: Values,
+    t: Time,
     t_initial: Steps,
     power: Number = 0.5,
     lr_min: Number = 0.0,
@@ -364,15 +328,9 @@ def poly_lr_scheduler(
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
     warmup_prefix: bool = False,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
     k_decay: Number = 1.0,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's PolyLRScheduler: polynomial decay cycles after a warm-up.
 
@@ -388,19 +346,11 @@ def poly_lr_scheduler(
         warmup_t: the warm-up steps W.
         warmup_lr_init: the rate the warm-up starts from.
         warmup_prefix: run the decay after the warm-up (True) or under it (False).
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
         k_decay: the k of k-decay.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.PolyLRScheduler(optimizer, t_initial=100, power=1.0, lr=0.1)
     """
-    base = optimizer_rate(lr)
 
     def curve(i: Values, t_i: Values | float, t_curr: Values) -> Values:
         peak = base * count_power(cycle_decay, i)
@@ -424,9 +374,8 @@ def _wsd_check(
     decay_ratio: float,
     decay_power: float,
     stable_power: float,
-    **args: Any,
+    **_: Any,
 ) -> None:
-    _no_noise(**args)
     rules = [
         (0 < decay_t <= t_initial, f"decay_t must be in (0, t_initial], got {decay_t!r}"),
         (lr_min >= 0, f"lr_min must be 0 or more, got {lr_min!r}"),
@@ -450,9 +399,10 @@ def _wsd_check(
     quantity="constant, then decay",
     optimizer=True,
     check=_wsd_check,
+    groups=(OPTIMIZER, TIMM_NOISE.placed("warmup_lr_init"), TIMM_INITIALIZE),
 )
 def wsd_lr_scheduler(
-    t: Values,
+    t: Time,
     t_initial: Steps,
     decay_t: Count,
     lr_min: Number = 0.0,
@@ -464,14 +414,8 @@ def wsd_lr_scheduler(
     decay_ratio: Number = 0.1,
     warmup_t: Count = 0,
     warmup_lr_init: Number = 0.0,
-    t_in_epochs: bool = True,
-    noise_range_t: Anything = None,
-    noise_pct: Number = 0.67,
-    noise_std: Number = 1.0,
-    noise_seed: Count = 42,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's WSDLRScheduler: warm-up, a stable phase, then a decay over the last decay_t steps.
 
@@ -491,13 +435,6 @@ def wsd_lr_scheduler(
         decay_ratio: r of exp.
         warmup_t: the warm-up steps W (always before the rest).
         warmup_lr_init: the rate the warm-up starts from.
-        t_in_epochs: whether t counts epochs (True) or updates; lrviz's rows are in that unit.
-        noise_range_t: must be None: timm's noise needs torch's random generator.
-        noise_pct: ignored without noise.
-        noise_std: ignored without noise.
-        noise_seed: ignored without noise.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.WSDLRScheduler(optimizer, t_initial=900, decay_t=200, warmup_t=100, lr=3e-4)
@@ -505,7 +442,6 @@ def wsd_lr_scheduler(
     Notes:
         lr_min is reached at warmup_t + t_initial, one step past a run of that length.
     """
-    base = optimizer_rate(lr)
     scale = warmup_t if stable_timescale is None else stable_timescale
 
     def after(t_s: Values) -> Values:
@@ -575,7 +511,7 @@ def _timm_plateau_rates(
 
 
 def _timm_plateau_check(decay_rate: float, noise_range_t: Any = None, **_: Any) -> None:
-    _no_noise(noise_range_t=noise_range_t)
+    no_noise(noise_range_t)
     if decay_rate >= 1.0:
         raise Invalid(
             f'decay_rate must be below 1 (PyTorch\'s "Factor should be < 1.0."), got {decay_rate!r}'
@@ -588,6 +524,7 @@ def _timm_plateau_check(decay_rate: float, noise_range_t: Any = None, **_: Any) 
     quantity="exponential",
     optimizer=True,
     check=_timm_plateau_check,
+    groups=(OPTIMIZER, TIMM_INITIALIZE),
 )
 def plateau_lr_scheduler(
     t: Time,
@@ -604,9 +541,8 @@ def plateau_lr_scheduler(
     noise_pct: Number = 0.67,
     noise_std: Number = 1.0,
     noise_seed: Anything = None,
-    initialize: bool = True,
     *,
-    lr: Rate | None = None,
+    base: float,
 ) -> Values:
     """timm's PlateauLRScheduler: a linear warm-up, then PyTorch's ReduceLROnPlateau on epoch metrics.
 
@@ -628,8 +564,6 @@ def plateau_lr_scheduler(
         noise_pct: ignored without noise.
         noise_std: ignored without noise.
         noise_seed: ignored without noise.
-        initialize: ignored.
-        lr: the optimizer's learning rate: lr=… in the call, or --lr.
 
     Example:
         timm.PlateauLRScheduler(optimizer, decay_rate=0.5, patience_t=3, mode='min', lr=0.1)
@@ -640,7 +574,7 @@ def plateau_lr_scheduler(
     """
     return _timm_plateau_rates(
         t,
-        optimizer_rate(lr),
+        base,
         decay_rate,
         patience_t,
         threshold,

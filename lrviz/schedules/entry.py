@@ -173,6 +173,7 @@ class Entry:
             raise Invalid("lr is missing: give the optimizer's learning rate as lr=… or with --lr")
         if self.takes_base:
             return self.func(t, *positional, base=base, **args)
+        assert base is not None
         scaled: Values = self.func(t, *positional, **args) * base
         return scaled
 
@@ -339,7 +340,7 @@ def _with_groups(check: Callable[..., None] | None, groups: tuple[Group, ...]) -
     return checked
 
 
-def _annotations(func: Callable[..., Values]) -> dict[str, Any]:
+def _annotations(func: Callable[..., object]) -> dict[str, Any]:
     """The function's annotations evaluated in its module, as ``typing.get_type_hints(...,
     include_extras=True)`` gives them for these functions, with each annotation text compiled once:
     compiling every one anew was most of the import time of the registry."""
