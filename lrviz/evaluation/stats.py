@@ -95,7 +95,8 @@ class Summary:
             if values[top] > peak:
                 peak, peak_step = float(values[top]), start + top
             minimum = min(minimum, float(values.min()))
-            sums.append(float(values.sum(dtype=np.float64)))
+            with np.errstate(all="ignore"):
+                sums.append(float(values.sum(dtype=np.float64)))
             if start == 0:
                 first = float(values[0])
             if start + values.size == steps:
@@ -112,7 +113,7 @@ class Summary:
             peak_step=peak_step,
             final=final,
             minimum=minimum,
-            mean=math.fsum(sums) / steps,
+            mean=_mean(sums, blocks, steps),
             above_90=above_90,
             above_50=above_50,
             warmup_end=peak_step if first < peak else None,
@@ -148,6 +149,22 @@ class Summary:
             "warmup_end": self.warmup_end,
             "at": [{"checkpoint": label, "step": step, "lr": value} for label, step, value in self.at],
         }
+
+
+def _mean(sums: list[float], blocks: Callable[[], Iterable[tuple[int, Values]]], steps: int) -> float:
+    """The mean rate from the blocks' sums; when rates near float64's largest make the sum overflow
+    (their mean does not), the blocks are read again and summed at a scale of a power of two that
+    keeps it finite."""
+    try:
+        total = math.fsum(sums)
+    except (OverflowError, ValueError):  # partial sums past float64's largest, of both signs
+        total = math.inf
+    if math.isfinite(total):
+        return total / steps
+    scale = 2.0 ** -steps.bit_length()
+    with np.errstate(all="ignore"):
+        scaled = math.fsum(float((values * scale).sum(dtype=np.float64)) for _, values in blocks())
+    return scaled / (steps * scale)
 
 
 def _place(label: str, step: int, per_epoch: int) -> str:
