@@ -17,6 +17,12 @@ SPEC_DEPTH = 100
 """Nesting depth of a spec's tree: calls, operators and brackets inside one another."""
 STEP_LIMIT = 1_000_000_000
 """Steps in a run (no training run takes more than about 10^9 updates); ``--step-limit N`` lifts it."""
+LARGEST_STEP = 1 << 53
+"""The size of a whole number of steps (a period, a warm-up, a milestone) and the steps of any run, even
+one evaluated at chosen steps only: 2^53, far beyond any run, and the most up to which every whole
+number is a float64, so that steps counted in float64 and int64 stay exact."""
+LARGEST_STEP_TEXT = "2^53 = 9,007,199,254,740,992"
+""":data:`LARGEST_STEP` as messages write it."""
 CURVES = 256
 """Curves in one command: schedules times the values of their sweeps."""
 CONFIG_BYTES = 1 << 20

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from lrviz.limits import excerpt
+from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, excerpt
 
 
 class Invalid(ValueError):
@@ -39,8 +39,18 @@ class Kind:
         """Return ``value`` normalised (``1e3`` becomes the integer 1000), or raise :class:`Invalid`."""
         try:
             return self.convert(value)
+        except TooLarge:
+            raise Invalid(
+                f"{self.must}, got {_show(value)}: whole numbers of steps are at most {LARGEST_STEP_TEXT} "
+                "in size (far beyond any run, and exact in float64)"
+            ) from None
         except (TypeError, ValueError, OverflowError):
             raise Invalid(f"{self.must}, got {_show(value)}") from None
+
+
+class TooLarge(ValueError):
+    """A whole number beyond :data:`lrviz.limits.LARGEST_STEP` in size: steps past it are no longer
+    exact in float64, and no run reaches them."""
 
 
 def _show(value: object) -> str:
@@ -60,7 +70,10 @@ def _integer(value: object) -> int:
     number = _number(value)
     if number != int(number):
         raise ValueError
-    return int(number)
+    whole = int(value) if isinstance(value, int) else int(number)
+    if abs(whole) > LARGEST_STEP:
+        raise TooLarge
+    return whole
 
 
 def _where(convert: Callable[[Any], Any], ok: Callable[[Any], bool]) -> Callable[[Any], Any]:
