@@ -15,7 +15,7 @@ from lrviz.clock.fast import cos_pi, count_power, float32_power
 from lrviz.clock.grid import Grid, Time, join, pieces
 from lrviz.clock.grid import steps as as_array
 from lrviz.dialects.vocabulary import held_after
-from lrviz.schedules.entry import Schedule, Values, schedule
+from lrviz.schedules.entry import Schedule, Values, entry_of, schedule
 from lrviz.schedules.kinds import Count, Dicts, Integer, Invalid, Milestones, Number, Rate, StepFactors, Steps
 
 Scales = StepFactors
@@ -478,7 +478,22 @@ def _sgdr_check(cosine_kwargs: list[Any], **_: Any) -> None:
         missing = set(SGDR_KEYS[:4]) - set(cycle)
         if unknown or missing:
             raise Invalid(f"each cycle needs {', '.join(SGDR_KEYS[:4])} (and may have end_value, exponent)")
-        _warmup_cosine_check(int(cycle["warmup_steps"]), int(cycle["decay_steps"]))
+    _cycles(cosine_kwargs)
+
+
+def _cycles(cosine_kwargs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each cycle's arguments checked as warmup_cosine_decay_schedule's, which optax calls with them:
+    each value by its parameter's kind, then how they fit together; raises :class:`Invalid` naming the
+    cycle."""
+    entry = entry_of(warmup_cosine_decay_schedule)
+    assert entry is not None
+    cycles = []
+    for i, cycle in enumerate(cosine_kwargs):
+        try:
+            cycles.append(entry.arguments(cycle))
+        except Invalid as error:
+            raise Invalid(f"cycle {i + 1} of cosine_kwargs: {error}") from None
+    return cycles
 
 
 @schedule(name="optax.sgdr_schedule", frequency="cyclic", quantity="cosine", check=_sgdr_check)
@@ -497,10 +512,9 @@ def sgdr_schedule(t: Time, cosine_kwargs: Dicts) -> Values:
     """
     parts: list[tuple[int, Any]] = []
     start = 0
-    for cycle in cosine_kwargs:
-        args = {k: float(v) if k not in ("warmup_steps", "decay_steps") else int(v) for k, v in cycle.items()}
+    for args in _cycles(cosine_kwargs):
         parts.append((start, lambda c, a=args: warmup_cosine_decay_schedule(c, **a)))
-        start += int(cycle["decay_steps"])
+        start += args["decay_steps"]
     return _joined(t, parts)
 
 

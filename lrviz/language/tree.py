@@ -7,6 +7,7 @@ evaluate itself over an array of local steps within a horizon, and its phase bou
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -137,7 +138,10 @@ class Operation(Spec):
         if len(self.operands) == 1:
             return f"{self.symbol}{_wrapped(self.operands[0])}"
         left, right = self.operands
-        return f"{_wrapped(left)} {self.symbol} {_wrapped(right)}"
+        base = _wrapped(left)
+        if self.symbol == "**" and isinstance(left, Constant) and math.copysign(1.0, left.number) < 0:
+            base = f"({base})"  # -2.5 ** t is -(2.5 ** t): a power binds tighter than a sign
+        return f"{base} {self.symbol} {_wrapped(right)}"
 
     def with_params(self, overrides: Mapping[str, Any], fill: bool = False) -> tuple[Spec, set[str]]:
         operands, used = _with_params(self.operands, overrides, fill)
@@ -260,8 +264,15 @@ class Call(Spec):
             failure.code = getattr(error, "code", None)
             failure.problem, failure.fix = getattr(error, "problem", str(error)), getattr(error, "fix", "")
             raise failure from None
+        except (ArithmeticError, ValueError) as error:
+            arithmetic = _not_computable(self.label, error)
+            if arithmetic is None:
+                raise
+            raise arithmetic from None
         if self.reacts and isinstance(t, Grid):  # where it lowered the rate
-            for step in np.flatnonzero(np.diff(rates) < 0)[:MARKS_OF_A_KIND] + 1:
+            with np.errstate(invalid="ignore"):  # the difference of two infinite rates
+                lowered = np.flatnonzero(np.diff(rates) < 0)
+            for step in lowered[:MARKS_OF_A_KIND] + 1:
                 t.record(t.start + int(step), REDUCED, "reduced")
         return rates
 
@@ -279,7 +290,7 @@ class Call(Spec):
             if param.variadic:
                 positional.extend(_render_value(v) for v in value)
                 continue
-            text = _render_value(value)
+            text = _render_value(list(value) if param.many else value)  # a list, as frameworks take it
             if param.function and isinstance(value, Constant):  # a function, which a bare number is not
                 text = f"lambda {(*self.entry.variables, 't')[0]}: {text}"
             if param.required and in_order and not keywords:
@@ -345,7 +356,9 @@ def _render_value(value: Any) -> str:
         return value.render()
     if isinstance(value, tuple | list):
         inner = ", ".join(_render_value(v) for v in value)
-        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"  # (x) is x, not a tuple
     return repr(value)
 
 
@@ -447,6 +460,36 @@ def _fits(call: Call) -> None:
             entry.check_rule(**full)
         except Invalid as error:
             raise SpecError(f"{call.label}: {error}") from None
+        except (ArithmeticError, ValueError) as error:
+            arithmetic = _not_computable(call.label, error)
+            if arithmetic is None:
+                raise
+            raise arithmetic from None
+
+
+_DOMAIN = re.compile(r"math domain error|expected a (?:positive|nonnegative) input")
+"""What Python's math module says of an argument outside a function's domain (``log(0)``)."""
+_NAN = "cannot convert float NaN to integer"
+
+
+def _not_computable(label: str, error: ArithmeticError | ValueError) -> SpecError | None:
+    """The error of a schedule whose arguments make its arithmetic fail (a division by zero, an
+    overflow, a log of zero): a :class:`SpecError` naming the call and what failed, raised wherever a
+    schedule's function or check is called, so that no schedule needs a check of its own for each.
+    ``None`` for any other ``ValueError``, which is a bug."""
+    if isinstance(error, ZeroDivisionError):
+        what = "a division by zero"
+    elif isinstance(error, OverflowError):
+        what = "a number too large for a float64 or an integer (an overflow)"
+    elif isinstance(error, ArithmeticError):
+        what = f"an arithmetic error ({error})"
+    elif _DOMAIN.search(str(error)):
+        what = "a math function outside its domain (a log or square root of zero or less)"
+    elif str(error) == _NAN:
+        what = "a number that is not a number (NaN) where a whole one is needed"
+    else:
+        return None
+    return SpecError(f"{label}: cannot be computed with these arguments: {what}")
 
 
 def checked(spec: Spec) -> Spec:
