@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -15,9 +15,9 @@ from lrviz.clock import grid
 from lrviz.clock.grid import Grid, Mark, Marks, Metric
 from lrviz.errors import RunError, SpecError, close_names
 from lrviz.evaluation.plan import Plan
-from lrviz.evaluation.stats import Checkpoint, Summary
+from lrviz.evaluation.stats import Checkpoint, Summary, Tally
 from lrviz.language.tree import Call, Spec, checked
-from lrviz.limits import STEP_LIMIT, ensure_memory, excerpt
+from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, STEP_LIMIT, ensure_memory, excerpt
 from lrviz.progress import report
 from lrviz.schedules.entry import Values
 
@@ -48,19 +48,23 @@ class Run:
     """The longest run accepted: a longer one is refused before any work."""
 
     def __post_init__(self) -> None:
-        if self.dtype not in DTYPES:
+        if not isinstance(self.dtype, str) or self.dtype not in DTYPES:
             raise RunError(f"dtype is float64 or float32, got {excerpt(self.dtype)}")
-        if self.step_on not in STEP_ON:
+        if not isinstance(self.step_on, str) or self.step_on not in STEP_ON:
             raise RunError(f"step-on is update or epoch, got {excerpt(self.step_on)}")
-        for name in ("steps", "steps_per_epoch", "step_limit"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise RunError(f"{name.replace('_', ' ')} must be a positive integer, got {excerpt(value)}")
+        for name in ("steps", "steps_per_epoch", "step_limit", "epochs"):  # numpy's integers become Python's
+            if name != "epochs" or self.epochs is not None:
+                object.__setattr__(self, name, positive(getattr(self, name), name.replace("_", " ")))
         if self.steps > self.step_limit:
             raise RunError(
                 f"a run of {self.steps:,} steps is longer than the limit of {self.step_limit:,} (no "
                 "training run takes more than about 10^9 updates): shorten it, or give --step-limit N "
                 "to allow a longer one"
+            )
+        if self.steps > LARGEST_STEP:
+            raise RunError(
+                f"a run of {self.steps:,} steps is longer than lrviz can count: at most "
+                f"{LARGEST_STEP_TEXT} steps, up to which every step is exact in float64"
             )
 
     @classmethod
@@ -110,6 +114,14 @@ class Run:
         )
 
 
+def positive(value: object, name: str) -> int:
+    """``value`` as a Python int (a numpy integer converted, so that no arithmetic on it wraps
+    around), or :class:`RunError` when it is no whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise RunError(f"{name} must be a positive integer, got {excerpt(value)}")
+    return int(value)
+
+
 def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = None) -> Spec:
     """``spec`` with each option set in every schedule of it that has that parameter.
 
@@ -141,6 +153,17 @@ class Look:
     given_at: str = ""
 
 
+@dataclass
+class _Read:
+    """What reading a series has found out (the series itself is frozen): its marks, its summary,
+    its extents and the lowest rate from chosen steps on."""
+
+    marks: list[Mark] | None = None
+    summary: Summary | None = None
+    extents: dict[bool, tuple[float, float]] = field(default_factory=dict)
+    lowest: dict[int, tuple[int, float]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, eq=False)
 class Series:
     """One schedule over a run: its label, its spec, its phase boundaries and how it is drawn.
@@ -154,31 +177,62 @@ class Series:
     spec: Spec
     run: Run
     look: Look = field(default_factory=Look)
-    _extents: dict[bool, tuple[float, float]] = field(default_factory=dict, init=False, repr=False)
-    _recorded: dict[str, list[Mark]] = field(default_factory=dict, init=False, repr=False)
+    _read: _Read = field(default_factory=lambda: _Read(), init=False, repr=False)
 
     @property
     def marks(self) -> list[Mark]:
         """Where the schedule's phases begin (warm-up ends, decays, restarts, reductions), as its
-        evaluation records them: read with the rates when they are evaluated whole, else in one pass."""
-        if "marks" not in self._recorded:
+        evaluation records them: read with the rates when they are evaluated whole, else in the first
+        pass over the run (see :meth:`blocks`)."""
+        if self._read.marks is None:
             if self.held or needs_history(self.spec):
                 self.values  # noqa: B018 (records the marks)
             else:
-                found = Marks()
-                for _ in chunks(self.spec, self.run, self.label, marks=found):
+                for _ in self.blocks():
                     pass
-                self._keep(found)
-        return self._recorded["marks"]
+        assert self._read.marks is not None
+        return self._read.marks
 
     def _keep(self, found: Marks) -> None:
-        self._recorded.setdefault("marks", [m for m in found.sorted() if 0 < m.step < self.run.steps])
+        if self._read.marks is None:
+            self._read.marks = [m for m in found.sorted() if 0 < m.step < self.run.steps]
+
+    @property
+    def summary(self) -> Summary:
+        """The statistics of the whole run (no checkpoints), with the extremes of each block: read in
+        the first pass over the run (see :meth:`blocks`), which its marks come from too."""
+        if self._read.summary is None:
+            if self.held or needs_history(self.spec):
+                self._read.summary = Summary.of_blocks(self.blocks, self.run.steps)
+            else:
+                for _ in self.blocks():
+                    pass
+        assert self._read.summary is not None
+        return self._read.summary
 
     def extent(self, positive: bool = False) -> tuple[float, float]:
-        """The lowest and highest rate (of the positive ones with ``positive``: NaN if none), read once."""
-        if positive not in self._extents:
-            self._extents[positive] = extent(self.blocks(), positive)
-        return self._extents[positive]
+        """The lowest and highest rate (of the positive ones with ``positive``: NaN if none), from the
+        summary: the lowest positive rate reads again only the blocks that hold rates ≤ 0 and > 0."""
+        if positive not in self._read.extents:
+            summary = self.summary
+            self._read.extents[positive] = (
+                self._positive_extent(summary) if positive else (summary.minimum, summary.peak)
+            )
+        return self._read.extents[positive]
+
+    def _positive_extent(self, summary: Summary) -> tuple[float, float]:
+        known = summary.extremes
+        assert known is not None
+        if not (known.highs > 0).any():
+            return np.nan, np.nan
+        low = math.inf
+        for k in range(known.starts.size):
+            if known.lows[k] > 0:
+                low = min(low, float(known.lows[k]))
+            elif known.highs[k] > 0:
+                values = self._stretch(int(known.starts[k]), int(known.stops[k]))
+                low = min(low, float(values[values > 0].min()))
+        return low, float(known.highs.max())
 
     @functools.cached_property
     def values(self) -> Values:
@@ -195,34 +249,91 @@ class Series:
 
     def blocks(self, size: int | None = None, start: int = 0) -> Iterator[tuple[int, Values]]:
         """The rates from step ``start`` on in consecutive blocks of ``size`` steps (default
-        :data:`lrviz.clock.grid.CHUNK`; the last may be shorter), each with the step it starts at."""
+        :data:`lrviz.clock.grid.CHUNK`; the last may be shorter), each with the step it starts at.
+
+        The first read of a long run from step 0 in chunks of the default size, whatever it is read
+        for, also records its marks and takes its summary (:class:`~lrviz.evaluation.stats.Tally`),
+        so that a command reads the run once however many of them it needs.
+        """
         size = size or grid.CHUNK
-        if self.held:
+        if self.held or needs_history(self.spec):  # evaluated whole once, then held
             values = self.values
             for first in range(start, values.size, size):
                 yield first, values[first : first + size]
-        elif needs_history(self.spec):
-            self.values  # noqa: B018 (evaluated whole once, then held)
-            yield from self.blocks(size, start)
-        else:
-            yield from chunks(self.spec, self.run, self.label, size, start)
+            return
+        whole = start == 0 and size == grid.CHUNK
+        found = Marks() if whole and self._read.marks is None else None
+        tally = Tally(self.run.steps) if whole and self._read.summary is None else None
+        for first, values in chunks(self.spec, self.run, self.label, size, start, marks=found):
+            if tally is not None:
+                tally.add(first, values)
+            yield first, values
+        if found is not None:
+            self._keep(found)
+        if tally is not None and self._read.summary is None:
+            self._read.summary = tally.summary(self._again)
 
-    def first(self, start: int, test: Callable[[Values], npt.NDArray[np.bool_]]) -> int | None:
+    def _again(self, *, start: int = 0) -> Iterator[tuple[int, Values]]:
+        """The chunks from ``start`` on, read again for the summary: nothing else taken from them."""
+        return chunks(self.spec, self.run, self.label, start=start)
+
+    def _stretch(self, start: int, stop: int) -> Values:
+        """The rates of steps ``start`` to ``stop`` - 1, as one block."""
+        if self.held or needs_history(self.spec):
+            return self.values[start:stop]
+        ((_, values),) = chunks(self.spec, self.run, self.label, stop - start, start, stop)
+        return values
+
+    def first(
+        self, start: int, test: Callable[[Values], npt.NDArray[np.bool_]], monotone: bool = False
+    ) -> int | None:
         """The first step from ``start`` on whose rate passes ``test`` (applied to blocks of rates),
-        or ``None``."""
-        for first, values in self.blocks(start=start):
-            hits = np.flatnonzero(test(values))
+        or ``None``.
+
+        A ``monotone`` test (one that, passed by a rate, is passed by every higher rate, or by every
+        lower one) is first applied to each block's extremes from the summary, and reads only the
+        blocks where one of them passes.
+        """
+        if not monotone:
+            for first, values in self.blocks(start=start):
+                hits = np.flatnonzero(test(values))
+                if hits.size:
+                    return first + int(hits[0])
+            return None
+        known = self.summary.extremes
+        assert known is not None
+        for k in known.after(start):
+            extremes = np.array([known.lows[k], known.highs[k]], dtype=self.run.dtype)
+            if not test(extremes).any():
+                continue
+            first = max(start, int(known.starts[k]))
+            hits = np.flatnonzero(test(self._stretch(first, int(known.stops[k]))))
             if hits.size:
                 return first + int(hits[0])
         return None
 
     def lowest(self, start: int) -> tuple[int, float]:
-        """The first step from ``start`` on where the rate is lowest, and that rate."""
+        """The first step from ``start`` on where the rate is lowest, and that rate: from the summary's
+        extremes, reading the block that holds ``start`` and the first block with the lowest rate."""
+        if start in self._read.lowest:
+            return self._read.lowest[start]
+        known = self.summary.extremes
+        assert known is not None
         best_step, best = start, math.inf
-        for first, values in self.blocks(start=start):
+        after = known.after(start)
+        if after and known.starts[after[0]] < start:  # the steps of the first block from start on
+            values = self._stretch(start, int(known.stops[after[0]]))
             where = int(np.argmin(values))
-            if values[where] < best:
-                best_step, best = first + where, float(values[where])
+            best_step, best = start + where, float(values[where])
+            after = after[1:]
+        if after:
+            lows = known.lows[after.start :]
+            k = after.start + int(np.argmin(lows))
+            if lows.min() < best:
+                values = self._stretch(int(known.starts[k]), int(known.stops[k]))
+                where = int(np.argmin(values))
+                best_step, best = int(known.starts[k]) + where, float(values[where])
+        self._read.lowest[start] = (best_step, best)
         return best_step, best
 
     def at(self, steps: Sequence[int]) -> Values:
@@ -230,17 +341,6 @@ class Series:
         if self.held:
             return self.values[np.asarray(steps, dtype=np.int64)]
         return rates_at(self.spec, self.run, steps, self.label)
-
-
-def extent(blocks: Iterable[tuple[int, Values]], positive: bool = False) -> tuple[float, float]:
-    """The lowest and highest rate (of the positive ones with ``positive``; NaN if there are none)."""
-    low, high = np.inf, -np.inf
-    for _, values in blocks:
-        if positive:
-            values = values[values > 0]
-        if values.size:
-            low, high = min(low, float(values.min())), max(high, float(values.max()))
-    return (low, high) if low <= high else (np.nan, np.nan)
 
 
 def reacts_to_metric(spec: Spec) -> bool:
@@ -254,7 +354,9 @@ def needs_history(spec: Spec) -> bool:
 
 
 def _check_finite(values: Values, first_step: int, spec: Spec, label: str) -> None:
-    if math.isfinite(float(values.sum())):  # one pass; a sum that overflows is checked step by step
+    with np.errstate(all="ignore"):
+        total = float(values.sum())
+    if math.isfinite(total):  # one pass; a sum that overflows is checked step by step
         return
     bad = ~np.isfinite(values)
     if bad.any():
@@ -295,20 +397,30 @@ def rates_at(spec: Spec, run: Run, steps: Sequence[int], label: str = "") -> Val
 
 
 def _steps_of(run: Run, steps: Sequence[int]) -> npt.NDArray[np.int64]:
-    """``steps`` as steps of ``run``: whole numbers, negative ones counted back from the end."""
+    """``steps`` as steps of ``run``: whole numbers (no bools), negative ones counted back from the
+    end. A step outside the run is refused before any conversion, so that none wraps around into it
+    (2^64 − 1 as an int64 is −1)."""
     try:
-        wanted = np.asarray(steps)
-        if wanted.ndim != 1 or (wanted.size and wanted.dtype.kind not in "iu"):
+        given = np.asarray(steps)
+        if given.ndim != 1:
             raise TypeError
-        wanted = wanted.astype(np.int64)
+        listed = given.dtype == object or not isinstance(steps, np.ndarray)
+        if listed and not all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in given):
+            raise TypeError
+        if given.size and given.dtype.kind not in "iuO":
+            raise TypeError
     except (TypeError, ValueError, OverflowError):
         raise RunError(f"at must be a list of whole steps, got {excerpt(steps)}") from None
-    wanted = np.where(wanted < 0, wanted + run.steps, wanted)
-    outside = (wanted < 0) | (wanted >= run.steps)
+    if given.dtype == object:  # whole numbers too large for any integer dtype: none is a step
+        outside = np.array([not -run.steps <= s < run.steps for s in given], dtype=bool)
+    elif given.dtype.kind == "u":
+        outside = given >= run.steps
+    else:
+        outside = (given < -run.steps) | (given >= run.steps)
     if outside.any():
-        step = int(np.asarray(steps)[outside][0])
-        raise RunError(f"at: step {step} is not a step of a {run.steps:,}-step run")
-    return wanted
+        raise RunError(f"at: step {int(given[outside][0])} is not a step of a {run.steps:,}-step run")
+    wanted = given.astype(np.int64)
+    return np.where(wanted < 0, wanted + run.steps, wanted)
 
 
 def chunks(
@@ -331,17 +443,25 @@ def chunks(
         marks.scale = per_epoch  # marks recorded in epochs land at the epoch's first update
     for first in range(start, stop, size):
         last = min(first + size, stop)
-        if per_epoch:  # the epochs of these steps, each epoch's rate held over its updates
-            epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1, metric=run.metric, marks=marks)
-            rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
-            values = rates[np.arange(first, last) // per_epoch - epochs.start]
-        else:
-            time = Grid(first, last, metric=run.metric, marks=marks)
-            values = np.asarray(spec.evaluate(time, horizon), dtype=np.float64)
+        values = _evaluated(spec, run, first, last, horizon, marks)
         _check_finite(values, first, spec, label)
         if stop - start > size:
             report(f"evaluating {label or spec.source}", last - start, stop - start)
         yield first, values.astype(run.dtype, copy=False)
+
+
+def _evaluated(spec: Spec, run: Run, first: int, last: int, horizon: int, marks: Marks | None) -> Values:
+    """The rates of steps ``first`` to ``last`` of ``run``, with numpy's floating-point warnings off:
+    a rate that overflows or is undefined is refused by the finiteness check, with its step, and
+    arithmetic that does not reach the rates (a comparison with a NaN) is no concern of the user's."""
+    with np.errstate(all="ignore"):
+        if run.step_on == "epoch":  # the epochs of these steps, each epoch's rate held over its updates
+            per_epoch = run.steps_per_epoch
+            epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1, metric=run.metric, marks=marks)
+            rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
+            return rates[np.arange(first, last) // per_epoch - epochs.start]
+        time = Grid(first, last, metric=run.metric, marks=marks)
+        return np.asarray(spec.evaluate(time, horizon), dtype=np.float64)
 
 
 def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bool = True) -> Series:
@@ -378,7 +498,8 @@ def evaluate(
 
     if metric is not None and not isinstance(metric, Metric):
         metric = _metric_values(metric)
-    chosen = at is not None and isinstance(steps, int) and steps > step_limit
+    steps, step_limit = positive(steps, "steps"), positive(step_limit, "step limit")
+    chosen = at is not None and steps > step_limit
     run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
     tree = checked(
         with_options(parse(spec, complete=False) if isinstance(spec, str) else _spec(spec), options)
@@ -416,7 +537,14 @@ class Curves:
     def summary(self, series: Series) -> Summary:
         """The statistics of one series, with this line-up's checkpoints (read once)."""
         if series not in self._summaries:
-            self._summaries[series] = Summary.of_blocks(series.blocks, self.run.steps, self.checkpoints)
+            summary = series.summary
+            if self.checkpoints:
+                rates = series.at([step for _, step in self.checkpoints]).tolist()
+                at = tuple(
+                    (label, step, rate) for (label, step), rate in zip(self.checkpoints, rates, strict=True)
+                )
+                summary = replace(summary, at=at)
+            self._summaries[series] = summary
         return self._summaries[series]
 
     def panels(self) -> dict[str, list[Series]]:

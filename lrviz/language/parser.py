@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from lrviz.errors import SpecError, close_names
 from lrviz.language.catalogue import SCHEDULES, dialects, find, lookup, registered
@@ -48,7 +52,34 @@ def parse(text: str, constants: Mapping[str, float] | None = None, *, complete: 
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
     if len(source) > SPEC_LENGTH:
         raise SpecError(f"the spec is {len(source):,} characters long; at most {SPEC_LENGTH:,} are read")
-    return _parsed(source, tuple(sorted((constants or {}).items())), complete)
+    return _parsed(source, _constants(constants), complete)
+
+
+def _constants(constants: object) -> tuple[tuple[str, float], ...]:
+    """The run's numbers as a key of the parse cache: each a name and a finite number (a numpy
+    number becomes Python's), or :class:`SpecError`."""
+    if constants is None:
+        return ()
+    if not isinstance(constants, Mapping):
+        raise SpecError(
+            f"constants must be a mapping of names to numbers, such as {{'E': 100}}, got {excerpt(constants)}"
+        )
+    found: list[tuple[str, float]] = []
+    for name, value in constants.items():
+        number = value.item() if isinstance(value, np.integer | np.floating) else value
+        if not isinstance(name, str) or isinstance(number, bool) or not isinstance(number, int | float):
+            raise SpecError(
+                f"constants must map names to numbers, such as {{'E': 100}}, got "
+                f"{excerpt(name)}: {excerpt(value)}"
+            )
+        try:
+            finite = math.isfinite(number)
+        except OverflowError:  # a whole number too large for a float64
+            finite = False
+        if not finite:
+            raise SpecError(f"constant {excerpt(name)} must be a finite number, got {excerpt(value)}")
+        found.append((name, number))
+    return tuple(sorted(found))
 
 
 @functools.lru_cache(maxsize=256)
@@ -60,7 +91,10 @@ def _parsed(source: str, constants: tuple[tuple[str, float], ...], complete: boo
 def parse_value(source: str, constants: Mapping[str, float] | None = None, complete: bool = True) -> Any:
     """Parse text in the grammar to a plain value (number, text, list, …) or a :class:`Spec`."""
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "0.1if t": Python's own advice on its syntax is not the user's
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         if "integer string conversion" in error.msg:  # Python's own limit on digits
             raise SpecError(f"{excerpt(source)}: {TOO_LARGE}") from None
