@@ -147,6 +147,72 @@ def test_flag_option(cli: Any) -> None:
     assert [line.split(",")[1] for line in result.out.splitlines()[1:]] == ["1.0", "0.5", "0.0", "0.25"]
 
 
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (["--start", "-1e3"], "-1000.0"),
+        (["--start", "-1e-3"], "-0.001"),
+        (["--start", "-5", "-n", "10"], "-5.0"),
+        (["--start=-1e3"], "-1000.0"),
+        (["-n", "10", "--", "--start", "-1e3"], "-1000.0"),
+    ],
+)
+def test_a_value_that_begins_with_a_minus_is_the_options_value(cli: Any, args: list[str], start: str) -> None:
+    """The token after an option that takes a value is its value, never a cluster of short options:
+    ``--start -1e3`` is no ``--start -1 -e 3``, a run of three epochs."""
+    result = cli("export", "linear(0, 0.1, steps=10)", *args)
+    assert result.code == 0, result.err
+    rows = result.out.splitlines()
+    assert len(rows) == 11, result.out
+    assert rows[1] == f"0,{start}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "-0.5 * cosine(0.1) + 0.1", "--steps", "5"],
+        ["export", "-(cosine(0.1)) + 0.2", "-n", "5"],
+        ["export", "-t * 0.01 + 0.1", "-n5"],
+        ["export", "-exp(-t) + 1.5", "-n", "5"],
+        ["export", ".05 - -t * 0.01", "-n", "5"],
+        ["export", "-n", "5", "--", "-t*0.01+0.1"],
+        ["export", "-hf.get_constant_schedule(optimizer, lr=0.1) + 0.2", "-n", "5"],
+    ],
+)
+def test_a_spec_that_begins_with_a_minus_is_a_spec(cli: Any, args: list[str]) -> None:
+    """A spec that begins with '-' and then a digit, '.', '(' or a name that is no option is a spec, not
+    a cluster of short options (``-h`` in it showed the help, ``-e`` took the rest as epochs)."""
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert len(result.out.splitlines()) == 6, result.out
+
+
+def test_code_of_a_spec_that_begins_with_a_minus(cli: Any) -> None:
+    spec = "-(torch.ConstantLR(optimizer, factor=0.5, total_iters=4, lr=0.05))"
+    result = cli("code", spec, "--steps", "5", "--to", "torch")
+    assert result.code == 0, result.err
+    assert "lrviz.torch.scheduler(" in result.out
+    assert "Usage" not in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cosine(0.1)", "-steps", "10"], "no such option -steps; did you mean --steps?"),
+        (["cosine", "-max-lr=0.1", "-n", "5"], "no such option -max-lr; did you mean --max-lr?"),
+        (["cosine(0.1)", "--step", "10"], "no such option --step; did you mean --steps?"),
+        (["step(0.1, 2)", "--gamma", "-n", "5"], "--gamma needs a value"),
+        (["cosine(0.1)", "-n", "-5"], "Invalid value for '--steps'"),
+        (["cosine(0.1)", "-x", "-n", "5"], "unknown schedule or function 'x'"),
+    ],
+)
+def test_options_typed_wrong_are_told(cli: Any, args: list[str], message: str) -> None:
+    result = cli("table", *args)
+    assert result.code == 2
+    assert message in result.err
+    assert result.err.count("\n") == 1, result.err
+
+
 def test_list_and_describe(cli: Any) -> None:
     listing = cli("list")
     assert listing.code == 0

@@ -31,6 +31,7 @@ from lrviz.cli.options import (
     OutputImage,
     PreviewOption,
     ResumeOption,
+    SpecCommand,
     Specs,
     with_options,
 )
@@ -126,7 +127,7 @@ def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool
     terminal.say(f"wrote {path}")
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options(looks=True)
 def plot(
     specs: Specs,
@@ -145,7 +146,7 @@ def plot(
     _draw(_built(specs, settings, None, resume_at), output, look or {}, preview)
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options(looks=True)
 def compare(
     ctx: typer.Context,
@@ -180,7 +181,7 @@ def compare(
     _draw(built, output, look or {}, preview)
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def table(
     specs: Specs,
@@ -207,7 +208,7 @@ def table(
         console.print(part)
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def export(
     specs: Specs,
@@ -271,7 +272,7 @@ def gallery(
     terminal.say(f"wrote {len(written)} images to {out}")
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def check(
     specs: Specs,
@@ -312,7 +313,7 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command(cls=Command, context_settings=SPEC_COMMAND)
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options("dtype", "metric", "metric_column")
 def code(
     specs: Specs,

@@ -5,23 +5,119 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from lrviz.cli.help import Command
 from lrviz.errors import LrvizError
 from lrviz.io.config import LAYOUTS, parse_size
 from lrviz.io.settings import SETTINGS, RunSettings
 from lrviz.language.catalogue import dialects, entries
 from lrviz.limits import excerpt
+from lrviz.tools.build import takes_next
 
 SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
 """A command whose options that are not its own set schedule parameters."""
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = (".csv", ".json")
+
+
+class SpecCommand(Command):
+    """A command that takes specs, and options that set their parameters (``--max-lr 0.1``) besides its
+    own. Its arguments are sorted out (:func:`arrange`) before typer reads them: typer would read any
+    token that begins with '-' as a cluster of short options, so that ``--start -1e3`` became
+    ``--start -1 -e 3`` and the spec ``-0.5 * cosine(0.1)`` became options."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        arranged, mistyped = arrange(args, own_options(self.get_params(ctx)))
+        rest = super().parse_args(ctx, arranged)
+        if mistyped is not None and not ctx.resilient_parsing:  # after --help has had its say
+            raise LrvizError(f"no such option -{mistyped}; did you mean --{mistyped}?")
+        return rest
+
+
+def own_options(params: Iterable[Any]) -> dict[str, bool]:
+    """Each option name of a command's parameters (``--steps``, ``-n``, ``--no-preview``), and whether it
+    takes a value."""
+    names: dict[str, bool] = {}
+    for param in params:
+        if param.param_type_name == "option":
+            takes = not (param.is_flag or param.count)
+            names.update(dict.fromkeys([*param.opts, *param.secondary_opts], takes))
+    return names
+
+
+_DASHED_NAME = re.compile(r"-([^\W\d][\w-]*)(=.*)?", re.DOTALL)
+"""A token that looks like an option written with one dash: ``-steps``, ``-max-lr=0.1``."""
+
+
+def arrange(args: Sequence[str], own: Mapping[str, bool]) -> tuple[list[str], str | None]:
+    """A spec command's arguments in the order typer reads them right: the command's own options and
+    their values first, then ``--``, then the specs and the parameter options in the order given (for
+    :func:`~lrviz.tools.build.options_of`). Also the name of an option mistyped with one dash
+    (``-steps``), if any.
+
+    - An option of the command that takes a value takes the next token, whatever it begins with; so
+      does a parameter option, unless that token is another long option (:func:`takes_next`) or one of
+      the command's options (``--gamma -n 5`` is ``--gamma`` without its value).
+    - A token that begins with a single '-' is an option of the command when it is one of its short
+      options alone (``-n``), or one that takes a value with its value attached (``-n5``). Anything else
+      is a spec: a '-' followed by a digit, '.', '(' or a name (``-0.5 * cosine(0.1)``, ``-t + 1``,
+      ``-exp(-t)``), unless that name, dashed once, is an option: ``-steps`` is a typo for ``--steps``.
+    - After ``--`` every token is a spec or a parameter option.
+    """
+    ours: list[str] = []
+    theirs: list[str] = []
+    mistyped: str | None = None
+    tokens = list(args)
+    while tokens:
+        token = tokens.pop(0)
+        if token == "--":
+            theirs += tokens
+            break
+        if token.startswith("--"):
+            name, attached, _ = token.partition("=")
+            if name in own:
+                ours.append(token)
+                if own[name] and not attached and tokens:
+                    ours.append(tokens.pop(0))
+            else:
+                theirs.append(token)
+                if not attached and tokens and tokens[0] not in own and takes_next(token, tokens[0]):
+                    theirs.append(tokens.pop(0))
+        elif _is_short_option(token, own):
+            ours.append(token)
+            if len(token) == 2 and own[token] and tokens:
+                ours.append(tokens.pop(0))
+        else:
+            found = _DASHED_NAME.fullmatch(token)
+            if mistyped is None and found and _is_option_name(found[1], own):
+                mistyped = found[1]
+            theirs.append(token)
+    return ours + (["--", *theirs] if theirs else []), mistyped
+
+
+def _is_short_option(token: str, own: Mapping[str, bool]) -> bool:
+    """Whether ``token`` is a short option of the command, alone or with its value attached: ``-n``,
+    ``-n5``, but not ``-noam(…)`` or ``-h(…)``, where a longer name or a spec follows the dash."""
+    if token[:2] not in own or token.startswith("--"):
+        return False
+    return len(token) == 2 or (own[token[:2]] and not (token[2].isalpha() or token[2] == "_"))
+
+
+def _is_option_name(name: str, own: Mapping[str, bool]) -> bool:
+    """Whether ``--name`` is an option: the command's, or the parameter of a schedule."""
+    return f"--{name}" in own or name.replace("-", "_") in _parameter_names()
+
+
+@functools.cache
+def _parameter_names() -> frozenset[str]:
+    return frozenset(p.name for dialect in ("", *dialects()) for e in entries(dialect) for p in e.params)
 
 
 def _complete(incomplete: str) -> Iterator[str]:

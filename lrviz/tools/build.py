@@ -55,11 +55,17 @@ def options_of(tokens: Sequence[str]) -> tuple[list[str], list[Option]]:
         if has_value:
             options.append((name, value))
             continue
-        takes_next = bool(tokens) and not tokens[0].startswith("--")
-        if takes_next and is_flag(name) and tokens[0].lower() not in TRUE + FALSE:
-            takes_next = False
-        options.append((name, tokens.pop(0) if takes_next else None))
+        options.append((name, tokens.pop(0) if tokens and takes_next(token, tokens[0]) else None))
     return texts, options
+
+
+def takes_next(option: str, following: str) -> bool:
+    """Whether the token after a parameter option given without ``=`` (``--max-lr``) is its value:
+    whatever it begins with (``--start -1e3``), unless it is another long option (``--steps``); a
+    True/False parameter takes only a true or false word, and otherwise stands alone."""
+    if following.startswith("--"):
+        return False
+    return not is_flag(option[2:].replace("-", "_")) or following.lower() in TRUE + FALSE
 
 
 def build(
