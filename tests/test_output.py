@@ -474,3 +474,16 @@ def test_a_long_path_is_cut_in_the_message(tmp_path: Path, cli: Any) -> None:
     assert "…" in result.err
     assert result.err.count("\n") == 1
     assert len(result.err) < 200
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_label_utf8_cannot_hold_is_escaped_in_a_file(tmp_path: Path, cli: Any, suffix: str) -> None:
+    """A lone surrogate in a config's label (YAML ``"\\ud800"``) has no UTF-8 form: a CSV writes it as
+    its escape, as JSON does, rather than failing half-way."""
+    config = tmp_path / "surrogate.yaml"
+    config.write_text('schedules:\n  "a\\ud800b": cosine(0.1)\nsteps: 3\n')
+    out = tmp_path / f"out{suffix}"
+    result = cli("export", str(config), "-o", str(out))
+    assert (result.code, result.err) == (0, "")
+    assert "a\\ud800b" in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, config.name]

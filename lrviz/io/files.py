@@ -77,9 +77,11 @@ def _write_in_place(
 
 
 def _opened(handle: int, binary: bool) -> IO[Any]:
+    """A file to write to: text in UTF-8, where a character UTF-8 cannot hold (a lone surrogate from a
+    YAML ``"\\ud800"``) is written as its escape, ``\\ud800``, rather than failing the write."""
     if binary:
         return os.fdopen(handle, "wb")
-    return os.fdopen(handle, "w", encoding="utf-8", newline="")
+    return os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="")
 
 
 def _take_over(temporary: str, replaced: os.stat_result | None) -> None:
