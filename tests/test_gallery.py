@@ -50,3 +50,15 @@ def test_each_image_shows_its_schedules_shape(entry: Any) -> None:
     changes = np.flatnonzero(np.diff(rates) != 0) + 1
     assert changes.size
     assert changes[-1] >= rates.size / 2, "the rate stops changing in the first half of the picture"
+
+
+@pytest.mark.parametrize("out", ["a-file/gallery", "a-file"])
+def test_a_folder_that_cannot_be_made_is_a_write_error(cli: Any, tmp_path: Path, out: str) -> None:
+    """A gallery folder under a file, or a file where the folder should be: one line and exit status 1,
+    before anything is drawn."""
+    (tmp_path / "a-file").write_text("")
+    result = cli("gallery", "--out", str(tmp_path / out), "--configs", str(tmp_path))
+    assert result.code == 1
+    assert result.err.startswith(f"lrviz gallery: cannot write '{tmp_path / out}': ")
+    assert result.err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]

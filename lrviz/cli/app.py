@@ -7,9 +7,11 @@ gallery), and yaml only when a config is read.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -89,8 +91,25 @@ def _built(
 
 
 def _write(path: Path, write: Any, *, binary: bool = False) -> None:
-    try:
+    with _writing(path):
         write_atomically(path, write, binary=binary)
+
+
+def _folder(path: Path) -> None:
+    """Make the folder ``path`` (and its parents) for output, before any work: a file in the way, a
+    permission or a path through a file (``/dev/null/x``) is a :class:`WriteError`."""
+    with _writing(path):
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is not a folder", str(path))
+        path.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` (the disk, a permission, a missing folder) into a
+    :class:`WriteError`: one line and exit status 1."""
+    try:
+        yield
     except OSError as error:
         reason = error.strerror or str(error)
         raise WriteError(f"cannot write {excerpt(str(path))}: {reason}") from None
@@ -268,6 +287,7 @@ def gallery(
     _plotting()
     if configs is not None and not configs.is_dir():
         raise LrvizError(f"--configs {excerpt(str(configs))} is not a folder of configs")
+    _folder(out)
     written = render_all(out, configs or examples.folder(), _write)
     terminal.say(f"wrote {len(written)} images to {out}")
 
