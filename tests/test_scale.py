@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import subprocess
 import sys
 from typing import Any
@@ -17,6 +18,7 @@ import lrviz
 import lrviz.evaluation.run
 from lrviz.clock import grid
 from lrviz.clock.grid import Metric
+from lrviz.errors import RunError
 from lrviz.evaluation.lineup import Item
 from lrviz.evaluation.lineup import evaluate as evaluate_lineup
 from lrviz.evaluation.run import Run, evaluate_spec, series
@@ -103,6 +105,46 @@ def test_a_step_of_a_billion_step_run_is_immediate() -> None:
     """optax's own tests ask for the rate at step 10^9; it takes no evaluation of the steps before."""
     far = lrviz.evaluate("optax.cosine_decay_schedule(0.1, 10**9, alpha=0.5)", 10**12, at=[10**9 - 1, -1])
     np.testing.assert_allclose(far, [0.05, 0.05], rtol=1e-12)
+
+
+def test_a_run_longer_than_2_to_the_53_steps_is_refused_even_at_chosen_steps() -> None:
+    """float64 counts every step up to 2^53 only; with at= the step limit is waived, that bound is not."""
+    with pytest.raises(RunError, match=r"longer than lrviz can count: at most 2\^53 = 9,007,199,254,740,992"):
+        lrviz.evaluate("cosine(0.1)", 10**30, at=[-1])
+    assert lrviz.evaluate("cosine(0.1)", 2**53, at=[0, -1]).tolist() == [0.1, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        (np.array([2**64 - 1], dtype=np.uint64), "step 18446744073709551615 is not a step of a 10-step run"),
+        ([2**64], "step 18446744073709551616 is not a step of a 10-step run"),
+        ([1, -11], "step -11 is not a step of a 10-step run"),
+        ([True], "at must be a list of whole steps"),
+        ([1.0], "at must be a list of whole steps"),
+        (np.array([[1]]), "at must be a list of whole steps"),
+    ],
+)
+def test_chosen_steps_outside_the_run_are_refused_before_they_could_wrap_around(
+    at: Any, message: str
+) -> None:
+    with pytest.raises(RunError, match=re.escape(message)):
+        lrviz.evaluate("cosine(0.1)", 10, at=at)
+
+
+def test_numpy_integers_are_run_lengths_and_anything_else_is_refused() -> None:
+    """A numpy integer is taken as a Python int (255 steps of uint8 are no overflow in the memory
+    check); a step limit or dtype of the wrong type is one RunError."""
+    np.testing.assert_array_equal(
+        lrviz.evaluate("cosine(0.1)", np.uint8(255)), lrviz.evaluate("cosine(0.1)", 255)
+    )
+    np.testing.assert_array_equal(
+        lrviz.evaluate("cosine(0.1)", 5, step_limit=np.int64(9)), lrviz.evaluate("cosine(0.1)", 5)
+    )
+    with pytest.raises(RunError, match=r"step limit must be a positive integer, got \[\]"):
+        lrviz.evaluate("cosine(0.1)", 50, at=[0], step_limit=[])
+    with pytest.raises(RunError, match="dtype is float64 or float32"):
+        lrviz.evaluate("cosine(0.1)", 5, dtype=np.array([]))  # type: ignore[arg-type]
 
 
 def test_summaries_are_the_same_from_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,3 +83,18 @@ def test_checkpoints_in_epochs_and_steps_say_which(cli: Any) -> None:
     late = cli("table", "cosine(0.1)", "--epochs", "90", "--steps-per-epoch", "10", "--at", "90e")
     assert late.code == 2
     assert "epochs such as 45e" in late.err
+
+
+@pytest.mark.parametrize("rate", [1e308, 1.7976931348623157e308, -1e308])
+def test_the_mean_of_rates_whose_sum_overflows(rate: float) -> None:
+    """Rates near float64's largest: their sum overflows, their mean does not (and no warning)."""
+    summary = Summary.of(np.full(20, rate))
+    assert summary.mean == pytest.approx(rate, rel=1e-15)
+    assert summary.peak == summary.final == rate
+
+
+def test_a_table_of_rates_near_float64s_largest(cli: Any) -> None:
+    result = cli("table", "1e308", "--steps", "20")
+    assert result.code == 0, result.err
+    assert "1e+308" in result.out
+    assert not result.err
