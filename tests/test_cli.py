@@ -213,6 +213,23 @@ def test_options_typed_wrong_are_told(cli: Any, args: list[str], message: str) -
     assert result.err.count("\n") == 1, result.err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--epochs", "2", "--steps-per-epoch", "1" + "0" * 400],
+        ["--epochs", "4", "--dataset-size", "1" + "0" * 400, "--batch-size", "3"],
+        ["--steps", "10", "--step-limit", "1" + "0" * 400],
+        ["--steps", "10", "--every", "1" + "0" * 400],
+        ["--steps", "10", "--resume-at", "1" + "0" * 400],
+    ],
+)
+def test_a_huge_count_is_one_short_line(cli: Any, args: list[str]) -> None:
+    result = cli("table", "cosine(0.1)", *args)
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert len(result.err) < 250, result.err
+
+
 def test_list_and_describe(cli: Any) -> None:
     listing = cli("list")
     assert listing.code == 0

@@ -104,6 +104,14 @@ def test_sweeps_in_a_config_give_one_curve_per_value(tmp_path: Path) -> None:
         ),
         ("steps: 10\nschedules: {}\n", "x.yaml:2: schedules: is empty"),
         ("steps: 0\nschedules: {a: cosine(0.1)}\n", "x.yaml:1: steps: must be a positive integer, got 0"),
+        (
+            "epochs: 2\nsteps_per_epoch: 1" + "0" * 400 + "\nschedules: {a: cosine(0.1)}\n",
+            "x.yaml:2: steps_per_epoch: must be a whole number from 1 to 2^53 = 9,007,199,254,740,992",
+        ),
+        (
+            "epochs: 4\ndataset_size: 1" + "0" * 20 + "\nbatch_size: 3\nschedules: {a: cosine(0.1)}\n",
+            "x.yaml:2: dataset_size: must be a whole number from 1 to 2^53",
+        ),
         ("stepz: 10\nschedules: {a: cosine(0.1)}\n", "x.yaml:1: stepz: unknown key; did you mean 'steps'?"),
         (
             "steps: 10\nschedules:\n  a: cosine(0.1)\n  a: step(0.1, 2)\n",

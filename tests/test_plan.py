@@ -57,6 +57,25 @@ def test_plans_that_cannot_train() -> None:
         RunSettings(epochs=2, steps_per_epoch=3, dataset_size=10, batch_size=2).run()
 
 
+@pytest.mark.parametrize(
+    "name", ["steps", "epochs", "steps_per_epoch", "dataset_size", "batch_size", "grad_accum", "devices"]
+)
+@pytest.mark.parametrize("value", [2**53 + 1, 10**400])
+def test_every_count_of_a_run_is_bounded_where_it_is_given(name: str, value: int) -> None:
+    """A run setting of hundreds of digits is refused at once, in one line, rather than overflowing a
+    float where it is used (the updates of an epoch, E in a spec)."""
+    with pytest.raises(RunError, match=r"must be a whole number from 1 to 2\^53") as error:
+        RunSettings(**{name: value})
+    assert len(str(error.value)) < 200
+
+
+def test_a_plan_counts_exactly_at_any_size() -> None:
+    big = 10**400
+    assert Plan(big, 3).per_device == big
+    assert Plan(big + 1, big).batches == 2
+    assert Plan(2**53 + 1, 1, grad_accum=2).updates == 2**52 + 1
+
+
 def test_e_is_the_updates_of_an_epoch() -> None:
     run = RunSettings(epochs=3, dataset_size=1_000, batch_size=100).run()
     assert run.steps == 30

@@ -43,7 +43,7 @@ from lrviz.evaluation.run import reacts_to_metric
 from lrviz.io import examples
 from lrviz.io.config import is_config
 from lrviz.io.files import check_suffix, write_atomically
-from lrviz.io.settings import RunSettings
+from lrviz.io.settings import LARGEST_COUNT, RunSettings
 from lrviz.limits import excerpt
 from lrviz.tools import describe as describing
 from lrviz.tools.build import RUN_OPTIONS, Built, build, options_of
@@ -208,7 +208,8 @@ def table(
     resume_at: ResumeOption = None,
     at: AtOption = None,
     every: Annotated[
-        int | None, typer.Option(min=1, help="A row every K steps.", rich_help_panel="Rows")
+        int | None,
+        typer.Option(min=1, max=LARGEST_COUNT, help="A row every K steps.", rich_help_panel="Rows"),
     ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="A row for every step.", rich_help_panel="Rows")

@@ -16,7 +16,7 @@ import typer
 from lrviz.cli.help import Command
 from lrviz.errors import LrvizError
 from lrviz.io.config import LAYOUTS, parse_size
-from lrviz.io.settings import SETTINGS, RunSettings
+from lrviz.io.settings import LARGEST_COUNT, SETTINGS, RunSettings
 from lrviz.language.catalogue import dialects, entries
 from lrviz.limits import excerpt
 from lrviz.tools.build import takes_next
@@ -160,6 +160,8 @@ AtOption = Annotated[
 ResumeOption = Annotated[
     int | None,
     typer.Option(
+        min=-LARGEST_COUNT,
+        max=LARGEST_COUNT,
         metavar="STEP",
         help="Mark a resume at this step and the rate a restarted run continues with.",
         rich_help_panel="Run",

@@ -9,7 +9,6 @@ as the Hugging Face Trainer, Accelerate and Lightning all do.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from lrviz.errors import RunError
@@ -40,19 +39,19 @@ class Plan:
     @property
     def per_device(self) -> int:
         """Samples each device sees in an epoch."""
-        return math.ceil(self.dataset_size / self.devices)
+        return _ceil_div(self.dataset_size, self.devices)
 
     @property
     def batches(self) -> int:
         """Batches each device runs in an epoch."""
         if self.drop_last:
             return self.per_device // self.batch_size
-        return math.ceil(self.per_device / self.batch_size)
+        return _ceil_div(self.per_device, self.batch_size)
 
     @property
     def updates(self) -> int:
         """Optimizer updates in an epoch."""
-        return math.ceil(self.batches / self.grad_accum)
+        return _ceil_div(self.batches, self.grad_accum)
 
     def derivation(self) -> str:
         """How the updates of an epoch follow from the plan, in one sentence."""
@@ -75,3 +74,9 @@ class Plan:
                 f"accumulating {self.grad_accum} batches an update is {self.updates:,} updates{remainder}"
             )
         return f"{self.updates:,} updates an epoch: " + "; ".join(parts)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    """⌈a/b⌉ in whole numbers: exact for any size, where ``math.ceil(a / b)`` rounds through a float
+    (wrong past 2^53, an OverflowError past 10^308)."""
+    return -(-a // b)

@@ -32,7 +32,7 @@ from lrviz.evaluation.lineup import Item, Sweep, set_params
 from lrviz.evaluation.run import STEP_ON, Look
 from lrviz.io import examples
 from lrviz.io.metric import read_input, shown
-from lrviz.io.settings import CONFIG_KEYS, RunSettings
+from lrviz.io.settings import CONFIG_KEYS, COUNTS, LARGEST_COUNT, RunSettings, count_problem
 from lrviz.language.options import coerce, known_params, params_named
 from lrviz.language.parser import parse
 from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
@@ -297,6 +297,18 @@ class _Reader:
         except Invalid as error:
             raise self.fail((*keys, key), f"must be {error}") from None
 
+    def count(self, data: Mapping[str, Any], key: str) -> int | None:
+        """A whole-number run key: read as a number of steps is (``1000.0`` is 1000), and at most
+        :data:`~lrviz.io.settings.LARGEST_COUNT`, as every run setting
+        (:func:`~lrviz.io.settings.count_problem`)."""
+        value = data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > LARGEST_COUNT:
+            raise self.fail((key,), str(count_problem(value)))
+        number = self.positive(data, key)
+        if number is not None and (problem := count_problem(number)) is not None:
+            raise self.fail((key,), problem)
+        return number
+
     def config(self, data: Any) -> Config:
         data = self.mapping(data, (), "steps, schedules, …")
         self.known(data, (), TOP_KEYS)
@@ -320,11 +332,7 @@ class _Reader:
 
     def run(self, data: Mapping[str, Any]) -> RunSettings:
         """The run fields; E, the updates in an epoch, for the specs that follow."""
-        numbers: dict[str, Any] = {
-            key: self.positive(data, key)
-            for key in RUN_KEYS
-            if key not in ("drop_last", "step_on", "metric", "metric_column")
-        }
+        numbers: dict[str, Any] = {key: self.count(data, key) for key in RUN_KEYS if key in COUNTS}
         for key in ("metric", "metric_column"):
             if key in data and not isinstance(data[key], str):
                 raise self.fail((key,), f"must be text (a CSV path, or synthetic), got {_kind(data[key])}")

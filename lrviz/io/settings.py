@@ -3,6 +3,7 @@ file, each ``None`` where not given, until :meth:`RunSettings.run` makes the run
 
 from __future__ import annotations
 
+import numbers
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -12,7 +13,25 @@ from lrviz.errors import RunError
 from lrviz.evaluation.plan import Plan
 from lrviz.evaluation.run import Run
 from lrviz.io.metric import load
-from lrviz.limits import STEP_LIMIT
+from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, STEP_LIMIT, excerpt
+
+LARGEST_COUNT = LARGEST_STEP
+"""The most a whole-number run setting may be (steps, epochs, steps an epoch, samples, a batch,
+accumulated batches, devices, the step limit): 2^53, far above any real run, so that every count and
+what lrviz computes from it (the updates of an epoch, ``E`` in a spec) stays exact in float64, and a
+number with hundreds of digits is refused where it is read rather than overflowing where it is used."""
+
+
+def count_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a whole-number run setting, or ``None``: it must be a whole
+    number from 1 to :data:`LARGEST_COUNT`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return f"must be a positive whole number, got {excerpt(value)}"
+    whole = int(value)
+    if not 1 <= whole <= LARGEST_COUNT:
+        shown = excerpt(whole) if abs(whole).bit_length() < 10_000 else "a number of thousands of digits"
+        return f"must be a whole number from 1 to {LARGEST_STEP_TEXT} (far beyond any run), got {shown}"
+    return None
 
 
 def _option(help: str, metavar: str = "", short: str = "", config: bool = True, group: str = "Run") -> Any:
@@ -52,6 +71,15 @@ class RunSettings:
     )
     metric_base: Path | None = None
     """The folder a metric path is relative to: the config's."""
+
+    def __post_init__(self) -> None:
+        for name in COUNTS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if (problem := count_problem(value)) is not None:
+                raise RunError(f"{name.replace('_', ' ')} {problem}")
+            object.__setattr__(self, name, int(value))  # numpy's integers become Python's
 
     @classmethod
     def parse(cls, options: str) -> RunSettings:
@@ -132,3 +160,5 @@ SETTINGS = tuple(f for f in fields(RunSettings) if f.metadata)
 keys."""
 CONFIG_KEYS = tuple(f.name for f in SETTINGS if f.metadata["config"])
 """The run keys of a config."""
+COUNTS = tuple(f.name for f in SETTINGS if typing.get_type_hints(RunSettings)[f.name] == int | None)
+"""The whole-number run settings, each from 1 to :data:`LARGEST_COUNT`."""
