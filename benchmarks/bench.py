@@ -262,6 +262,32 @@ def memory(sizes: list[int], console: Console, folder: Path) -> None:
     console.print(table)
 
 
+ONE_READ = """
+import sys
+import lrviz
+from lrviz.evaluation.run import Run, chunks
+for _ in chunks(lrviz.parse(sys.argv[1]), Run(int(sys.argv[2]))):
+    pass
+"""
+
+
+def long_run(n: int, console: Console, folder: Path) -> None:
+    """What a command costs over a long run against one read of its steps (a process that evaluates
+    the run chunk by chunk and does nothing else): a table, a check and a plot each read it once."""
+    spec = "cosine(0.1, warmup=0.05)"
+    floor = best(command(sys.executable, "-c", ONE_READ, spec, str(n)), 2)
+    table = Table("command", "seconds", "÷ one read", title=f"7. a run of {n:,} steps")
+    table.add_row("one read of the run", f"{floor:.2f}", "1.00")
+    for name, args in {
+        "lrviz table": ("table",),
+        "lrviz check": ("check",),
+        "lrviz plot": ("plot", "-o", str(folder / "long.png")),
+    }.items():
+        took = best(command(sys.executable, "-m", "lrviz", *args[:1], spec, "-n", str(n), *args[1:]), 2)
+        table.add_row(name, f"{took:.2f}", f"{took / floor:.2f}")
+    console.print(table)
+
+
 def _cpuinfo() -> list[str]:
     try:
         return Path("/proc/cpuinfo").read_text().splitlines()
@@ -292,6 +318,7 @@ def main() -> None:
         plotting([10**3, 10**5] if quick else [10**3, 10**6, 10**7], console, folder)
         export(10**5 if quick else 10**6, console, folder)
         memory([10**7] if quick else [10**8, 10**9], console, folder)
+        long_run(10**7 if quick else 10**9, console, folder)
 
 
 if __name__ == "__main__":

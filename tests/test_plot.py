@@ -48,15 +48,18 @@ def _lines(ax: Any) -> dict[str, Any]:
     return {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
 
 
-def test_grid_layout_gives_each_schedule_a_panel_with_shared_axes() -> None:
-    curves = _curves("cosine(0.1)", "step(0.1, 10)", "onecycle(0.1)")
+def test_grid_layout_gives_each_schedule_a_panel_on_the_same_scales() -> None:
+    curves = _curves("cosine(0.1)", "step(0.3, 10)", "onecycle(0.2)")
     fig = plot.figure(curves, plot.Style(layout="grid"))
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in visible] == ["cosine(0.1)", "step(0.1, 10)", "onecycle(0.1)"]
+    assert [ax.get_title() for ax in visible] == ["cosine(0.1)", "step(0.3, 10)", "onecycle(0.2)"]
     for ax, s in zip(visible, curves.series, strict=True):
         (line,) = _lines(ax).values()
         np.testing.assert_array_equal(np.asarray(line.get_ydata())[:-1], s.values)
-    assert visible[0].get_shared_y_axes().joined(visible[0], visible[2])
+    highest = max(float(s.values.max()) for s in curves.series)
+    assert {ax.get_xlim() for ax in visible} == {(0, 40)}
+    assert len({ax.get_ylim() for ax in visible}) == 1
+    assert visible[0].get_ylim()[1] > highest  # every panel's scale holds every panel's curve
 
 
 def test_sweeps_shade_along_a_colour_map_and_panel_by_the_first_sweep() -> None:

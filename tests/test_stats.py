@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,3 +99,92 @@ def test_a_table_of_rates_near_float64s_largest(cli: Any) -> None:
     assert result.code == 0, result.err
     assert "1e+308" in result.out
     assert not result.err
+
+
+LONG = 1000
+"""A run of many blocks when blocks are :data:`BLOCK` steps long."""
+BLOCK = 64
+ONE_PASS = [
+    "cosine(0.1)",
+    "cosine(0.1, warmup=0.3)",  # the peak comes blocks in: the blocks before it are counted again
+    "linear(0, 1, steps=1000)",  # a new peak in every block
+    "restarts(cosine(0.1, warmup=3), period=40, mult=2)",
+    "0.1 * sin(t / 7) * (t / 100)",  # across 0, and higher and higher
+    "-0.5 * cosine(0.1) + 0.01",
+    "step(0.1, 30) * (t < 900)",  # ends at 0
+    "constant(0.1)",
+]
+
+
+def _long(text: str, monkeypatch: pytest.MonkeyPatch, dtype: str = "float64") -> Any:
+    """``text`` over a run read a block at a time, in blocks of :data:`BLOCK` steps, and its rates."""
+    from lrviz.clock import grid
+    from lrviz.evaluation.run import Run, evaluate_spec, series
+    from lrviz.language.parser import parse
+
+    monkeypatch.setattr(grid, "CHUNK", BLOCK)
+    run = Run(LONG, dtype=dtype)
+    lazy = series(parse(text), run, text, whole=False)
+    return lazy, evaluate_spec(lazy.spec, run)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("text", ONE_PASS)
+def test_one_pass_summaries_are_numpys(text: str, dtype: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every number of a summary taken in one read of many blocks is numpy's of the whole array, and
+    the mean the sum of the blocks' sums; the searches that skip blocks by their extremes find what
+    a search of every step finds."""
+    import math
+
+    lazy, rates = _long(text, monkeypatch, dtype)
+    summary = lazy.summary
+    peak = rates.max()
+    assert (summary.peak, summary.peak_step) == (float(peak), int(np.argmax(rates)))
+    assert (summary.minimum, summary.final) == (float(rates.min()), float(rates[-1]))
+    assert summary.above_90 == np.count_nonzero(rates >= 0.9 * float(peak))
+    assert summary.above_50 == np.count_nonzero(rates >= 0.5 * float(peak))
+    assert summary.warmup_end == (int(np.argmax(rates)) if rates[0] < peak else None)
+    sums = [float(rates[i : i + BLOCK].sum(dtype=np.float64)) for i in range(0, LONG, BLOCK)]
+    assert summary.mean == math.fsum(sums) / LONG
+    assert summary == Summary.of(rates)
+    positive = rates[rates > 0]
+    assert lazy.extent(positive=True) == (float(positive.min()), float(positive.max()))
+    assert lazy.extent() == (float(rates.min()), float(peak))
+    for start in (0, 5, BLOCK, 100, LONG - 1):
+        rest = rates[start:]
+        low = float(rest.min())
+        assert lazy.lowest(start) == (start + int(np.argmin(rest)), low)
+        tests: list[Callable[[Any], Any]] = [
+            lambda v: v < 0,
+            lambda v: v - low > 0.01 * float(peak),  # noqa: B023
+            lambda v: v >= peak,
+        ]
+        for test in tests:
+            hits = np.flatnonzero(test(rest))
+            assert lazy.first(start, test, monotone=True) == (start + int(hits[0]) if hits.size else None)
+
+
+@pytest.mark.parametrize("text", ONE_PASS)
+def test_a_table_and_a_check_read_a_long_run_once(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table (its summary, marks, peaks and rows) and every check of a long run read its steps once,
+    and a few blocks again; a curve that swings across half its peak as the peak still climbs, at
+    most twice."""
+    import lrviz.evaluation.run
+    from lrviz.render.table import build, row_steps
+    from lrviz.tools.check import check
+
+    lazy, _ = _long(text, monkeypatch)
+    read: list[int] = []
+    chunks = lrviz.evaluation.run.chunks
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for start, values in chunks(*args, **kwargs):
+            read.append(values.size)
+            yield start, values
+
+    monkeypatch.setattr(lrviz.evaluation.run, "chunks", counted)
+    curves = lrviz.evaluation.run.Curves(lazy.run, (lazy,), tuple(checkpoints("25%,-1", LONG)))
+    build(curves, row_steps(curves))
+    check(curves)
+    passes = 2 if "sin" in text else 1
+    assert sum(read) <= passes * LONG + 6 * BLOCK, read

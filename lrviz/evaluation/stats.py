@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from lrviz.clock import grid
 from lrviz.errors import LrvizError
@@ -50,13 +52,37 @@ def checkpoints(points: str | Sequence[Any], steps: int, per_epoch: int = 1) -> 
     return found
 
 
+class Blocks(Protocol):
+    """Rates read in blocks, each with the step it starts at: the whole run, or its steps from
+    ``start`` on (which a summary reads again to recount a few blocks)."""
+
+    def __call__(self, *, start: int = 0) -> Iterable[tuple[int, Values]]: ...
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """The lowest and highest rate of each block a run was read in (block ``k`` holds steps
+    ``starts[k]`` to ``stops[k] - 1``): a search for a rate past a bound need only read the blocks
+    whose extremes reach it."""
+
+    starts: npt.NDArray[np.int64]
+    stops: npt.NDArray[np.int64]
+    lows: Values
+    highs: Values
+
+    def after(self, step: int) -> range:
+        """The blocks that hold ``step`` and the steps after it."""
+        return range(int(np.searchsorted(self.stops, step, side="right")), self.starts.size)
+
+
 @dataclass(frozen=True)
 class Summary:
     """The numbers that describe a whole run of a schedule.
 
     ``mean`` is the area under the curve divided by its length: the average rate of an update. The
     ``above`` counts are steps at 90% and 50% of the peak or more; ``warmup_end`` is the first step at
-    the peak when the schedule starts below it (``None`` when it starts at its peak).
+    the peak when the schedule starts below it (``None`` when it starts at its peak). ``extremes``
+    are the lowest and highest rate of each block the run was read in, for searches that follow.
     """
 
     peak: float
@@ -68,57 +94,26 @@ class Summary:
     above_50: int
     warmup_end: int | None
     at: tuple[tuple[str, int, float], ...] = ()
+    extremes: Extremes | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, values: Values, points: Sequence[Checkpoint] = ()) -> Summary:
         """The summary of a whole array of rates."""
 
-        def blocks() -> Iterator[tuple[int, Values]]:  # in the chunks a long run comes in
-            for start in range(0, values.size, grid.CHUNK):
-                yield start, values[start : start + grid.CHUNK]
+        def blocks(*, start: int = 0) -> Iterator[tuple[int, Values]]:  # in the chunks a long run comes in
+            for first in range(start, values.size, grid.CHUNK):
+                yield first, values[first : first + grid.CHUNK]
 
         return cls.of_blocks(blocks, values.size, points)
 
     @classmethod
-    def of_blocks(
-        cls, blocks: Callable[[], Iterable[tuple[int, Values]]], steps: int, points: Sequence[Checkpoint] = ()
-    ) -> Summary:
-        """The summary of rates read in blocks, each with the step it starts at: twice, since the steps
-        near the peak are counted once the peak is known. The same rates in the same blocks give the
-        same summary, to the last bit."""
-        peak, peak_step, minimum, first, final = -math.inf, 0, math.inf, 0.0, 0.0
-        sums: list[float] = []
-        wanted = dict(points)
-        at: dict[str, float] = {}
+    def of_blocks(cls, blocks: Blocks, steps: int, points: Sequence[Checkpoint] = ()) -> Summary:
+        """The summary of rates read in blocks: once (see :class:`Tally`). The same rates in the same
+        blocks give the same summary, to the last bit."""
+        tally = Tally(steps, points)
         for start, values in blocks():
-            top = int(np.argmax(values))
-            if values[top] > peak:
-                peak, peak_step = float(values[top]), start + top
-            minimum = min(minimum, float(values.min()))
-            with np.errstate(all="ignore"):
-                sums.append(float(values.sum(dtype=np.float64)))
-            if start == 0:
-                first = float(values[0])
-            if start + values.size == steps:
-                final = float(values[-1])
-            for label, step in wanted.items():
-                if start <= step < start + values.size:
-                    at[label] = float(values[step - start])
-        above_90 = above_50 = 0
-        for _, values in blocks():
-            above_90 += int(np.count_nonzero(values >= 0.9 * peak))
-            above_50 += int(np.count_nonzero(values >= 0.5 * peak))
-        return cls(
-            peak=peak,
-            peak_step=peak_step,
-            final=final,
-            minimum=minimum,
-            mean=_mean(sums, blocks, steps),
-            above_90=above_90,
-            above_50=above_50,
-            warmup_end=peak_step if first < peak else None,
-            at=tuple((label, step, at[label]) for label, step in points),
-        )
+            tally.add(start, values)
+        return tally.summary(blocks)
 
     def rows(self, per_epoch: int = 1) -> list[tuple[str, str]]:
         """(name, value) pairs as tables show them; with ``per_epoch`` updates an epoch, each
@@ -151,7 +146,133 @@ class Summary:
         }
 
 
-def _mean(sums: list[float], blocks: Callable[[], Iterable[tuple[int, Values]]], steps: int) -> float:
+class Tally:
+    """A summary taken block by block, as the blocks of a run go by: in the one pass over a long run
+    that every other use of it shares.
+
+    Each block gives its lowest and highest rate, its sum and, when it holds a new peak, the peak's
+    step. The steps at 90% and 50% of the peak are counted against the peak so far; a block counted
+    before the final peak was found is settled by its extremes (all of it at the bound or above, or
+    none of it), and only a block that straddles the final bound is read again (see
+    :meth:`summary`). A schedule whose peak comes in its first block is read once; one that climbs
+    all run long reads again the few blocks where it crosses 50% and 90% of its peak, and only one
+    that swings across them all the while it climbs is read twice.
+    """
+
+    def __init__(self, steps: int, points: Sequence[Checkpoint] = ()) -> None:
+        self.steps = steps
+        self.peak, self.peak_step, self.first, self.final = -math.inf, 0, 0.0, 0.0
+        self.dtype: np.dtype[Any] = np.dtype(np.float64)
+        self.wanted = dict(points)
+        self.points = tuple(points)
+        self.found: dict[str, float] = {}
+        self.starts: list[int] = []
+        self.stops: list[int] = []
+        self.lows: list[float] = []
+        self.highs: list[float] = []
+        self.sums: list[float] = []
+        self.counted: list[tuple[float, int, int]] = []
+        """Each block's peak so far, and its steps at 90% and 50% of that peak or more."""
+
+    def add(self, start: int, values: Values) -> None:
+        """Take in the block of rates that starts at step ``start``."""
+        self.dtype = values.dtype
+        low, high = float(values.min()), float(values.max())
+        if high > self.peak:
+            self.peak, self.peak_step = high, start + int(np.argmax(values))
+        with np.errstate(all="ignore"):
+            self.sums.append(float(values.sum(dtype=np.float64)))
+        if start == 0:
+            self.first = float(values[0])
+        stop = start + values.size
+        if stop == self.steps:
+            self.final = float(values[-1])
+        for label, step in self.wanted.items():
+            if start <= step < stop:
+                self.found[label] = float(values[step - start])
+        self.starts.append(start)
+        self.stops.append(stop)
+        self.lows.append(low)
+        self.highs.append(high)
+        bound_90, bound_50 = self._bounds(self.peak)
+        self.counted.append(
+            (self.peak, _above(values, low, high, bound_90), _above(values, low, high, bound_50))
+        )
+
+    def _bounds(self, peak: float) -> tuple[float, float]:
+        """90% and 50% of ``peak`` as the rates are compared with them: in the rates' own precision."""
+        return float(self.dtype.type(0.9 * peak)), float(self.dtype.type(0.5 * peak))
+
+    def summary(self, blocks: Blocks) -> Summary:
+        """The summary of every block taken in. The blocks counted against an earlier peak that
+        straddle a final bound are read again from ``blocks``; nothing else is."""
+        peak = self.peak
+        bounds = self._bounds(peak)
+        above_90 = above_50 = 0
+        again: list[int] = []
+        for index, (counted_at, count_90, count_50) in enumerate(self.counted):
+            if counted_at != peak:  # counted against an earlier peak: settled by its extremes, or read again
+                low, high = self.lows[index], self.highs[index]
+                size = self.stops[index] - self.starts[index]
+                settled_90, settled_50 = (_settled(size, low, high, bound) for bound in bounds)
+                if settled_90 is None or settled_50 is None:
+                    again.append(index)
+                    continue
+                count_90, count_50 = settled_90, settled_50
+            above_90 += count_90
+            above_50 += count_50
+        for first, last in _stretches(again):
+            start, stop = self.starts[first], self.stops[last]
+            for block_start, values in blocks(start=start):
+                part = values[max(start - block_start, 0) : stop - block_start]
+                above_90 += int(np.count_nonzero(part >= bounds[0]))
+                above_50 += int(np.count_nonzero(part >= bounds[1]))
+                if block_start + values.size >= stop:
+                    break
+        return Summary(
+            peak=peak,
+            peak_step=self.peak_step,
+            final=self.final,
+            minimum=min(self.lows, default=math.inf),
+            mean=_mean(self.sums, blocks, self.steps),
+            above_90=above_90,
+            above_50=above_50,
+            warmup_end=self.peak_step if self.first < peak else None,
+            at=tuple((label, step, self.found[label]) for label, step in self.points),
+            extremes=Extremes(
+                np.array(self.starts, dtype=np.int64),
+                np.array(self.stops, dtype=np.int64),
+                np.array(self.lows, dtype=np.float64),
+                np.array(self.highs, dtype=np.float64),
+            ),
+        )
+
+
+def _settled(size: int, low: float, high: float, bound: float) -> int | None:
+    """How many of a block's ``size`` rates are at ``bound`` or above, when its extremes tell: all
+    of them or none; ``None`` when the block straddles the bound."""
+    if low >= bound:
+        return size
+    if high < bound:
+        return 0
+    return None
+
+
+def _above(values: Values, low: float, high: float, bound: float) -> int:
+    """How many of ``values`` (lowest ``low``, highest ``high``) are at ``bound`` or above: counted
+    only when the block straddles it."""
+    settled = _settled(values.size, low, high, bound)
+    return int(np.count_nonzero(values >= bound)) if settled is None else settled
+
+
+def _stretches(indices: list[int]) -> Iterator[tuple[int, int]]:
+    """The first and last of each run of consecutive numbers in ``indices`` (increasing)."""
+    for _, group in itertools.groupby(enumerate(indices), key=lambda pair: pair[1] - pair[0]):
+        members = [index for _, index in group]
+        yield members[0], members[-1]
+
+
+def _mean(sums: list[float], blocks: Blocks, steps: int) -> float:
     """The mean rate from the blocks' sums; when rates near float64's largest make the sum overflow
     (their mean does not), the blocks are read again and summed at a scale of a power of two that
     keeps it finite."""

@@ -20,12 +20,10 @@ import matplotlib.mathtext
 import matplotlib.style
 import matplotlib.ticker
 import numpy as np
+import numpy.typing as npt
 from cycler import cycler
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
@@ -33,6 +31,7 @@ from lrviz.evaluation.run import Curves, Series
 from lrviz.io.config import Config
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.render.outline import column_edges, outline, staircase
+from lrviz.schedules.entry import Values
 from lrviz.version import __version__
 
 MAX_MARK_LINES = 50
@@ -214,40 +213,34 @@ def draw(
     logy: bool = False,
     stats: bool = False,
     panel: str = "",
+    vector: bool = False,
 ) -> Axes:
     """Draw ``series`` (default: all of ``curves``) on ``ax`` with their phase boundaries; return ``ax``.
     ``panel`` is the title of the panel ``ax`` is, which the legend's labels leave out.
 
     Each rate holds for its whole update, so a curve is a staircase: step t's value spans [t, t + 1).
-    A run of many more steps than the figure has pixels is drawn from its outline: see :class:`_Outliner`.
+    A run of many more steps than the figure has pixels is drawn from its outline (see
+    :func:`outline_columns`), taken in the same read of the run as its summary and marks; ``vector``
+    output gets the finer columns a drawing without pixels needs.
     """
     chosen = list(curves.series if series is None else series)
     run = curves.run
     outlined = run.steps > OUTLINE_ABOVE * ax.figure.bbox.width  # the figure's width in pixels
-    outliner = _Outliner(run.steps, logy) if outlined else None
+    edges = column_edges(run.steps, 0.0, outline_columns(ax, vector)) if outlined else None
+    lines = [_line(s, edges, logy) for s in chosen]  # first: the outline's read is the run's first
     colors: list[Any] = []
     coinciding = _coinciding(chosen)
-    for s in chosen:
-        if outliner is not None:  # the extremes, for the axes' limits, until the columns are known
-            low, high = s.extent(positive=logy)
-            steps, values = np.array([0.0, run.steps]), np.array([low, high])
-        else:
-            steps = np.arange(run.steps + 1, dtype=np.float64)
-            values = np.where(s.values > 0, s.values, np.nan) if logy else s.values
-            values = np.append(values, values[-1])
+    for s, (steps, values) in zip(chosen, lines, strict=True):
         label = _label(curves, s, stats, panel)
         linestyle: Any = s.look.linestyle or "-"
         if s in coinciding:
             label += f" (the same as {drawn(coinciding[s].label, LABEL_LENGTH)})"
             linestyle = s.look.linestyle or (0, (4, 3))  # dashed over the curve it covers
+        drawstyle = "steps-post" if edges is None else "default"
         (line,) = ax.plot(
-            steps, values, label=label, color=_color(s), linestyle=linestyle, drawstyle="steps-post"
+            steps, values, label=label, color=_color(s), linestyle=linestyle, drawstyle=drawstyle
         )
-        if outliner is not None:
-            outliner.lines.append((line, s))
         colors.append(line.get_color())
-    if outliner is not None:
-        ax.add_artist(outliner)
     marks = sorted({m.step for s in chosen for m in s.marks if m.kind != "reduced"})
     for step in marks[:MAX_MARK_LINES]:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
@@ -294,6 +287,18 @@ def draw(
     return ax
 
 
+def _line(series: Series, edges: npt.NDArray[np.int64] | None, logy: bool) -> tuple[Values, Values]:
+    """The points a curve is drawn through: each step and the end of the last, drawn as steps, or the
+    outline of columns that start at ``edges`` (:func:`~lrviz.render.outline.staircase`); rates ≤ 0
+    left out on a log scale."""
+    if edges is not None:
+        steps, values = staircase(*outline(series.blocks(), edges, positive=logy))
+    else:
+        steps = np.arange(series.run.steps + 1, dtype=np.float64)
+        values = np.append(series.values, series.values[-1])
+    return steps, np.where(values > 0, values, np.nan) if logy else values
+
+
 def _x_label(curves: Curves) -> str:
     return "epoch" if curves.run.step_on == "epoch" and curves.run.steps_per_epoch > 1 else "step"
 
@@ -336,37 +341,22 @@ def _same(a: Series, b: Series) -> bool:
     return all(np.array_equal(x, y) for (_, x), (_, y) in zip(a.blocks(), b.blocks(), strict=True))
 
 
-class _Outliner(Artist):
-    """Reduces the lines of long series to their outline (:mod:`lrviz.render.outline`) for the pixel columns
-    their axes has when drawn: drawn first of the axes' artists, it draws nothing itself.
-
-    Raster output gets four columns to a pixel, so that each extreme is drawn within a quarter of a
-    pixel of where it is; vector output, which has no pixels, sixteen to a point.
-    """
-
-    def __init__(self, steps: int, logy: bool) -> None:
-        super().__init__()
-        self.steps, self.logy = steps, logy
-        self.lines: list[tuple[Line2D, Series]] = []
-        self.set_zorder(-math.inf)
-        self.set_in_layout(False)
-        self._drawn_for: tuple[float, ...] = ()
-
-    def draw(self, renderer: Any) -> None:
-        ax = self.axes
-        assert ax is not None
-        box, (x0, x1) = ax.bbox, ax.get_xlim()
-        per_unit = 4.0 if isinstance(renderer, RendererAgg) else 16.0
-        key = (box.x0, box.width, x0, x1, per_unit)
-        if key == self._drawn_for:
-            return
-        scale = box.width / (x1 - x0)
-        edges = column_edges(self.steps, box.x0 - x0 * scale, self.steps * scale, per_unit)
-        for line, series in self.lines:
-            xs, ys = staircase(*outline(series.blocks(), edges, positive=self.logy))
-            line.set_data(xs, np.where(ys > 0, ys, np.nan) if self.logy else ys)
-            line.set_drawstyle("default")
-        self._drawn_for = key
+def outline_columns(ax: Axes, vector: bool = False) -> int:
+    """How many columns of steps the outline of a run drawn across ``ax`` has: four to a pixel (sixteen
+    to a point for ``vector`` output, which has no pixels) of the widest the axes can be once laid out,
+    its columns' share of the figure's width, so that each column's extremes are drawn within a
+    quarter of a pixel of where they are. Known before the layout, the columns let the outline be
+    taken in the first read of a long run, with its summary and marks."""
+    fig = ax.figure
+    inches = fig.bbox.width / fig.dpi
+    spec = ax.get_subplotspec()
+    if spec is not None:  # panels share the figure's width in the ratios of their columns
+        layout = spec.get_gridspec()
+        ratios = np.asarray(layout.get_width_ratios() or [1] * layout.ncols, dtype=np.float64)
+        inches *= float(ratios[spec.colspan.start : spec.colspan.stop].sum() / ratios.sum())
+    saved = mpl.rcParams["savefig.dpi"]
+    dpi = max(fig.dpi, 0.0 if saved == "figure" else float(saved))
+    return math.ceil(inches * (16.0 * 72 if vector else 4.0 * dpi))
 
 
 def _draw_metric(ax: Axes, metric: Metric) -> None:
@@ -380,23 +370,26 @@ def _draw_metric(ax: Axes, metric: Metric) -> None:
     ax.patch.set_visible(False)
 
 
-def figure(curves: Curves, style: Style) -> Figure:
-    """A new figure of ``curves``: one panel, or a grid of panels with shared axes."""
+def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
+    """A new figure of ``curves``: one panel, or a grid of panels on the same scales (for ``vector``
+    output: see :func:`draw`)."""
     fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
     panels = {"": list(curves.series)} if style.layout == "overlay" else curves.panels()
     if style.layout == "grid" and len(panels) == 1:
         panels = {s.label: [s] for s in curves.series}
     if len(panels) == 1:
         ((title, members),) = panels.items()
-        ax = draw(fig.subplots(), curves, members, logy=style.logy, stats=style.stats, panel=title)
+        ax = draw(
+            fig.subplots(), curves, members, logy=style.logy, stats=style.stats, panel=title, vector=vector
+        )
         if len(members) > 1 or style.stats:
             _legend(fig, members, *ax.get_legend_handles_labels())
     else:
         columns = math.ceil(math.sqrt(len(panels)))
         rows = math.ceil(len(panels) / columns)
-        axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
         for index, (ax, (title, members)) in enumerate(zip(axes, panels.items(), strict=False)):
-            draw(ax, curves, members, logy=style.logy, stats=style.stats, panel=title)
+            draw(ax, curves, members, logy=style.logy, stats=style.stats, panel=title, vector=vector)
             ax.set_title(drawn(title, LABEL_LENGTH), fontsize="small")
             ax.label_outer()
             if index + columns >= len(panels):  # nothing drawn below it: its x axis is the bottom one
@@ -406,6 +399,7 @@ def figure(curves: Curves, style: Style) -> Figure:
                 ax.legend(fontsize="x-small", frameon=False)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
+        _same_scales(list(axes[: len(panels)]))
         first = next(iter(panels.values()))
         if len(first) > 1 and not style.stats:  # the same overlaid values in every panel: one legend
             _legend(fig, first, *axes[0].get_legend_handles_labels())
@@ -413,6 +407,23 @@ def figure(curves: Curves, style: Style) -> Figure:
     if title:
         fig.suptitle(drawn(title))
     return fig
+
+
+def _same_scales(axes: Sequence[Axes]) -> None:
+    """Give every panel the y-limits that axes shared between them would have, each autoscaled over
+    the data of all (their x-limits are the run's already). matplotlib keeps shared axes in step one
+    sibling at a time, a cost that grows with the square of the panels: 256 panels took minutes."""
+    ys = [y for ax in axes for y in ax.dataLim.intervaly if np.isfinite(y)]
+    if not ys:
+        return
+    first = axes[0]
+    lowest_positive = min(ax.dataLim.minposy for ax in axes)
+    corners = [(0.0, min(ys)), (0.0, max(ys))]
+    first.update_datalim([*corners, (0.0, lowest_positive)] if np.isfinite(lowest_positive) else corners)
+    first.autoscale_view(scalex=False)
+    limits = first.get_ylim()
+    for ax in axes[1:]:
+        ax.set_ylim(limits)
 
 
 def _default_title(curves: Curves) -> str:
@@ -445,4 +456,5 @@ def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = Non
         # what matplotlib warns of here leaves the picture right (a layout that does not fit every
         # label, a glyph drawn as a box): the command line is no place for its text
         warnings.simplefilter("ignore")
-        figure(curves, style).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))
+        vector = suffix != ".png"
+        figure(curves, style, vector).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))

@@ -3,6 +3,9 @@
 Each finding has a code, a severity, the step where it shows, a one-line explanation and the fix. An
 ``error`` means the run will not do what was meant, a ``warning`` that it very likely will not, a
 ``note`` that it is worth knowing (a warm-up that starts from 0, as the Hugging Face Trainer's does).
+
+The rules share one read of a long run: its summary and marks (:attr:`Series.summary`), the rates at
+a few steps, and searches for a rate past a bound, which read only the blocks whose extremes reach it.
 """
 
 from __future__ import annotations
@@ -142,7 +145,7 @@ def rises_after_horizon(series: Series, curves: Curves) -> Iterator[Finding]:
         return
     peak = _peak_magnitude(series)
     low, lowest = series.lowest(curves.summary(series).peak_step)
-    rise = series.first(low, lambda values: values - lowest > 0.01 * peak)
+    rise = series.first(low, lambda values: values - lowest > 0.01 * peak, monotone=True)
     if rise is not None:
         yield Finding(
             "L003",
@@ -317,7 +320,7 @@ def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
 @rule("L008", "negative-rate")
 def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
     if curves.summary(series).minimum < 0:
-        step = series.first(0, lambda values: values < 0)
+        step = series.first(0, lambda values: values < 0, monotone=True)
         assert step is not None
         yield Finding(
             "L008",
