@@ -25,9 +25,11 @@ def require(module: str) -> ModuleType:
         raise
 
 
-def assert_parity(name: str, ours: object, theirs: object, float32: bool = False) -> None:
+def assert_parity(
+    name: str, ours: object, theirs: object, float32: bool = False, steps: list[int] | None = None
+) -> None:
     """|lrviz − framework| ≤ 1e-10·|framework| + 1e-12·peak at every step (float64 frameworks), or
-    ≤ 1e-6·peak (float32 frameworks)."""
+    ≤ 1e-6·peak (float32 frameworks); ``steps`` names the steps of the rows when they are not 0, 1, …"""
     import numpy as np
 
     a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
@@ -36,8 +38,9 @@ def assert_parity(name: str, ours: object, theirs: object, float32: bool = False
     bound = 1e-6 * peak if float32 else 1e-10 * np.abs(b) + 1e-12 * peak
     bad = np.abs(a - b) > bound
     if bad.any():
-        step = int(np.argmax(bad))
-        raise AssertionError(f"{name}: step {step}: lrviz {a[step]!r}, framework {b[step]!r}")
+        row = int(np.argmax(bad))
+        step = steps[row] if steps is not None else row
+        raise AssertionError(f"{name}: step {step}: lrviz {a[row]!r}, framework {b[row]!r}")
 
 
 @functools.cache

@@ -65,7 +65,7 @@ def test_every_count_of_a_run_is_bounded_where_it_is_given(name: str, value: int
     """A run setting of hundreds of digits is refused at once, in one line, rather than overflowing a
     float where it is used (the updates of an epoch, E in a spec)."""
     with pytest.raises(RunError, match=r"must be a whole number from 1 to 2\^53") as error:
-        RunSettings(**{name: value})
+        RunSettings(**{name: value})  # type: ignore[arg-type]
     assert len(str(error.value)) < 200
 
 

@@ -275,7 +275,7 @@ def test_the_values_inside_sgdrs_dicts_are_checked_by_their_kinds(key: str, valu
 def test_the_runs_constants_must_be_names_and_numbers(constants: object, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         lrviz.parse("cosine(0.1, warmup=E)", constants)  # type: ignore[arg-type]
-    assert lrviz.parse("cosine(0.1, warmup=E)", {"E": np.int64(5)}).args["warmup"] == 5  # type: ignore[attr-defined]
+    assert lrviz.parse("cosine(0.1, warmup=E)", {"E": np.int64(5)}).args["warmup"] == 5  # type: ignore[attr-defined,dict-item]
 
 
 GRAMMAR_PIECES = [
