@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import itertools
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,7 @@ def test_evaluate_options(
 ) -> None:
     """``evaluate(spec, steps, dtype=…, metric=…, at=…, step_limit=…, **options)`` with hostile values
     of every type."""
-    fz.evaluates(text, steps, dtype=dtype, metric=metric, **extra, **options)
+    fz.evaluates(text, steps, dtype=dtype, metric=metric, **{**options, **extra})
 
 
 @pytest.mark.parametrize("steps", fz.HOSTILE_STEPS, ids=repr)
@@ -621,7 +622,7 @@ def test_plot_command_lines(
         ["table", "cosine(0.1)", "--steps", "1000000000"],
         ["check", "cosine(0.1)", "--steps", "1000000000"],
         ["code", "cosine(0.1)", "--steps", "1000000000", "--to", "optax"],
-        ["export", "cosine(0.1)", "--steps", "1000000000", "--format", "json"],
+        ["export", "cosine(0.1)", "--steps", "1000000000", "--format", "json", "-o", "huge.json"],
         ["export", "2**99999999", "--steps", "3"],
         ["table", "cosine(0.1)", "--steps", "10", "--resume-at", "100000000000000"],
         ["table", "cosine(0.1)", "--steps", "10", "--every", "100000000000000"],
@@ -633,8 +634,11 @@ def test_plot_command_lines(
 def test_huge_lengths_are_refused_quickly(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
-    """Runs far too long for any machine: refused at once, whichever command and however given."""
+    """Runs far too long for any machine: refused at once, whichever command and however given; an
+    export of a run within the limit, to a disk with a gigabyte free, refused for the space it needs."""
     monkeypatch.chdir(tmp_path)
+    free = shutil.disk_usage(tmp_path)._replace(free=2**30)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: free)
     written = tmp_path / args[args.index("-o") + 1] if "-o" in args else None
     run_cli(cli, args, written)
 
