@@ -75,6 +75,11 @@ IMAGENET = "--epochs 90 --dataset-size 1281167 --batch-size 256 --devices 8"
             "keras.CosineDecay(0.1, 900, warmup_target=0.01, warmup_steps=100)",
             "keras.CosineDecay(0.01, 900, warmup_target=0.1, warmup_steps=100)",
         ),
+        (
+            "L009",
+            "timm.CosineLRScheduler(optimizer, t_initial=900, warmup_t=100, warmup_lr_init=0.5, lr=0.1)",
+            "timm.CosineLRScheduler(optimizer, t_initial=900, warmup_t=100, warmup_lr_init=0.01, lr=0.1)",
+        ),
     ],
 )
 def test_each_finding(cli: Any, code: str, bad: str, good: str) -> None:

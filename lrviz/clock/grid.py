@@ -12,7 +12,7 @@ chunk of a long run or in the whole run has one value.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -237,11 +237,34 @@ def per_cycle(t: Grid, period: int, value: Callable[[Values], Values], what: str
 
 def _every(t: Grid, period: int, what: str | None) -> None:
     """Record the start of each cycle of ``period`` steps the grid holds (as many as a run keeps)."""
-    if what is None or t.marks is None:
+    if what is not None:
+        mark_every(t, period, what)
+
+
+def mark_every(t: Time, period: float, what: str, kind: str = "phase", start: float = 0.0) -> None:
+    """Record the first whole step of each cycle of ``period`` steps (a float period too) that begins
+    at ``start`` + k·period, k ≥ 1, where the grid holds it (as many as a run keeps): for a schedule
+    whose cycles are in its formula."""
+    if not isinstance(t, Grid) or t.marks is None or not period > 0:
         return
-    first = max(-(-t.start // period), 1)
-    for k in range(first, min((t.stop - 1) // period, first + MARKS_OF_A_KIND) + 1):
-        t.record(k * period, what)
+    first = max(math.floor((t.start - start) / period), 1)
+    last = min(math.floor((t.stop - start) / period), first + MARKS_OF_A_KIND)
+    for k in range(first, last + 1):
+        mark(t, start + k * period, what, kind)
+
+
+def mark_each(t: Time, edges: Iterable[float], what: str, kind: str = "phase") -> None:
+    """Record the first whole step of each of ``edges`` above 0 that the grid holds (as many as a run
+    keeps): the milestones of a schedule whose phases are in its formula."""
+    if not isinstance(t, Grid) or t.marks is None:
+        return
+    held = 0
+    for edge in edges:
+        if edge > 0 and t.start <= math.ceil(edge) < t.stop:
+            t.record(math.ceil(edge), what, kind)
+            held += 1
+            if held == MARKS_OF_A_KIND:
+                return
 
 
 def held(t: Time, edges: Sequence[float], rates: Values, what: str | None = None) -> Values:

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.clock.fast import count_power, float32_power
-from lrviz.clock.grid import Time
-from lrviz.dialects.vocabulary import OPTIMIZER
+from lrviz.clock.grid import Time, mark_each, mark_every, steps
+from lrviz.dialects.vocabulary import OPTIMIZER, warmup_then
 from lrviz.schedules.entry import Values, schedule
 from lrviz.schedules.kinds import Count, Invalid, Number, Numbers, Rate, Text
 
@@ -26,7 +26,7 @@ def _positive(name: str, value: float) -> None:
 
 @schedule(name="keras.ExponentialDecay", frequency="continuous", quantity="exponential")
 def exponential_decay(
-    t: Values,
+    t: Time,
     initial_learning_rate: Rate,
     decay_steps: Number,
     decay_rate: Number,
@@ -48,8 +48,9 @@ def exponential_decay(
         keras.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96, staircase=True)
     """
     _positive("decay_steps", decay_steps)
-    p = t / decay_steps
+    p = steps(t) / decay_steps
     if staircase:
+        mark_every(t, decay_steps, "decay")
         return initial_learning_rate * count_power(decay_rate, np.floor(p))
     return initial_learning_rate * float32_power(decay_rate, p)
 
@@ -69,7 +70,7 @@ def _piecewise_check(boundaries: list[float], values: list[float], **_: Any) -> 
     check=_piecewise_check,
 )
 def piecewise_constant_decay(
-    t: Values, boundaries: Numbers, values: Numbers, name: Text = "PiecewiseConstant"
+    t: Time, boundaries: Numbers, values: Numbers, name: Text = "PiecewiseConstant"
 ) -> Values:
     """Keras PiecewiseConstantDecay: values[i] while boundaries[i−1] < t ≤ boundaries[i].
 
@@ -87,6 +88,8 @@ def piecewise_constant_decay(
         The new value applies one step after its boundary (t = b + 1), unlike PyTorch's and optax's
         milestones, which switch at t = b.
     """
+    mark_each(t, [math.floor(b) + 1 for b in boundaries], "switch")
+    t = steps(t)
     out = np.where(t <= boundaries[0], values[0], 0.0) + np.where(t > boundaries[-1], values[-1], 0.0)
     for low, high, value in zip(boundaries[:-1], boundaries[1:], values[1:-1], strict=True):
         out = out + np.where((t > low) & (t <= high), value, 0.0)
@@ -134,7 +137,7 @@ def polynomial_decay(
 
 @schedule(name="keras.InverseTimeDecay", frequency="continuous", quantity="inverse")
 def inverse_time_decay(
-    t: Values,
+    t: Time,
     initial_learning_rate: Rate,
     decay_steps: Number,
     decay_rate: Number,
@@ -156,8 +159,9 @@ def inverse_time_decay(
         keras.InverseTimeDecay(0.1, decay_steps=1, decay_rate=0.5)
     """
     _positive("decay_steps", decay_steps)
-    p = t / decay_steps
+    p = steps(t) / decay_steps
     if staircase:
+        mark_every(t, decay_steps, "decay")
         p = np.floor(p)
     return initial_learning_rate / (1 + decay_rate * p)
 
@@ -169,7 +173,7 @@ def _cosine(t: Values, steps: float, start: float, alpha: float) -> Values:
 
 @schedule(name="keras.CosineDecay", frequency="continuous", quantity="cosine")
 def cosine_decay(
-    t: Values,
+    t: Time,
     initial_learning_rate: Rate,
     decay_steps: Number,
     alpha: Number = 0.0,
@@ -200,18 +204,21 @@ def cosine_decay(
     """
     _positive("decay_steps", decay_steps)
     if warmup_target is None:
-        return _cosine(np.minimum(t, decay_steps), decay_steps, initial_learning_rate, alpha)
-    step = np.minimum(t, decay_steps + warmup_steps)
-    with np.errstate(all="ignore"):
-        ramp = (warmup_target - initial_learning_rate) * (step / warmup_steps) + initial_learning_rate
-    return np.where(
-        step < warmup_steps, ramp, _cosine(step - warmup_steps, decay_steps, warmup_target, alpha)
+        return _cosine(np.minimum(steps(t), decay_steps), decay_steps, initial_learning_rate, alpha)
+    target = warmup_target
+    return warmup_then(
+        t,
+        warmup_steps,
+        lambda s: (target - initial_learning_rate) * (s / warmup_steps) + initial_learning_rate,
+        lambda s: _cosine(
+            np.minimum(s, decay_steps + warmup_steps) - warmup_steps, decay_steps, target, alpha
+        ),
     )
 
 
 @schedule(name="keras.CosineDecayRestarts", frequency="cyclic", quantity="cosine")
 def cosine_decay_restarts(
-    t: Values,
+    t: Time,
     initial_learning_rate: Rate,
     first_decay_steps: Number,
     t_mul: Number = 2.0,
@@ -240,17 +247,25 @@ def cosine_decay_restarts(
         peaks are (1 − α)·m_mul^i + α. The cycle index is taken in float32, as Keras takes it.
     """
     _positive("first_decay_steps", first_decay_steps)
+
+    def restarts(fraction: Values) -> Values:
+        if t_mul == 1.0:
+            return np.floor(fraction)
+        f32 = np.float32
+        restart32 = np.floor(
+            np.log(f32(1.0) - fraction.astype(f32) * (f32(1.0) - f32(t_mul))) / np.log(f32(t_mul))
+        )
+        return np.asarray(restart32, dtype=np.float64)
+
+    grid, t = t, steps(t)
     fraction = t / first_decay_steps
+    restart = restarts(fraction)
+    if t.size:  # where Keras's own count of restarts goes up, from the step before the first on
+        before = restarts(np.array([t[0] - 1.0]) / first_decay_steps)
+        mark_each(grid, t[np.flatnonzero(np.diff(restart, prepend=before))], "restart")
     if t_mul == 1.0:
-        restart = np.floor(fraction)
         place = fraction - restart
     else:
-        f32 = np.float32
-        with np.errstate(all="ignore"):
-            restart32 = np.floor(
-                np.log(f32(1.0) - fraction.astype(f32) * (f32(1.0) - f32(t_mul))) / np.log(f32(t_mul))
-            )
-        restart = restart32.astype(np.float64)
         grown = count_power(t_mul, restart)
         done = (1.0 - grown) / (1.0 - t_mul)
         place = (fraction - done) / grown

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.clock.fast import cos_pi, count_power, float32_power
-from lrviz.clock.grid import Grid, Time, join, pieces
+from lrviz.clock.grid import WARMUP_ENDS, Grid, Time, join, mark_each, mark_every, pieces
 from lrviz.clock.grid import steps as as_array
 from lrviz.dialects.vocabulary import held_after
 from lrviz.schedules.entry import Schedule, Values, entry_of, schedule
@@ -122,7 +122,7 @@ def _scales_check(boundaries_and_scales: dict[Any, Any] | None) -> None:
     check=lambda boundaries_and_scales, **_: _scales_check(boundaries_and_scales),
 )
 def piecewise_constant_schedule(
-    t: Values, init_value: Rate, boundaries_and_scales: Scales | None = None
+    t: Time, init_value: Rate, boundaries_and_scales: Scales | None = None
 ) -> Values:
     """optax's piecewise constant schedule: multiply the rate by each scale from its boundary on.
 
@@ -138,8 +138,11 @@ def piecewise_constant_schedule(
     Notes:
         The scales multiply: {30: 0.1, 60: 0.1} ends at 0.001·I, not 0.1·I.
     """
+    scales = _scales(boundaries_and_scales)
+    mark_each(t, [threshold for threshold, _ in scales], "switch")
+    t = as_array(t)
     value = np.full(t.shape, float(init_value))
-    for threshold, scale in _scales(boundaries_and_scales):
+    for threshold, scale in scales:
         value = np.where(t < threshold, value, scale * value)
     return value
 
@@ -151,7 +154,7 @@ def piecewise_constant_schedule(
     check=lambda boundaries_and_scales, **_: _scales_check(boundaries_and_scales),
 )
 def piecewise_interpolate_schedule(
-    t: Values,
+    t: Time,
     interpolate_type: Literal["linear", "cosine"],
     init_value: Rate,
     boundaries_and_scales: Scales | None = None,
@@ -170,11 +173,23 @@ def piecewise_interpolate_schedule(
     Example:
         optax.piecewise_interpolate_schedule('cosine', 0.1, {100: 0.5, 1000: 0.01})
     """
+    return _interpolated(t, interpolate_type, init_value, boundaries_and_scales, "knot")
+
+
+def _interpolated(
+    t: Time,
+    interpolate_type: str,
+    init_value: float,
+    boundaries_and_scales: dict[Any, Any] | None,
+    what: str | list[str],
+) -> Values:
+    """piecewise_interpolate_schedule, its boundaries after 0 marked as ``what`` names them."""
     items = _scales(boundaries_and_scales)
     bounds = [0.0, *(float(b) for b, _ in items)]
     values = np.cumprod([float(init_value), *(s for _, s in items)])
     out = np.empty(t.shape)
-    for piece, part, where in pieces(t, bounds):  # piece i + 1 is bounds[i] ≤ t < bounds[i + 1]
+    names = what if isinstance(what, str) else ["", *what]  # no mark at 0
+    for piece, part, where in pieces(t, bounds, names):  # piece i + 1 is bounds[i] ≤ t < bounds[i + 1]
         if piece == 0 or piece == len(bounds):
             out[where] = 0.0 if piece == 0 else values[-1]
             continue
@@ -194,6 +209,8 @@ def _exponential(
     t = as_array(time)
     if steps <= 0 or rate == 0:
         return np.full(t.shape, init)
+    if staircase:
+        mark_every(time, steps, "decay", start=max(begin, 0))
     decreased = t - max(begin, 0)
     p = decreased / steps
     with np.errstate(all="ignore"):
@@ -296,6 +313,7 @@ def warmup_constant_schedule(t: Time, init_value: Rate, peak_value: Rate, warmup
     Example:
         optax.warmup_constant_schedule(0.0, 1e-3, warmup_steps=500)
     """
+    mark_each(t, [warmup_steps], WARMUP_ENDS, "warmup")
     return _polynomial(t, init_value, peak_value, 1, warmup_steps, 0)
 
 
@@ -400,7 +418,7 @@ def warmup_exponential_decay_schedule(
 
 @schedule(name="optax.linear_onecycle_schedule", frequency="cyclic", quantity="linear")
 def linear_onecycle_schedule(
-    t: Values,
+    t: Time,
     transition_steps: Steps,
     peak_value: Rate,
     pct_start: Number = 0.3,
@@ -428,12 +446,14 @@ def linear_onecycle_schedule(
         int(pct_final * transition_steps): 1.0 / div_factor,
         transition_steps: 1.0 / final_div_factor,
     }
-    return piecewise_interpolate_schedule(t, "linear", peak_value / div_factor, scales)
+    return _interpolated(
+        t, "linear", peak_value / div_factor, scales, ["peak", "back to start", "final descent"]
+    )
 
 
 @schedule(name="optax.cosine_onecycle_schedule", frequency="cyclic", quantity="cosine")
 def cosine_onecycle_schedule(
-    t: Values,
+    t: Time,
     transition_steps: Steps,
     peak_value: Rate,
     pct_start: Number = 0.3,
@@ -462,7 +482,7 @@ def cosine_onecycle_schedule(
         int(pct_start * transition_steps): div_factor,
         int(transition_steps): 1.0 / (div_factor * final_div_factor),
     }
-    return piecewise_interpolate_schedule(t, "cosine", peak_value / div_factor, scales)
+    return _interpolated(t, "cosine", peak_value / div_factor, scales, ["peak", "final descent"])
 
 
 SGDR_KEYS = ("init_value", "peak_value", "warmup_steps", "decay_steps", "end_value", "exponent")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.clock.fast import count_power, power
-from lrviz.clock.grid import Grid, Part, Time, join
+from lrviz.clock.grid import WARMUP_ENDS, Grid, Part, Time, join, mark_each, mark_every
 from lrviz.clock.grid import steps as steps_of
 from lrviz.dialects.vocabulary import LAST_EPOCH, OPTIMIZER, half_cosine, optimizer_rate
 from lrviz.schedules.entry import Function, Schedule, Values, schedule
@@ -123,7 +123,7 @@ def multiplicative_lr(t: Values, lr_lambda: Function) -> Values:
 
 
 @schedule(name="torch.StepLR", frequency="stepwise", quantity="exponential", optimizer=True, groups=TORCH)
-def step_lr(t: Values, step_size: Steps, gamma: Number = 0.1) -> Values:
+def step_lr(t: Time, step_size: Steps, gamma: Number = 0.1) -> Values:
     """PyTorch StepLR: multiply the rate by gamma every step_size steps.
 
     η_t = lr·γ^⌊t/step_size⌋
@@ -135,14 +135,15 @@ def step_lr(t: Values, step_size: Steps, gamma: Number = 0.1) -> Values:
     Example:
         torch.StepLR(optimizer, step_size=30, gamma=0.1, lr=0.1)
     """
-    return count_power(gamma, np.floor(t / step_size))
+    mark_every(t, step_size, "decay")
+    return count_power(gamma, np.floor(steps_of(t) / step_size))
 
 
 @schedule(
     name="torch.MultiStepLR", frequency="stepwise", quantity="exponential", optimizer=True, groups=TORCH
 )
 def multistep_lr(
-    t: Values,
+    t: Time,
     milestones: WholeSteps,
     gamma: Number = 0.1,
 ) -> Values:
@@ -160,7 +161,8 @@ def multistep_lr(
     Notes:
         A milestone given twice applies gamma twice, and the milestones need not be sorted.
     """
-    passed = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.float64)), t, side="right")
+    mark_each(t, milestones, "decay")
+    passed = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.float64)), steps_of(t), side="right")
     factor: Values = gamma ** passed.astype(np.float64)
     return factor
 
@@ -184,7 +186,7 @@ def _constant_check(factor: float, total_iters: int, **_: Any) -> None:
     groups=TORCH,
 )
 def constant_lr(
-    t: Values,
+    t: Time,
     factor: Number = 1.0 / 3,
     total_iters: Count = 5,
 ) -> Values:
@@ -201,7 +203,9 @@ def constant_lr(
     """
     # PyTorch multiplies by factor at step 0 and divides it out again at total_iters; with
     # total_iters = 0 the second never happens
-    held = t < total_iters if total_iters else np.ones(t.shape, dtype=bool)
+    if factor < 1.0:
+        mark_each(t, [total_iters], "factor ends")
+    held = steps_of(t) < total_iters if total_iters else np.ones(t.shape, dtype=bool)
     return np.where(held, factor, 1.0)
 
 
@@ -224,7 +228,7 @@ def _linear_check(start_factor: float, end_factor: float, **_: Any) -> None:
     groups=TORCH,
 )
 def linear_lr(
-    t: Values,
+    t: Time,
     start_factor: Number = 1.0 / 3,
     end_factor: Number = 1.0,
     total_iters: Count = 5,
@@ -243,7 +247,12 @@ def linear_lr(
     """
     if total_iters == 0:  # PyTorch applies start_factor at step 0 and never moves again
         return np.full(t.shape, start_factor)
-    factor: Values = start_factor + (end_factor - start_factor) * np.minimum(total_iters, t) / total_iters
+    if start_factor < end_factor:
+        mark_each(t, [total_iters], WARMUP_ENDS, "warmup")
+    elif start_factor > end_factor:
+        mark_each(t, [total_iters], "decay ends")
+    through = np.minimum(total_iters, steps_of(t))
+    factor: Values = start_factor + (end_factor - start_factor) * through / total_iters
     return factor
 
 
@@ -476,7 +485,7 @@ def sequential_lr(
     groups=(LAST_EPOCH,),
 )
 def cyclic_lr(
-    t: Values,
+    t: Time,
     base_lr: Rate,
     max_lr: Rate,
     step_size_up: Number = 2000,
@@ -522,6 +531,8 @@ def cyclic_lr(
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up
     total = up + down
+    mark_every(t, total, "cycle starts")
+    t = steps_of(t)
     ratio = up / total
     cycle = np.floor(1 + t / total)
     x = 1.0 + t / total - cycle
@@ -578,7 +589,7 @@ def _one_cycle_check(
     groups=(LAST_EPOCH,),
 )
 def one_cycle_lr(
-    t: Values,
+    t: Time,
     max_lr: Rate,
     total_steps: Steps | None = None,
     epochs: Steps | None = None,
@@ -624,6 +635,7 @@ def one_cycle_lr(
         so for a short cycle (pct_start·total_steps < 1) the first rate is not max_lr/div_factor.
     """
     total = _one_cycle_total(total_steps, epochs, steps_per_epoch)
+    grid, t = t, steps_of(t)
     last = float(t.max(initial=0))
     if last > total:
         raise Overrun(
@@ -640,6 +652,8 @@ def one_cycle_lr(
     else:
         ends = [float(pct_start * total) - 1, total - 1.0]
         levels = [initial, max_lr, minimum]
+    for end, what in zip(ends[:-1], ("peak", "back to start"), strict=False):
+        mark_each(grid, [end], what)  # a phase ends at a float step: its level comes at or just after it
     out = np.empty(t.shape)
     start = 0.0
     taken = np.zeros(t.shape, dtype=bool)
@@ -670,7 +684,7 @@ def one_cycle_lr(
     groups=TORCH,
 )
 def cosine_annealing_warm_restarts(
-    t: Values,
+    t: Time,
     T_0: Steps,
     T_mult: Steps = 1,
     eta_min: Number = 0.0,
@@ -694,13 +708,16 @@ def cosine_annealing_warm_restarts(
         an epoch argument, as here, the restarts fall exactly where they should.
     """
     t_i: Values | float
+    grid, t = t, steps_of(t)
     if T_mult == 1:
+        mark_every(grid, T_0, "restart")
         t_cur, t_i = np.mod(t, T_0), float(T_0)
     else:
         starts = [0]
         last = float(t.max(initial=0))
         while starts[-1] <= last:
             starts.append(starts[-1] + T_0 * T_mult ** (len(starts) - 1))
+        mark_each(grid, starts[1:], "restart")
         cycle = np.searchsorted(np.array(starts, dtype=np.float64), t, side="right") - 1
         t_cur = t - np.array(starts, dtype=np.float64)[cycle]
         t_i = T_0 * count_power(float(T_mult), cycle.astype(np.float64))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrviz.clock.fast import count_power
-from lrviz.clock.grid import Grid, Time
+from lrviz.clock.grid import MARKS_OF_A_KIND, Grid, Time, mark_each, mark_every
 from lrviz.dialects.vocabulary import (
     OPTIMIZER,
     TIMM_INITIALIZE,
@@ -44,6 +44,28 @@ def _cycles(t: Values, t_initial: float, cycle_mul: float) -> tuple[Values, Valu
         return i, t_i, t_curr
     i = np.floor(t / t_initial)
     return i, float(t_initial), t - t_initial * i
+
+
+def _after_warmup(t: Time, warmup_t: int, prefix: bool) -> tuple[Time, float]:
+    """The steps of ``t`` from the warm-up's end on (where a schedule's own phases can show), and the
+    step the schedule's clock starts at: the warm-up's end with a ``prefix`` warm-up, else 0."""
+    later = t.clip(warmup_t, math.inf) if isinstance(t, Grid) else t
+    return later, float(warmup_t) if prefix else 0.0
+
+
+def _mark_cycles(t: Time, start: float, t_initial: float, cycle_mul: float, cycle_limit: int) -> None:
+    """Mark the restarts of timm's cycles on a clock from ``start``, and where the last ends: from
+    the cycle the grid starts in, as many as a run keeps."""
+    if not isinstance(t, Grid) or t.marks is None or not t.size:
+        return
+    first, _, _ = _cycles(np.array([max(t.start - start, 0.0)]), t_initial, cycle_mul)
+    if not np.isfinite(first[0]):  # past where shrinking cycles converge: every cycle has ended
+        return
+    for i in range(max(int(first[0]), 0) + 1, cycle_limit + 1)[: MARKS_OF_A_KIND + 1]:
+        edge = start + t_initial * (i if cycle_mul == 1 else (1 - cycle_mul**i) / (1 - cycle_mul))
+        if edge >= t.stop:
+            return
+        mark_each(t, [edge], "restart" if i < cycle_limit else "decay ends")
 
 
 def _cycling(
@@ -156,6 +178,7 @@ def cosine_lr_scheduler(
     def after(s: Values) -> Values:
         return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
+    _mark_cycles(*_after_warmup(t, warmup_t, warmup_prefix), t_initial, cycle_mul, cycle_limit)
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
 
 
@@ -223,6 +246,7 @@ def tanh_lr_scheduler(
         return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
     ramp_to = None if warmup_prefix or not warmup_t else float(after(np.array([float(warmup_t)]))[0])
+    _mark_cycles(*_after_warmup(t, warmup_t, warmup_prefix), t_initial, cycle_mul, cycle_limit)
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after, ramp_to)
 
 
@@ -255,6 +279,8 @@ def step_lr_scheduler(
     """
     if decay_t <= 0:
         raise Invalid(f"decay_t must be above 0, got {decay_t!r}")
+    later, start = _after_warmup(t, warmup_t, warmup_prefix)
+    mark_every(later, decay_t, "decay", start=start)
     return _timm(
         t,
         base,
@@ -301,6 +327,8 @@ def multistep_lr_scheduler(
         would put it (bisect_right(decay_t, t + 1), a convention timm keeps on purpose).
     """
     milestones = np.asarray(decay_t, dtype=np.float64)
+    later, start = _after_warmup(t, warmup_t, warmup_prefix)
+    mark_each(later, [start + m - 1 for m in decay_t], "decay")
 
     def after(s: Values) -> Values:
         passed = np.searchsorted(milestones, s + 1, side="right").astype(np.float64)
@@ -361,6 +389,7 @@ def poly_lr_scheduler(
     def after(s: Values) -> Values:
         return _cycling(s, t_initial, cycle_mul, cycle_limit, lr_min, curve)
 
+    _mark_cycles(*_after_warmup(t, warmup_t, warmup_prefix), t_initial, cycle_mul, cycle_limit)
     return _timm(t, base, warmup_t, warmup_lr_init, warmup_prefix, after)
 
 
@@ -467,6 +496,8 @@ def wsd_lr_scheduler(
         return decayed
 
     if decay_t:  # every decay shape ends at 0: lr_min from t_initial on, computed once
+        later, start = _after_warmup(t, warmup_t, True)
+        mark_each(later, [start + t_initial - decay_t], "decay starts")
         return _timm(t, base, warmup_t, warmup_lr_init, True, lambda t_s: held_after(t_s, t_initial, after))
     return _timm(t, base, warmup_t, warmup_lr_init, True, after)
 

@@ -333,14 +333,8 @@ def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
 
 
 def _warmup_ends(series: Series) -> set[int]:
-    """Where warm-ups end: the spec's own marks, and the framework warm-ups lrviz knows by name."""
-    ends = {m.step for m in series.marks if m.kind == "warmup"}
-    for call in _calls(series):
-        if call.entry.name == "keras.CosineDecay" and call.args.get("warmup_target") is not None:
-            ends.add(int(call.args.get("warmup_steps", 0)))
-        elif call.entry.dialect == "timm" and call.args.get("warmup_t"):
-            ends.add(int(call.args["warmup_t"]))
-    return {end for end in ends if end > 0}
+    """Where warm-ups end, as the schedule's evaluation marks them (a framework's too)."""
+    return {m.step for m in series.marks if m.kind == "warmup" and m.step > 0}
 
 
 @rule("L009", "warmup-down")
