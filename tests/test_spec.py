@@ -389,3 +389,17 @@ def test_a_rendered_spec_parses_back_to_the_same_schedule(text: str, steps: int)
 )
 def test_rendering_keeps_what_the_grammar_needs(text: str, rendered: str) -> None:
     assert lrviz.parse(text).render() == rendered
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "torch.CyclicLR(optimizer, 0.001, 0.1, scale_fn=lambda x: plateau(0.1, patience=2))",
+        "torch.LambdaLR(optimizer, lambda e: torch.MultiplicativeLR(optimizer, lambda e: 0.9), lr=0.1)",
+    ],
+)
+def test_a_function_of_its_argument_cannot_follow_a_metric_or_the_steps_before(spec: str) -> None:
+    """A framework calls a function at any numbers (CyclicLR's scale_fn at cycle counts), never over a
+    run: a feedback schedule or a running product in it is refused when the spec is read."""
+    with pytest.raises(SpecError, match="must be a function of its argument alone"):
+        lrviz.parse(spec)

@@ -385,6 +385,11 @@ def _check(entry: Entry, param: Param, value: Any, where: str) -> Any:
             f"{where}: {param.name} must be a function of the step (an expression in epoch, or "
             f"lambda epoch: …), not the number {excerpt(value)}, which PyTorch refuses as not callable"
         )
+    if param.function and any(isinstance(node, Call) and node.history for node in value.walk()):
+        raise SpecError(  # a function is called at any numbers (a cycle's), not over a run
+            f"{where}: {param.name} must be a function of its argument alone, and "
+            f"{excerpt(value.source)} follows a metric or the steps before"
+        )
     if param.is_schedule:
         return as_schedule(value, f"{where}: {param.name}")
     if isinstance(value, Spec) and not isinstance(value, Constant):
