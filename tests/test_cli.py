@@ -418,3 +418,93 @@ def test_wrote_is_one_line_however_long_the_path(cli: Any, tmp_path: Path) -> No
     path.parent.mkdir()
     result = cli("plot", "cosine(0.1)", "-n", "10", "-o", str(path))
     assert result.err == f"wrote {path}\n"
+
+
+SWITCH = "piecewise([2], [0.1, 0.01])"
+"""A schedule whose every number is exact in float64: its outputs are the same bytes on any machine."""
+
+EXACT_OUTPUTS = [
+    (
+        ["export", SWITCH, "-n", "3"],
+        'step,"piecewise([2], [0.1, 0.01])"\n0,0.1\n1,0.1\n2,0.01\n',
+    ),
+    (
+        ["table", SWITCH, "-n", "3"],
+        """\
+            step  piecewise([2], [0.1, 0.01])  phase 
+               0                          0.1        
+               1                          0.1        
+               2                         0.01  switch
+            peak                          0.1        
+       peak step                            0        
+           final                         0.01        
+         minimum                         0.01        
+            mean                         0.07        
+steps ≥ 90% peak                            2        
+steps ≥ 50% peak                            2        
+    warm-up ends                            —        
+""",
+    ),
+    (["check", SWITCH, "-n", "3"], "no problems found\n"),
+    (
+        ["check", "linear(0, 0.1, steps=4)", "-n", "4"],
+        "L001 note zero-first-step in linear(0, 0.1, steps=4) at step 0: the rate is 0 at step 0, so the "
+        "first update changes nothing; fix: start the warm-up above 0 (warmup_start=…, or a warm-up that "
+        "counts from step 1)\nno problems found (notes count with --strict)\n",
+    ),
+    (
+        ["code", "step(0.1, 30)", "--to", "torch", "-n", "100"],
+        """\
+import torch
+
+# Assumes: scheduler.step() once per update, after optimizer.step();
+#   the optimizer's learning rate is 0.1, which the scheduler scales.
+optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)  # or your optimizer
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer=optimizer, step_size=30, gamma=0.1)
+""",
+    ),
+]
+"""Commands and their whole standard output, byte for byte."""
+
+
+@pytest.mark.parametrize(("args", "expected"), EXACT_OUTPUTS, ids=lambda a: " ".join(a)[:40])
+def test_a_commands_text_is_exactly_this(cli: Any, args: list[str], expected: str) -> None:
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert result.out == expected
+
+
+def test_a_json_export_is_exactly_this(cli: Any) -> None:
+    result = cli("export", SWITCH, "-n", "3", "-f", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "lrviz_version": lrviz.__version__,
+        "run": {"steps": 3, "epochs": None, "steps_per_epoch": 1, "dtype": "float64"},
+        "metric": None,
+        "schedules": [
+            {
+                "label": SWITCH,
+                "spec": SWITCH,
+                "resolved": {
+                    "schedule": "piecewise",
+                    "boundaries": [2],
+                    "values": [0.1, 0.01],
+                    "warmup": 0,
+                    "warmup_start": 0.0,
+                },
+                "summary": {
+                    "peak": 0.1,
+                    "peak_step": 0,
+                    "final": 0.01,
+                    "minimum": 0.01,
+                    "mean": (0.1 + 0.1 + 0.01) / 3,
+                    "steps_above_90_percent_of_peak": 2,
+                    "steps_above_50_percent_of_peak": 2,
+                    "warmup_end": None,
+                    "at": [],
+                },
+                "marks": [{"step": 2, "what": "switch"}],
+                "lr": [0.1, 0.1, 0.01],
+            }
+        ],
+    }

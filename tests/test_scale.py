@@ -26,7 +26,7 @@ from lrviz.evaluation.stats import Summary
 from lrviz.language.catalogue import dialects, entries
 from lrviz.progress import listening
 from lrviz.render import plot
-from lrviz.render.outline import column_edges, outline, staircase
+from lrviz.render.outline import column_edges, outline
 from tests.test_contract import EXAMPLES
 
 STEPS = 300
@@ -249,8 +249,6 @@ def test_long_work_reports_its_progress(monkeypatch: pytest.MonkeyPatch) -> None
     with listening(lambda *report: reports.append(report)):
         list(lazy.blocks())
     assert reports == [("evaluating cosine", done, 5000) for done in range(1000, 5001, 1000)]
-    kept = staircase(*outline(lazy.blocks(), np.arange(0, 5000, 100)))
-    assert kept[0].size == kept[1].size
 
 
 def test_the_command_line_shows_progress_on_a_terminal_only(

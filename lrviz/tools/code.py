@@ -396,8 +396,9 @@ def training_code(spec: Spec, run: Run | None, to: str, feedback: bool = False) 
         )
     if native is None and run is None:
         raise LrvizError(
-            f"{excerpt(label)} has no {to} equivalent, so lrviz's adapter looks its rates up: "
-            "say how long the run is: --steps N, or --epochs E (with --steps-per-epoch)"
+            f"{to} code for {excerpt(label)} is checked against its rates over the run (the "
+            f"framework's own schedulers first, else lrviz's adapter): say how long the run is: "
+            "--steps N, or --epochs E (with --steps-per-epoch)"
         )
     per = "epoch" if per_epoch else "update"
     variable = "scheduler = " if target.drives_optimizer else "schedule = "
@@ -691,6 +692,7 @@ class _Printer:
             return None  # optax's and Keras's plateaus are a transformation and a callback, not schedules
         if spec.args.get("last_epoch", -1) != -1:
             return None
+        # by keyword: ChainedScheduler takes its schedulers first and the optimizer second
         parts: list[tuple[str, Code]] = [("optimizer", "optimizer")] if target.drives_optimizer else []
         kept = len(self.definitions)
         for name, value in spec.args.items():
