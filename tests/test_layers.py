@@ -86,3 +86,21 @@ def test_no_module_imports_itself_round_a_circle() -> None:
 
     for module in GRAPH:
         visit(module)
+
+
+def test_the_architecture_page_names_what_is_there() -> None:
+    """Every file, folder and dotted name ARCHITECTURE.md gives in backticks exists, and every layer of
+    the page is a layer here: the map is kept true."""
+    import importlib
+    import re
+
+    page = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for token in re.findall(r"`([^`\s]+)`", page):
+        if token.endswith((".py", "/")):
+            found = PACKAGE / token if not token.startswith("tests/") else PACKAGE.parent / token
+            assert found.exists() or "<" in token, f"ARCHITECTURE.md names {token}, which is not there"
+        elif re.fullmatch(r"[a-z_]+(\.[a-z_]+)+\.[A-Za-z_]+", token):
+            module, _, name = f"lrviz.{token}".rpartition(".")
+            assert hasattr(importlib.import_module(module), name), f"ARCHITECTURE.md names {token}"
+    named = re.findall(r"^\| ([a-z ]+) \| `", page, flags=re.MULTILINE)
+    assert named == [name for name, _ in LAYERS]
