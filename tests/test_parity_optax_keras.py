@@ -20,6 +20,24 @@ optax = require("optax")
 keras = require("keras")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def compile_once(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """JAX compiles a Keras ``ops.cond`` anew at every eager call; its persistent compilation cache
+    (the same programs, so the same numbers) makes every compile after the first a lookup: three
+    times faster. Set for this module only."""
+    settings = {
+        "jax_compilation_cache_dir": str(tmp_path_factory.mktemp("jax-cache")),
+        "jax_persistent_cache_min_compile_time_secs": 0,
+        "jax_persistent_cache_min_entry_size_bytes": -1,
+    }
+    before = {name: getattr(jax.config, name) for name in settings}
+    for name, value in settings.items():
+        jax.config.update(name, value)
+    yield
+    for name, value in before.items():
+        jax.config.update(name, value)
+
+
 def run_optax(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], steps: int) -> np.ndarray:
     schedule = getattr(optax, name)(*args, **kwargs)
     return np.asarray(jax.vmap(schedule)(jax.numpy.arange(steps)), dtype=np.float64)
