@@ -62,3 +62,27 @@ def timm_schedulers() -> types.ModuleType:
     for name in ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr"):
         setattr(package, name, importlib.import_module(f"timm.scheduler.{name}"))
     return package
+
+
+@functools.cache
+def deepspeed_schedules() -> types.ModuleType:
+    """deepspeed.runtime.lr_schedules, loaded on its own: deepspeed/__init__ needs much more than the
+    schedulers do (psutil, ninja, CUDA tooling); the module itself needs only torch and a logger."""
+    import logging
+
+    spec = importlib.util.find_spec("deepspeed")
+    if spec is None or not spec.submodule_search_locations:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must install deepspeed for the parity suite", pytrace=False)
+        pytest.skip("deepspeed is not installed", allow_module_level=True)
+    root = spec.submodule_search_locations[0]
+    utils = types.ModuleType("deepspeed.utils")
+    utils.logger = logging.getLogger("deepspeed")  # type: ignore[attr-defined]
+    stand_ins = {"deepspeed": root, "deepspeed.runtime": os.path.join(root, "runtime")}
+    for name, path in stand_ins.items():
+        if name not in sys.modules:
+            package = types.ModuleType(name)
+            package.__path__ = [path]
+            sys.modules[name] = package
+    sys.modules.setdefault("deepspeed.utils", utils)
+    return importlib.import_module("deepspeed.runtime.lr_schedules")

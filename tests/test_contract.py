@@ -12,7 +12,7 @@ import pytest
 
 import lrviz
 import lrviz.evaluation.run
-from lrviz.language.catalogue import entries
+from lrviz.language.catalogue import dialects, entries
 from lrviz.tools.describe import EXAMPLE_STEPS, markdown
 
 EXAMPLES = {
@@ -97,7 +97,7 @@ def test_readme_lists_every_framework_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "entry", [e for d in ("torch", "hf", "optax", "keras", "timm") for e in entries(d)], ids=lambda e: e.name
+    "entry", [e for d in dialects() for e in entries(d)], ids=lambda e: e.name
 )
 def test_dialects_are_documented(entry: object) -> None:
     from lrviz.schedules.entry import Entry

@@ -55,6 +55,13 @@ FRAMEWORKS = (
         precision="float32",
     ),
     Framework(
+        "deepspeed",
+        "DeepSpeed",
+        "deepspeed_schedules",
+        ("deepspeed.runtime.lr_schedules.",),
+        "deepspeed 0.19.8",
+    ),
+    Framework(
         "timm",
         "timm",
         "timm_schedulers",
