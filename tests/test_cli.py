@@ -431,18 +431,18 @@ EXACT_OUTPUTS = [
     (
         ["table", SWITCH, "-n", "3"],
         """\
-            step  piecewise([2], [0.1, 0.01])  phase 
-               0                          0.1        
-               1                          0.1        
+            step  piecewise([2], [0.1, 0.01])  phase
+               0                          0.1
+               1                          0.1
                2                         0.01  switch
-            peak                          0.1        
-       peak step                            0        
-           final                         0.01        
-         minimum                         0.01        
-            mean                         0.07        
-steps ≥ 90% peak                            2        
-steps ≥ 50% peak                            2        
-    warm-up ends                            —        
+            peak                          0.1
+       peak step                            0
+           final                         0.01
+         minimum                         0.01
+            mean                         0.07
+steps ≥ 90% peak                            2
+steps ≥ 50% peak                            2
+    warm-up ends                            —
 """,
     ),
     (["check", SWITCH, "-n", "3"], "no problems found\n"),

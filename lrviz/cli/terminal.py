@@ -19,12 +19,21 @@ from lrviz.progress import listening
 
 def stdout(piped_width: int = 100_000) -> Console:
     """Standard output, once any progress bar is cleared: a terminal's width, or ``piped_width``
-    when piped (by default unlimited: nothing wraps)."""
+    when piped (by default unlimited: nothing wraps), with no spaces at the ends of lines."""
     BAR.close()
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=piped_width)
+        console = _Piped(highlight=False, width=piped_width)
     return console
+
+
+class _Piped(Console):
+    """A console writing to a file or a pipe: rich pads a table's last column to its width, which
+    leaves spaces at the ends of lines that a file, a diff or a test should not see."""
+
+    def _render_buffer(self, buffer: Iterable[Any]) -> str:  # rich's one path from segments to text
+        text = super()._render_buffer(buffer)
+        return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def say(text: str) -> None:

@@ -106,6 +106,8 @@ def warmup_lr(
 
     Notes:
         The default warm-up is logarithmic: it covers half the way in √W steps, far faster than a line.
+        Rows 0 and 1 are both warmup_min_lr, so with the default of 0 the first two updates change
+        nothing: the example shows L001.
     """
     top = warmup_max_lr if warmup_max_lr is not None else optimizer_rate(base)
     warmup = max(2, warmup_num_steps)
@@ -145,7 +147,8 @@ def warmup_decay_lr(
 
     Notes:
         The decay reaches warmup_min_lr one row past total_num_steps (at iteration T), and its slope
-        is (max − min)/(T − W) although it starts one step after the warm-up's last.
+        is (max − min)/(T − W) although it starts one step after the warm-up's last. As with WarmupLR,
+        rows 0 and 1 are warmup_min_lr: the example shows L001.
     """
     warmup = max(2, warmup_num_steps)
     span = float(max(1.0, total_num_steps - warmup))
@@ -197,7 +200,8 @@ def warmup_cosine_lr(
         deepspeed.WarmupCosineLR(optimizer, total_num_steps=10000, warmup_num_steps=500, lr=3e-4)
 
     Notes:
-        The constructor sets the rate to 0, so the first update has rate 0 whatever warmup_min_ratio is.
+        The constructor sets the rate to 0, so the first update has rate 0 whatever warmup_min_ratio
+        is, and with its default of 0 the second too: the example shows L001.
     """
     warmup = max(2, warmup_num_steps)
     gamma = _warming(warmup_type, warmup)
