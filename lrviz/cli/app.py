@@ -386,6 +386,26 @@ def list_(
     )
 
 
+@app.command("import", cls=Command)
+@with_options("dtype", "step_on", "metric", "metric_column", "step_limit")
+def import_(
+    config_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A training config: Hugging Face TrainingArguments (JSON or YAML), or a DeepSpeed config.",
+            show_default=False,
+        ),
+    ],
+    settings: RunSettings = NO_RUN,
+) -> None:
+    """Show the spec and run a training config means, and everything assumed to read it."""
+    from lrviz.io.training import load, locate
+
+    imported = load(locate(str(config_file)) or config_file, settings, settings.source_kind)
+    terminal.stdout().print(imported.explained(), markup=False, soft_wrap=True)
+
+
 @app.command(cls=Command)
 def describe(name: Name) -> None:
     """Explain one schedule: its formula, parameters, an example and the framework schedules it matches."""

@@ -195,7 +195,7 @@ def _run_option(name: str) -> tuple[Any, Any]:
     setting = next(f for f in SETTINGS if f.name == name)
     meta = setting.metadata
     kind = typing.get_type_hints(RunSettings)[name]
-    flags = [f"--{name.replace('_', '-')}", *([meta["short"]] if meta["short"] else [])]
+    flags = [meta["flag"] or f"--{name.replace('_', '-')}", *([meta["short"]] if meta["short"] else [])]
     extra: dict[str, Any] = {"min": 1} if kind == int | None else {}
     option = typer.Option(
         *flags, help=meta["help"], metavar=meta["metavar"] or None, rich_help_panel=meta["group"], **extra

@@ -118,12 +118,15 @@ def load(path: str | Path, per_epoch: int | None = None) -> Config:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
-    tree, lines = _read_yaml(path, text)
+    tree, lines = read_yaml(path, text)
     return _Reader(path, lines, per_epoch).config(tree)
 
 
-def _read_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
-    """The document as plain values, and the line of every key path; duplicate keys are errors."""
+def read_yaml(
+    path: Path, text: str, empty: str = "a config needs at least 'schedules:'"
+) -> tuple[Any, dict[KeyPath, int]]:
+    """The document as plain values, and the line of every key path; duplicate keys are errors, and
+    so are aliases expanded past the limits, deep nests and tags that make anything but plain values."""
     import yaml
 
     name = shown(path)
@@ -132,7 +135,7 @@ def _read_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
         loader = yaml.SafeLoader(text)  # refuses control characters at once
         node = loader.get_single_node()
         if node is None:
-            raise ConfigError(f"{name}: the file is empty: a config needs at least 'schedules:'")
+            raise ConfigError(f"{name}: the file is empty: {empty}")
         lines: dict[KeyPath, int] = {}
         return _Plain(loader, path, lines).value(node, (), 0), lines
     except yaml.reader.ReaderError as error:

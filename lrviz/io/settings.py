@@ -34,12 +34,22 @@ def count_problem(value: object) -> str | None:
     return None
 
 
-def _option(help: str, metavar: str = "", short: str = "", config: bool = True, group: str = "Run") -> Any:
+def _option(
+    help: str, metavar: str = "", short: str = "", config: bool = True, group: str = "Run", flag: str = ""
+) -> Any:
     """A run setting, ``None`` until given, with what the command line and configs show of it: its
-    help, its metavar and short flag, whether a config may set it, and its panel in ``--help``."""
+    help, its metavar and short flag, whether a config may set it, its panel in ``--help``, and its
+    long flag when it is not the name's (``--from``)."""
     return field(
         default=None,
-        metadata={"help": help, "metavar": metavar, "short": short, "config": config, "group": group},
+        metadata={
+            "help": help,
+            "metavar": metavar,
+            "short": short,
+            "config": config,
+            "group": group,
+            "flag": flag,
+        },
     )
 
 
@@ -68,6 +78,13 @@ class RunSettings:
     metric_column: str | None = _option("The metric's column (default: the last).", "NAME", group="Metric")
     step_limit: int | None = _option(
         f"The longest run accepted, in steps (default {STEP_LIMIT:,}).", "N", config=False
+    )
+    source_kind: str | None = _option(
+        "The kind of training config given (hf, deepspeed): told from its content by default.",
+        "KIND",
+        config=False,
+        group="Input",
+        flag="--from",
     )
     metric_base: Path | None = None
     """The folder a metric path is relative to: the config's."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.lineup import Item, expand, run_length, set_params
@@ -17,15 +18,30 @@ from lrviz.io.config import Config, is_config, locate
 from lrviz.io.config import load as load_config
 from lrviz.io.metric import MetricError, describe_nonfinite
 from lrviz.io.settings import SETTINGS, RunSettings
+from lrviz.io.training import is_training_config
+from lrviz.io.training import load as load_training
+from lrviz.io.training import locate as locate_training
 from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.language.parser import parse
 from lrviz.language.tree import checked
+from lrviz.limits import excerpt
 
 Option = tuple[str, str | None]
 """A parameter option as given: its name (``max_lr``) and its text (``0.1``, ``0.1,0.5``; ``None`` for
 a flag on its own)."""
 
 RUN_OPTIONS = (*(f.name for f in SETTINGS), "resume_at")
+LENGTH = (
+    "steps",
+    "epochs",
+    "steps_per_epoch",
+    "dataset_size",
+    "batch_size",
+    "drop_last",
+    "grad_accum",
+    "devices",
+)
+"""The run settings a training config's importer turns into its run's length, by its framework's rule."""
 """Every option of a command that is not a schedule's parameter."""
 
 
@@ -82,14 +98,28 @@ def build(
     run = settings or RunSettings()
     given_metric = run.metric
     config: Config | None = None
-    if any(is_config(text) for text in texts):
+    notes: list[str] = []
+    if len(texts) == 1 and is_training_config(texts[0], run.source_kind):
+        path = locate_training(texts[0]) or Path(texts[0])
+        imported = load_training(path, run, run.source_kind)
+        items = [Item(imported.spec, parse(imported.spec, complete=False))]
+        sweeps = []
+        name = path.stem
+        run = replace(run, **dict.fromkeys(LENGTH, None)).over(imported.run)  # the importer's length
+        shipped = "" if Path(texts[0]).is_file() else "lrviz's example "
+        how = f"'lrviz import {texts[0]}' says how"
+        notes.append(f"note: read {shipped}{texts[0]} as {imported.title} ({how})")
+    elif run.source_kind is not None:
+        given = excerpt(texts[0]) if texts else "nothing"
+        raise LrvizError(f"--from {run.source_kind} reads a training config file: {given} is none")
+    elif any(is_config(text) for text in texts):
         if len(texts) > 1:
             raise LrvizError("give one config file, or specs, not both")
-        path = locate(texts[0])
-        assert path is not None
-        config = load_config(path, run.per_epoch())
+        config_path = locate(texts[0])
+        assert config_path is not None
+        config = load_config(config_path, run.per_epoch())
         items, sweeps = list(config.items), list(config.sweeps)
-        name = path.stem
+        name = config_path.stem
         run = run.over(config.run)
     elif texts:
         per_epoch = run.per_epoch()
@@ -136,7 +166,8 @@ def build(
     if resume_at is not None and not 0 <= resume_at < length.steps:
         raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)
-    notes = [] if length.metric is None else [f"note: {n}" for n in [describe_nonfinite(length.metric)] if n]
+    if length.metric is not None:
+        notes += [f"note: {n}" for n in [describe_nonfinite(length.metric)] if n]
     found = checkpoints(points, length.steps, length.steps_per_epoch) if points else []
     curves = evaluate_lineup(items, length, found)
     return Built(replace(curves, resume_at=resume_at), name, config, tuple(notes))

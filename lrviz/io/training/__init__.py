@@ -1,0 +1,80 @@
+"""Training configs as input: the file a run already has (Hugging Face TrainingArguments, a DeepSpeed
+config), read for the schedule it means.
+
+An importer turns a config's values into an lrviz spec in its framework's dialect, the run's length,
+and the assumptions it made (a default it filled, a count it could not know), following its
+framework's own rules: a value the framework would fill is filled as it fills it, one it would refuse
+is refused. A config is read, never executed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lrviz.errors import LrvizError
+from lrviz.io import examples
+from lrviz.io.metric import shown
+from lrviz.io.settings import RunSettings
+from lrviz.io.training import deepspeed, huggingface
+from lrviz.io.training.document import SUFFIXES, Document, Imported, Importer, TrainingConfigError, read
+from lrviz.limits import excerpt
+
+__all__ = ["Imported", "TrainingConfigError", "importers", "is_training_config", "load", "locate"]
+
+
+def importers() -> dict[str, Importer]:
+    """Every kind of training config lrviz reads, by the name ``--from`` gives it."""
+    return {i.kind: i for i in (huggingface.IMPORTER, deepspeed.IMPORTER)}
+
+
+def recognise(document: Document, kind: str | None = None) -> Importer:
+    """The importer for ``document``: the one ``kind`` names, or the one its values are told by."""
+    known = importers()
+    if kind is not None:
+        if kind not in known:
+            raise TrainingConfigError(f"--from is one of {', '.join(known)}, got {excerpt(kind)}")
+        return known[kind]
+    for importer in known.values():
+        if importer.recognises(document.values):
+            return importer
+    kinds = ", ".join(f"{i.kind}: {i.title}" for i in known.values())
+    raise TrainingConfigError(
+        f"{shown(document.path)}: not a config lrviz can read: neither an lrviz config ('schedules:') "
+        f"nor a training config of a kind it knows ({kinds}); name the kind with --from KIND"
+    )
+
+
+def load(path: Path, given: RunSettings, kind: str | None = None) -> Imported:
+    """What the training config at ``path`` means, over the run the command line ``given``."""
+    document = read(path)
+    return recognise(document, kind).translate(document, given)
+
+
+def locate(text: str) -> Path | None:
+    """The file a command-line argument names: one here, or an example lrviz ships (``trainer_args.json``)
+    when there is none here; ``None`` for a spec."""
+    if "(" in text:
+        return None
+    path = Path(text)
+    if path.is_file():
+        return path
+    return examples.named(text, SUFFIXES)
+
+
+def is_training_config(text: str, kind: str | None = None) -> bool:
+    """Whether a command-line argument names a training config: a file that exists and is JSON, or
+    YAML that is no lrviz config (no ``schedules:``), or any file when ``--from`` names its kind."""
+    path = locate(text)
+    if path is None:
+        return False
+    if kind is not None:
+        return True
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return True
+    if suffix not in SUFFIXES:
+        return False
+    try:
+        return "schedules" not in read(path).values
+    except LrvizError:
+        return False  # told as an lrviz config, whose reader says what is wrong with it

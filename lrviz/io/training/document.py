@@ -1,0 +1,152 @@
+"""What every training-config importer shares: the file's values read within lrviz's limits, where
+each came from, numbers read as the frameworks read them, and what an import comes to."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import LrvizError
+from lrviz.io.metric import read_input, shown
+from lrviz.io.settings import RunSettings
+from lrviz.limits import CONFIG_BYTES, excerpt
+
+SUFFIXES = (".json", ".yaml", ".yml")
+"""The files a training config is read from."""
+
+
+class TrainingConfigError(LrvizError):
+    """A training config that cannot be read for its schedule."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a training config means: a spec, the run it runs over, and what was assumed to say so."""
+
+    kind: str
+    title: str
+    """What the config was read as: "Hugging Face TrainingArguments"."""
+    path: Path
+    spec: str
+    run: RunSettings = field(default_factory=RunSettings)
+    assumptions: tuple[str, ...] = ()
+
+    def options(self) -> str:
+        """The run as command-line options (``--steps 1000``), or "" when the config gives no length."""
+        given = [("steps", self.run.steps), ("steps-per-epoch", self.run.steps_per_epoch)]
+        return " ".join(f"--{name} {value}" for name, value in given if value is not None)
+
+    def explained(self) -> str:
+        """What the config means and what was assumed to read it, as ``lrviz import`` prints it."""
+        lines = [
+            f"read as: {self.title}",
+            f"spec: {self.spec}",
+            f"run: {self.options() or 'not in the config: give --steps N'}",
+            "assumed:" if self.assumptions else "assumed: nothing",
+            *(f"  - {assumption}" for assumption in self.assumptions),
+        ]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A config's values, where it came from, and the line of each key path (YAML only)."""
+
+    path: Path
+    values: Mapping[str, Any]
+    lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
+
+    def where(self, *keys: str) -> str:
+        """``file:line: a.b`` (or ``file: a.b``) for a message about the value at ``keys``."""
+        line = self.lines.get(tuple(keys))
+        place = f"{shown(self.path)}:{line}" if line else shown(self.path)
+        return f"{place}: {'.'.join(keys)}" if keys else place
+
+    def wrong(self, what: str, value: Any, keys: tuple[str, ...]) -> TrainingConfigError:
+        """The error of a value at ``keys`` that is not ``what`` it must be."""
+        return TrainingConfigError(f"{self.where(*keys)}: must be {what}, got {excerpt(value)}")
+
+    def number(self, value: Any, *keys: str) -> float:
+        """A number as the framework reads it: numeric text too (YAML 1.1 reads ``3e-4`` as text, where
+        argparse, Hydra and the Trainer read a number)."""
+        if isinstance(value, bool):
+            raise self.wrong("a number", value, keys)
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise TrainingConfigError(
+                    f"{self.where(*keys)}: must be a number, got {excerpt(value)}"
+                ) from None
+        else:
+            raise self.wrong("a number", value, keys)
+        if not math.isfinite(number):
+            raise self.wrong("a finite number", value, keys)
+        return number
+
+    def whole(self, value: Any, *keys: str) -> int:
+        """A whole number, as the framework reads it (``1000.0`` and ``"1000"`` are 1000)."""
+        number = self.number(value, *keys)
+        if number != int(number) or abs(number) > 2**53:
+            raise self.wrong("a whole number", value, keys)
+        return int(number)
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of training config: how to tell it from its values, and what it means."""
+
+    kind: str
+    title: str
+    recognises: Callable[[Mapping[str, Any]], bool]
+    translate: Callable[[Document, RunSettings], Imported]
+
+
+def read(path: Path) -> Document:
+    """The values of a JSON or YAML config (a mapping at the top), within lrviz's config limits."""
+    from lrviz.io.config import read_yaml
+
+    data = read_input(path, CONFIG_BYTES, "config", TrainingConfigError)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise TrainingConfigError(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
+    if path.suffix.lower() == ".json":
+        try:
+            values = json.loads(text, object_pairs_hook=_unique(path))
+        except json.JSONDecodeError as error:
+            raise TrainingConfigError(f"{shown(path)}:{error.lineno}: not valid JSON: {error.msg}") from None
+        except RecursionError:
+            raise TrainingConfigError(
+                f"{shown(path)}: nested too deep: a config is flatter than that"
+            ) from None
+        lines: Mapping[tuple[str, ...], int] = {}
+    else:
+        values, lines = read_yaml(path, text, "a training config holds its keys")
+    if not isinstance(values, dict):
+        raise TrainingConfigError(f"{shown(path)}: a training config is a mapping of keys to values")
+    return Document(path, values, lines)
+
+
+def _unique(path: Path) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        made: dict[str, Any] = {}
+        for key, value in items:
+            if key in made:
+                raise TrainingConfigError(f"{shown(path)}: {excerpt(key)} is given twice")
+            made[key] = value
+        return made
+
+    return pairs
+
+
+def ceil_div(a: int, b: int) -> int:
+    """⌈a/b⌉ in whole numbers."""
+    return -(-a // b)
