@@ -70,6 +70,13 @@ def ignore() -> None:
     _WAITING.clear()
 
 
+def stop_if_asked() -> None:
+    """Act now on a signal that arrived in the deferred block this is called in: for a step that must
+    not happen once a stop was asked (renaming a finished file over an earlier one)."""
+    if _WAITING and _HANDLER:
+        _HANDLER[0](_WAITING.pop(0))
+
+
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
     """Hold :data:`SIGNALS` back while the block runs; one that arrives meanwhile is acted on as the

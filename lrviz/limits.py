@@ -51,6 +51,15 @@ def excerpt(value: object, limit: int = EXCERPT) -> str:
     return f"{shown[:half]}…{shown[-half:]}"
 
 
+def cut(text: str, limit: int = EXCERPT) -> str:
+    """A text of the input (a spec's, a path) as a message shows it: as it is, or cut to about
+    ``limit`` characters with an ellipsis in the middle."""
+    if len(text) <= limit:
+        return text
+    half = max((limit - 1) // 2, 1)
+    return f"{text[:half]}…{text[-half:]}"
+
+
 SURELY_FREE = 1 << 26
 """Bytes any machine lrviz runs on has free: a need below this is not checked."""
 

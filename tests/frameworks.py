@@ -66,8 +66,10 @@ def timm_schedulers() -> types.ModuleType:
 
 @functools.cache
 def deepspeed_schedules() -> types.ModuleType:
-    """deepspeed.runtime.lr_schedules, loaded on its own: deepspeed/__init__ needs much more than the
-    schedulers do (psutil, ninja, CUDA tooling); the module itself needs only torch and a logger."""
+    """deepspeed.runtime.lr_schedules, loaded on its own from its file: deepspeed/__init__ needs much
+    more than the schedulers do (hjson, ninja, CUDA tooling); the module needs only torch and a logger,
+    which stand-ins for its packages give it while it loads. They are gone again afterwards, so that
+    transformers and accelerate find the real package, as they would."""
     import logging
 
     spec = importlib.util.find_spec("deepspeed")
@@ -78,11 +80,21 @@ def deepspeed_schedules() -> types.ModuleType:
     root = spec.submodule_search_locations[0]
     utils = types.ModuleType("deepspeed.utils")
     utils.logger = logging.getLogger("deepspeed")  # type: ignore[attr-defined]
-    stand_ins = {"deepspeed": root, "deepspeed.runtime": os.path.join(root, "runtime")}
-    for name, path in stand_ins.items():
-        if name not in sys.modules:
-            package = types.ModuleType(name)
-            package.__path__ = [path]
-            sys.modules[name] = package
-    sys.modules.setdefault("deepspeed.utils", utils)
-    return importlib.import_module("deepspeed.runtime.lr_schedules")
+    stand_ins = {"deepspeed": types.ModuleType("deepspeed"), "deepspeed.utils": utils}
+    saved = {name: sys.modules.get(name) for name in stand_ins}
+    sys.modules.update(stand_ins)
+    try:
+        found = importlib.util.spec_from_file_location(
+            "lrviz_tests_deepspeed_lr_schedules", os.path.join(root, "runtime", "lr_schedules.py")
+        )
+        assert found is not None
+        assert found.loader is not None
+        module = importlib.util.module_from_spec(found)
+        found.loader.exec_module(module)
+    finally:
+        for name, before in saved.items():
+            if before is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = before
+    return module

@@ -45,7 +45,12 @@ IMAGENET = "--epochs 90 --dataset-size 1281167 --batch-size 256 --devices 8"
         (
             "L005",
             "torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=100)",
+            "torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)",
+        ),
+        (  # the loop's step() after the last update raises
+            "L005",
             "torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=999)",
+            "torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)",
         ),
         ("L006", "multistep(0.1, [300, 3000])", "multistep(0.1, [300, 600])"),
         (
@@ -75,6 +80,12 @@ IMAGENET = "--epochs 90 --dataset-size 1281167 --batch-size 256 --devices 8"
             "keras.CosineDecay(0.1, 900, warmup_target=0.01, warmup_steps=100)",
             "keras.CosineDecay(0.01, 900, warmup_target=0.1, warmup_steps=100)",
         ),
+        (
+            "L011",
+            "timm.CosineLRScheduler(optimizer, t_initial=100, warmup_t=150, lr=0.1) --epochs 100",
+            "timm.CosineLRScheduler(optimizer, t_initial=100, warmup_t=5, lr=0.1) --epochs 100",
+        ),
+        ("L011", "linear(0, 0.1, steps=2000) >> cosine(0.1)", "linear(0, 0.1, steps=200) >> cosine(0.1)"),
         (
             "L009",
             "timm.CosineLRScheduler(optimizer, t_initial=900, warmup_t=100, warmup_lr_init=0.5, lr=0.1)",
@@ -165,3 +176,37 @@ def test_every_example_is_clean_or_says_what_it_shows(cli: Any, entry: Any) -> N
     codes = {f["code"] for f in json.loads(result.out)["findings"] if f["severity"] != "note"}
     shown = {code for code in codes if f"shows {code}" in entry.doc.notes}
     assert codes == shown, result.out
+
+
+@pytest.mark.parametrize(
+    ("spec", "fix"),
+    [
+        ("timm.CosineLRScheduler(optimizer, t_initial=1000, warmup_t=10, lr=0.1)", "warmup_lr_init=…"),
+        ("cosine(0.1, warmup=10)", "warmup_start=…"),
+        ("optax.warmup_cosine_decay_schedule(0.0, 0.1, 10, 1000)", "init_value=…"),
+        (
+            "hf.get_cosine_schedule_with_warmup(optimizer, 10, 1000, lr=0.1)",
+            "transformers' warm-ups start at 0",
+        ),
+    ],
+)
+def test_a_fix_names_the_parameter_of_the_schedule_at_hand(cli: Any, spec: str, fix: str) -> None:
+    (finding,) = [
+        f for f in json.loads(cli("check", spec, *RUN, "--json").out)["findings"] if f["code"] == "L001"
+    ]
+    assert fix in finding["fix"]
+
+
+def test_a_rise_is_reported_where_it_begins(cli: Any) -> None:
+    """CosineAnnealingLR rises from step T_max + 1 on, by less than 1% of the peak for a few steps."""
+    found = json.loads(
+        cli("check", "torch.CosineAnnealingLR(optimizer, T_max=100, lr=0.1)", "-n", "200", "--json").out
+    )
+    (rise,) = [f for f in found["findings"] if f["code"] == "L003"]
+    assert rise["step"] == 101
+
+
+def test_notes_alone_are_counted_and_pass(cli: Any) -> None:
+    result = cli("check", "hf.get_linear_schedule_with_warmup(optimizer, 100, 1000, lr=0.1)", *RUN)
+    assert result.code == 0
+    assert result.out.splitlines()[-1] == "1 note, no problems found (notes count with --strict)"

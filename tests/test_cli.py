@@ -508,3 +508,38 @@ def test_a_json_export_is_exactly_this(cli: Any) -> None:
             }
         ],
     }
+
+
+def test_a_spec_longer_than_a_file_name_is_a_spec(cli: Any) -> None:
+    """A spec is asked whether it names a file first: a name the system refuses (longer than 255
+    bytes) is no file, and the spec is read as one."""
+    long_sum = "0.1" + "+0.0" * 70
+    result = cli("export", long_sum, "-n", "2")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1:] == ["0,0.1", "1,0.1"]
+    unknown = cli("export", "x" * 300, "-n", "2")
+    assert unknown.code == 2
+    assert "unknown schedule" in unknown.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "cosine(0.1, min_lr=0." + "0" * 200 + "1, steps=-5)", "-n", "5"],
+        ["export", "cosine(0.1)", "-n", "3", "-o", "5" * 400],
+        ["export", "cosine(0.1)", "-n", "3", "--metric", "a" * 300],
+    ],
+    ids=["parameter", "output", "metric"],
+)
+def test_a_message_quotes_an_excerpt_of_long_input(cli: Any, args: list[str]) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert len(result.err) < 300, result.err
+
+
+@pytest.mark.parametrize("spec", ["1e308 - t", "-1e308"])
+def test_rates_beyond_what_axes_scale_are_told_not_drawn(cli: Any, tmp_path: Path, spec: str) -> None:
+    result = cli("plot", spec, "-n", "100", "-o", str(tmp_path / "huge.png"), "--no-preview")
+    assert result.code == 2
+    assert "beyond what a plot's axes can scale" in result.err
+    assert not (tmp_path / "huge.png").exists()

@@ -153,6 +153,24 @@ def test_a_signal_just_after_the_temporary_file_is_made_is_cleaned_up(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_stop_noted_as_the_rename_begins_keeps_the_earlier_file(tmp_path: Path) -> None:
+    """Python runs a signal's handler between bytecodes, so a signal that came during the last C
+    call of the write (a large string written at once) is noted only once the rename's deferred block
+    has begun: the rename must not happen, and the earlier file stays as it was."""
+    interrupts.install(lambda status: None)
+    earlier = tmp_path / "out.json"
+    earlier.write_text("earlier", encoding="utf-8")
+
+    def write(file: IO[Any]) -> None:
+        file.write("new")
+        interrupts._WAITING.append(signal.SIGTERM)  # noted, as a deferred block notes it
+
+    with pytest.raises(interrupts.Interrupted):
+        write_atomically(earlier, write)
+    assert earlier.read_text(encoding="utf-8") == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
 # Standard output
 
 STDOUT_COMMANDS = [

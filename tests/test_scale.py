@@ -273,3 +273,23 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
     with ProgressBar(lambda: Console(file=quiet, force_terminal=True, width=80)).listening():
         list(series(lrviz.parse("cosine(0.1)"), Run(20), "cosine", whole=False).blocks())
     assert quiet.getvalue() == ""
+
+
+def test_chosen_steps_are_bounded_before_they_are_read() -> None:
+    """More chosen steps than the run has are refused at once, not turned into an array first."""
+    with pytest.raises(RunError, match="more than the run's 10"):
+        lrviz.evaluate("cosine(0.1)", 10, at=range(10**12))
+
+
+def test_numpy_numbers_are_parameters_and_a_metric_is_real() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(
+            lrviz.evaluate("step(0.1, 3)", 4, max_lr=np.float32(0.5)), [0.5, 0.5, 0.5, 0.05]
+        )
+        with pytest.raises(RunError, match="metric must be one real number a step"):
+            lrviz.evaluate("plateau(0.1)", 10, metric=np.ones(10, dtype=complex))
+    long = lrviz.evaluate("plateau(0.1, patience=0)", 3, metric=[3.0, 2.0, 2.0, 1.0, 0.0])
+    np.testing.assert_array_equal(long, lrviz.evaluate("plateau(0.1, patience=0)", 3, metric=[3.0, 2.0, 2.0]))

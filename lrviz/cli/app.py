@@ -329,7 +329,8 @@ def check(
             text = f"{f.label}{where}: {f.message}; fix: {f.fix}"
             console.print(f"[bold]{f.code}[/] {f.severity} {f.name} in {escape(text)}", soft_wrap=True)
         if not failed:
-            console.print("no problems found" + (" (notes count with --strict)" if found else ""))
+            notes = f"{len(found)} note{'s' if len(found) > 1 else ''}, " if found else ""
+            console.print(f"{notes}no problems found" + (" (notes count with --strict)" if found else ""))
     if failed:
         raise typer.Exit(1)
 

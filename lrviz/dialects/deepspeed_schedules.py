@@ -103,6 +103,7 @@ def warmup_lr(
 
     Example:
         deepspeed.WarmupLR(optimizer, warmup_min_lr=0, warmup_max_lr=1e-3, warmup_num_steps=1000)
+        --steps 3000
 
     Notes:
         The default warm-up is logarithmic: it covers half the way in √W steps, far faster than a line.
@@ -279,6 +280,7 @@ def one_cycle(
 
     Example:
         deepspeed.OneCycle(optimizer, cycle_min_lr=1e-4, cycle_max_lr=1e-2, cycle_first_step_size=1000)
+        --steps 3000
 
     Notes:
         The stair counts are honoured from DeepSpeed 0.19.8 on (earlier versions ignored them).
@@ -340,6 +342,9 @@ def lr_range_test(
 
     Example:
         deepspeed.LRRangeTest(optimizer, lr_range_test_min_lr=1e-5, lr_range_test_step_size=100)
+
+    Notes:
+        A range test rises all run long by design: the example shows L011.
     """
     interval = steps(t) / lr_range_test_step_size
     if lr_range_test_staircase:

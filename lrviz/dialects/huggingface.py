@@ -254,6 +254,7 @@ def get_inverse_sqrt_schedule(t: Time, num_warmup_steps: Count, timescale: Count
 
     Example:
         hf.get_inverse_sqrt_schedule(optimizer, num_warmup_steps=1000, lr=1e-3)
+        --steps 10000
     """
     scale = timescale if timescale is not None else (num_warmup_steps or 10_000)
     if scale == 0:

@@ -196,6 +196,7 @@ def cosine_decay(
 
     Example:
         keras.CosineDecay(0.0, decay_steps=9000, warmup_target=1e-3, warmup_steps=1000)
+        --steps 10000
 
     Notes:
         decay_steps counts after the warm-up, whereas optax's warmup_cosine_decay_schedule counts the

@@ -631,18 +631,20 @@ def one_cycle_lr(
 
     Notes:
         Step total_steps is still allowed and extrapolates past the end (back up for 'cos', below
-        zero for 'linear'); stepping further is an error, in PyTorch and here. Phase ends are floats,
+        zero for 'linear'); stepping further is an error, in PyTorch and here. A loop that calls
+        scheduler.step() after every update calls it once after the last too: ``lrviz check`` reports
+        total_steps below the run's updates (L005). Phase ends are floats,
         so for a short cycle (pct_start·total_steps < 1) the first rate is not max_lr/div_factor.
     """
     total = _one_cycle_total(total_steps, epochs, steps_per_epoch)
     grid, t = t, steps_of(t)
     last = float(t.max(initial=0))
     if last > total:
+        call = total + 1
         raise Overrun(
-            f"PyTorch refuses to step OneCycleLR past total_steps: step {last:.0f} of a "
-            f'{total}-step cycle ("Tried to step {last:.0f} times")',
-            "make total_steps at least the run length minus 1 (epochs × updates an epoch), or shorten "
-            "the run",
+            f"PyTorch refuses to step OneCycleLR past total_steps={total}: the training loop's call "
+            f'{call:,} of scheduler.step(), after update {call:,}, raises ("Tried to step {call} times")',
+            "make total_steps the run's updates (epochs × updates an epoch), or shorten the run",
         )
     initial = max_lr / div_factor
     minimum = initial / final_div_factor

@@ -399,7 +399,12 @@ def rates_at(spec: Spec, run: Run, steps: Sequence[int], label: str = "") -> Val
 def _steps_of(run: Run, steps: Sequence[int]) -> npt.NDArray[np.int64]:
     """``steps`` as steps of ``run``: whole numbers (no bools), negative ones counted back from the
     end. A step outside the run is refused before any conversion, so that none wraps around into it
-    (2^64 − 1 as an int64 is −1)."""
+    (2^64 − 1 as an int64 is −1). More steps than the run has, or than memory holds, are refused
+    before any is read."""
+    count = len(steps) if hasattr(steps, "__len__") else 0
+    if count > run.steps:
+        raise RunError(f"at names {count:,} steps, more than the run's {run.steps:,}: name each step once")
+    ensure_memory(count * 32, f"the rates at {count:,} chosen steps", "choose fewer steps")
     try:
         given = np.asarray(steps)
         if given.ndim != 1:
@@ -496,9 +501,9 @@ def evaluate(
     """
     from lrviz.language.parser import parse
 
-    if metric is not None and not isinstance(metric, Metric):
-        metric = _metric_values(metric)
     steps, step_limit = positive(steps, "steps"), positive(step_limit, "step limit")
+    if metric is not None and not isinstance(metric, Metric):
+        metric = _metric_values(metric, steps)
     chosen = at is not None and steps > step_limit
     run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
     tree = checked(
@@ -513,12 +518,20 @@ def _spec(value: object) -> Spec:
     return value
 
 
-def _metric_values(values: object) -> Metric:
-    """A metric given as one value a step."""
+def _metric_values(values: object, steps: int) -> Metric:
+    """A metric given as one value a step: real numbers, of which only the run's steps are read (the
+    reports past its end could change nothing)."""
+    if isinstance(values, np.ndarray):
+        values = values[:steps] if values.ndim == 1 else values
+    elif isinstance(values, Sequence) and not isinstance(values, str):
+        values = values[:steps]
     try:
-        array = np.asarray(values, dtype=np.float64)
+        given = np.asarray(values)
+        if given.dtype.kind not in "iuf" and not (given.dtype == object and given.size):
+            raise TypeError
+        array = given.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
-        raise RunError(f"metric must be one number a step, got {excerpt(values)}") from None
+        raise RunError(f"metric must be one real number a step, got {excerpt(values)}") from None
     if array.ndim != 1:
         raise RunError(f"metric must be one number a step (a flat list), got an array of shape {array.shape}")
     return Metric(np.arange(array.size, dtype=np.int64), array)

@@ -55,6 +55,7 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], None], *, binary: bo
             _take_over(temporary, status)
             write(file)
         with interrupts.deferred():
+            interrupts.stop_if_asked()  # a stop asked while the file was written keeps the earlier one
             os.replace(temporary, target)
             _IN_PROGRESS.discard(temporary)
     except BaseException:
@@ -145,5 +146,6 @@ def check_suffix(path: Path, allowed: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in allowed:
         given = f"{suffix!r}" if suffix else "no suffix"
-        raise LrvizError(f"cannot tell the format of {str(path)!r} ({given}): end it in {', '.join(allowed)}")
+        shown = excerpt(str(path))
+        raise LrvizError(f"cannot tell the format of {shown} ({given}): end it in {', '.join(allowed)}")
     return suffix

@@ -45,7 +45,7 @@ import numpy as np
 from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
 from lrviz.io import examples
-from lrviz.limits import METRIC_BYTES, SPEC_LENGTH, ensure_memory, excerpt, size
+from lrviz.limits import EXCERPT, METRIC_BYTES, SPEC_LENGTH, cut, ensure_memory, excerpt, size
 
 STEP_COLUMNS = ("trainer/global_step", "global_step", "step", "Step", "_step")
 """Headers of a step column, the most trusted first: a trainer's own counter before a logger's."""
@@ -56,8 +56,8 @@ DELIMITERS = (",", ";", "\t")
 NAMES_SHOWN = 20
 """Column names a message lists at most, each cut to :data:`NAME_SHOWN` characters."""
 NAME_SHOWN = 32
-PATH_SHOWN = 300
-"""Characters of a file's path a message shows at most."""
+PATH_SHOWN = EXCERPT
+"""Characters of a file's path a message shows at most: an excerpt's."""
 LARGEST = 2**63 - 1
 CHUNK = 1 << 20
 """Bytes read at a time."""
@@ -79,7 +79,9 @@ class MetricError(LrvizError):
 def shown(path: str | Path) -> str:
     """A path as a message shows it: as it is when printable and not too long, else a short excerpt."""
     text = str(path)
-    return text if text.isprintable() and len(text) <= PATH_SHOWN else excerpt(text, PATH_SHOWN)
+    if text.isprintable():
+        return cut(text, PATH_SHOWN)
+    return excerpt(text, PATH_SHOWN)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import numpy as np
 from lrviz.clock.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, steps, warmed_up
 from lrviz.errors import SpecError, close_names
 from lrviz.language.functions import FUNCTIONS, OPERATORS, UNARY
-from lrviz.limits import excerpt
+from lrviz.limits import cut, excerpt
 from lrviz.schedules.entry import Entry, Param, Values
 from lrviz.schedules.kinds import Invalid, fraction_of
 
@@ -183,7 +183,8 @@ class Call(Spec):
 
     @property
     def label(self) -> str:
-        return self.source or self.render()
+        """The call as messages name it: its text, cut to an excerpt."""
+        return cut(self.source or self.render())
 
     @property
     def reacts(self) -> bool:
@@ -420,6 +421,7 @@ def bind(
 ) -> Call:
     """Match a call's arguments to ``entry``'s parameters and check each against its kind (and, with
     ``check``, how they fit together: see :func:`checked_call`)."""
+    full, source = source, cut(source)  # messages name the call by an excerpt of its text
     params = [p for p in entry.params if not p.keyword_only]
     args: dict[str, Any] = {}
     variadic = next((p for p in params if p.variadic), None)
@@ -444,7 +446,7 @@ def bind(
         if target in args:
             raise SpecError(f"{source}: {target} is given twice")
         args[target] = _check(entry, entry.param(target), value, source)  # type: ignore[arg-type]
-    return checked_call(entry, args, source) if check else Call(entry, args, source)
+    return checked_call(entry, args, full) if check else Call(entry, args, full)
 
 
 def checked_call(entry: Entry, args: dict[str, Any], source: str) -> Call:

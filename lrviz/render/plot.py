@@ -370,9 +370,20 @@ def _draw_metric(ax: Axes, metric: Metric) -> None:
     ax.patch.set_visible(False)
 
 
+DRAWN_LARGEST = 1e300
+"""The largest rate a plot draws: matplotlib's axes cannot place ticks near float64's largest."""
+
+
 def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
     """A new figure of ``curves``: one panel, or a grid of panels on the same scales (for ``vector``
     output: see :func:`draw`)."""
+    for s in curves.series:
+        largest = max(abs(x) for x in s.extent())
+        if largest > DRAWN_LARGEST:
+            raise LrvizError(
+                f"{excerpt(s.label)} reaches {largest:.3g}, beyond what a plot's axes can scale "
+                f"(about {DRAWN_LARGEST:.0e}): see it with table or export"
+            )
     fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
     panels = {"": list(curves.series)} if style.layout == "overlay" else curves.panels()
     if style.layout == "grid" and len(panels) == 1:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
+
+import numpy as np
 
 from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, excerpt
 
@@ -58,7 +61,7 @@ def _show(value: object) -> str:
 
 
 def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):  # numpy's numbers too
         raise TypeError
     number = float(value)
     if not math.isfinite(number):

@@ -106,7 +106,7 @@ def build(
         sweeps = []
         name = path.stem
         run = replace(run, **dict.fromkeys(LENGTH, None)).over(imported.run)  # the importer's length
-        shipped = "" if Path(texts[0]).is_file() else "lrviz's example "
+        shipped = "" if path == Path(texts[0]) else "lrviz's example "
         how = f"'lrviz import {texts[0]}' says how"
         notes.append(f"note: read {shipped}{texts[0]} as {imported.title} ({how})")
     elif run.source_kind is not None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from lrviz.errors import SpecError
-from lrviz.evaluation.run import Curves, Series
+from lrviz.evaluation.run import Curves, Series, rates_at
 from lrviz.language.tree import Call
 
 Severity = Literal["error", "warning", "note"]
@@ -99,16 +99,35 @@ def _peak_magnitude(series: Series) -> float:
     return max(abs(v) for v in series.extent()) or 1.0
 
 
+WARMUP_STARTS = (
+    "warmup_start",
+    "warmup_lr_init",
+    "warmup_min_lr",
+    "warmup_min_ratio",
+    "init_value",
+    "start_factor",
+    "initial_learning_rate",
+)
+"""The parameters a warm-up starts from, in lrviz's and the frameworks' words."""
+
+
 @rule("L001", "zero-first-step")
 def zero_first_step(series: Series, curves: Curves) -> Iterator[Finding]:
     if _rate(series, 0) == 0 and curves.summary(series).peak > 0:
         warming = curves.run.steps > 1 and _rate(series, 1) > 0  # a warm-up from 0, as HF's default
+        starts = [p.name for call in _calls(series) for p in call.entry.params if p.name in WARMUP_STARTS]
+        if starts:
+            fix = f"start the warm-up above 0 ({starts[0]}=…)"
+        elif any(call.entry.dialect == "hf" for call in _calls(series)):
+            fix = "transformers' warm-ups start at 0 by design: harmless, one update lost"
+        else:
+            fix = "start the schedule above 0, or warm up from a rate above 0"
         yield Finding(
             "L001",
             series.label,
             0,
             "the rate is 0 at step 0, so the first update changes nothing",
-            "start the warm-up above 0 (warmup_start=…, or a warm-up that counts from step 1)",
+            fix,
             "note" if warming else "warning",
         )
 
@@ -133,8 +152,8 @@ def warmup_jump(series: Series, curves: Curves) -> Iterator[Finding]:
                 series.label,
                 end,
                 f"the rate jumps from {last:.4g} to {after:.4g} where the warm-up ends",
-                "let the warm-up reach where the schedule starts (timm: warmup_prefix=True, or a t_initial "
-                "that leaves out the warm-up)",
+                "let the warm-up end where the schedule starts: a warm-up shorter than the schedule's "
+                "horizon (num_training_steps, t_initial, …), or timm's warmup_prefix=True",
                 "warning",
             )
 
@@ -146,11 +165,12 @@ def rises_after_horizon(series: Series, curves: Curves) -> Iterator[Finding]:
     peak = _peak_magnitude(series)
     low, lowest = series.lowest(curves.summary(series).peak_step)
     rise = series.first(low, lambda values: values - lowest > 0.01 * peak, monotone=True)
-    if rise is not None:
+    if rise is not None:  # a real rise: reported where it begins
+        begins = series.first(low, lambda values: values > lowest, monotone=True)
         yield Finding(
             "L003",
             series.label,
-            rise,
+            begins if begins is not None else rise,
             f"the rate rises again after reaching its minimum at step {low}: the schedule's horizon ends "
             "before the run",
             "make the horizon (T_max, num_training_steps, steps) the run length, or clamp the schedule",
@@ -288,9 +308,9 @@ FLOORS = ("min_lr", "eta_min", "lr_min", "end_value", "lr_end", "end_learning_ra
 
 @rule("L007", "final-far-from-minimum")
 def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
-    if _cyclic(series):
-        return
     summary = curves.summary(series)
+    if _cyclic(series) or summary.peak_step == curves.run.steps - 1:  # no decay at all: L011's
+        return
     peak, final = summary.peak, summary.final
     for call in _calls(series):
         floor = _value(call, *FLOORS)
@@ -315,6 +335,44 @@ def final_far_from_minimum(series: Series, curves: Curves) -> Iterator[Finding]:
                 "warning",
             )
             return
+
+
+@rule("L005", "onecycle-overrun")
+def stepped_after_the_end(series: Series, curves: Curves) -> Iterator[Finding]:
+    """The loop calls scheduler.step() after every update, the last too: a OneCycleLR that refuses
+    that last call (total_steps one short of the updates) stops the run there. Found by evaluating
+    the step that call would make, on each part's own clock as any step is."""
+    if not any(call.entry.name == "torch.OneCycleLR" for call in _calls(series)):
+        return
+    run = curves.run
+    extra = run.steps_per_epoch if run.step_on == "epoch" else 1  # stepped once an epoch, or an update
+    try:
+        rates_at(series.spec, replace(run, steps=run.steps + extra), [run.steps + extra - 1])
+    except SpecError as error:
+        if error.code == "L005":
+            yield Finding("L005", series.label, run.steps - 1, error.problem, error.fix, "error")
+
+
+@rule("L011", "warmup-past-end")
+def still_rising(series: Series, curves: Curves) -> Iterator[Finding]:
+    """A rate that climbs to the run's last step: a warm-up (or ramp) longer than the run, which never
+    reaches its peak, let alone decays."""
+    steps = curves.run.steps
+    summary = curves.summary(series)
+    if steps < 3 or summary.peak_step != steps - 1 or not summary.final > _rate(series, 0):
+        return
+    before = _rate(series, steps - 2)
+    if summary.final > before:
+        yield Finding(
+            "L011",
+            series.label,
+            steps - 1,
+            f"the rate is still rising at the run's last step ({before:.4g} to {summary.final:.4g}): the "
+            "warm-up is longer than the run, so the schedule never reaches its peak or decays",
+            "make the warm-up (warmup, warmup_t, num_warmup_steps, warmup_steps, …) shorter than the run, "
+            "or run longer",
+            "warning",
+        )
 
 
 @rule("L008", "negative-rate")

@@ -56,8 +56,11 @@ def locate(text: str) -> Path | None:
     if "(" in text:
         return None
     path = Path(text)
-    if path.is_file():
-        return path
+    try:
+        if path.is_file():
+            return path
+    except (OSError, ValueError):  # a name the system refuses (too long, a NUL): no file, a spec
+        return None
     return examples.named(text, SUFFIXES)
 
 
