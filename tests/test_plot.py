@@ -265,3 +265,27 @@ def test_preview_without_colour_gives_each_curve_a_glyph() -> None:
     assert len(set(glyphs)) == 3
     body = "\n".join(text.plain.splitlines()[:-5])
     assert all(glyph[0] in body for glyph in glyphs[1:])
+
+
+def _phase_lines(ax: Any) -> list[float]:
+    return [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":"]
+
+
+def test_every_phase_line_is_drawn_or_none_and_the_axis_says_so() -> None:
+    """A line a decay, as long as they stand apart; closer, none, and the x axis says how many."""
+    (ax,) = plot.figure(_curves("step(0.1, 100)", steps=5000), plot.Style()).axes
+    assert _phase_lines(ax) == list(range(100, 5000, 100))
+    (crowded,) = plot.figure(_curves("step(0.1, 10)", steps=5000), plot.Style()).axes
+    assert _phase_lines(crowded) == []
+    assert crowded.get_xlabel() == "step (499 phase lines, too close to draw)"
+
+
+def test_a_long_title_is_wrapped_to_the_figure() -> None:
+    spec = (
+        "timm.CosineLRScheduler(optimizer, t_initial=50, cycle_limit=4, cycle_decay=0.7, warmup_t=5, lr=0.1)"
+    )
+    fig = plot.figure(_curves(spec, steps=200), plot.Style())
+    lines = fig.get_suptitle().split("\n")
+    assert len(lines) == 2
+    assert max(len(line) for line in lines) <= fig.get_figwidth() * 72 / 7  # within the figure's width
+    assert lines[0].startswith("timm.CosineLRScheduler(")

@@ -36,8 +36,9 @@ class Metric:
     label: str = "metric"
 
 
-MARKS_OF_A_KIND = 50
-"""The most phase marks of one kind a run records (a restart every step would be a million)."""
+MARKS_OF_A_KIND = 1000
+"""The most phase marks of one kind a run records (a restart every step would be a million): more than
+a plot can draw apart, so that it draws every mark it draws at all."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from lrviz.clock.grid import Metric
+from lrviz.clock.grid import MARKS_OF_A_KIND, Metric
 from lrviz.errors import LrvizError
 from lrviz.evaluation.run import Curves, Series
 from lrviz.io.config import Config
@@ -34,7 +34,8 @@ from lrviz.render.outline import column_edges, outline, staircase
 from lrviz.schedules.entry import Values
 from lrviz.version import __version__
 
-MAX_MARK_LINES = 50
+MARK_SPACING = 12
+"""The fewest pixels a plot leaves, on average, between the phase lines it draws."""
 OUTLINE_ABOVE = 4
 """A run of more steps than this many to each pixel of the figure's width is drawn from its outline."""
 SWEEP_COLORMAP = "viridis"
@@ -242,7 +243,8 @@ def draw(
         )
         colors.append(line.get_color())
     marks = sorted({m.step for s in chosen for m in s.marks if m.kind != "reduced"})
-    for step in marks[:MAX_MARK_LINES]:
+    crowded = len(marks) > _mark_room(ax)  # every line, or none: lines a few pixels apart are a grey band
+    for step in [] if crowded else marks:
         ax.axvline(step, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     if curves.resume_at is not None:
         resume = curves.resume_at
@@ -280,11 +282,18 @@ def draw(
             ax.xaxis.set_major_locator(_EpochLocator(per_epoch))
         else:
             ax.secondary_xaxis("top", functions=(to_epochs, to_steps)).set_xlabel("epoch")
-    ax.set_xlabel(_x_label(curves))
+    more = "+" if len(marks) >= MARKS_OF_A_KIND else ""
+    left_out = f" ({len(marks):,}{more} phase lines, too close to draw)" if crowded else ""
+    ax.set_xlabel(_x_label(curves) + left_out)
     ax.set_ylabel("learning rate")
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
+
+
+def _mark_room(ax: Axes) -> int:
+    """How many phase lines fit across ``ax``, :data:`MARK_SPACING` pixels apart on average."""
+    return max(int(outline_columns(ax) / 4 / MARK_SPACING), 1)
 
 
 def _line(series: Series, edges: npt.NDArray[np.int64] | None, logy: bool) -> tuple[Values, Values]:
@@ -416,8 +425,17 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
             _legend(fig, first, *axes[0].get_legend_handles_labels())
     title = style.title if style.title is not None else _default_title(curves)
     if title:
-        fig.suptitle(drawn(title))
+        fig.suptitle(_wrapped(drawn(title), fig))
     return fig
+
+
+def _wrapped(title: str, fig: Figure) -> str:
+    """A title broken into lines (at spaces, as after a spec's commas) that fit the figure's width: at
+    about 7 points a character of the title's font, rather than cut off at both edges."""
+    import textwrap
+
+    fits = max(int(fig.get_figwidth() * 72 / 7), 20)
+    return "\n".join(textwrap.fill(line, fits) for line in title.split("\n"))
 
 
 def _same_scales(axes: Sequence[Axes]) -> None:
