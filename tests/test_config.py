@@ -194,7 +194,7 @@ def test_command_line_options_override_the_file(cli: Any, tmp_path: Path) -> Non
     path = _write(tmp_path, "steps: 10\ndefaults: {lr: 1}\nschedules: {a: step(step_size=2)}\n")
     result = cli("export", str(path), "--gamma", "0.5", "--steps", "4")
     assert result.code == 0, result.err
-    assert result.out.splitlines() == ["step,a", "0,1.0", "1,1.0", "2,0.5", "3,0.5"]
+    assert result.out.splitlines() == ['step,"a, gamma=0.5"', "0,1.0", "1,1.0", "2,0.5", "3,0.5"]  # says so
 
 
 def test_compare_prints_statistics_and_draws(cli: Any, tmp_path: Path) -> None:

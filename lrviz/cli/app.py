@@ -354,8 +354,11 @@ def code(
     try:
         curves = _built(specs, settings).curves
         given = curves.run
-    except NoRunLength:  # a framework's own call needs no run length: check it over an example run
-        curves, given = _built(specs, replace(settings, steps=EXAMPLE_STEPS)).curves, None
+    except NoRunLength as missing:  # a framework's own call needs no run length: checked over an example
+        try:
+            curves, given = _built(specs, replace(settings, steps=EXAMPLE_STEPS)).curves, None
+        except LrvizError:  # it needs the run after all (its warm-up is longer than the example's)
+            raise missing from None
     if len(curves.series) != 1:
         raise LrvizError(f"lrviz code writes one schedule, got {len(curves.series)}")
     spec = curves.series[0].spec

@@ -14,6 +14,7 @@ from lrviz.evaluation.lineup import Item, expand, run_length, set_params
 from lrviz.evaluation.lineup import evaluate as evaluate_lineup
 from lrviz.evaluation.run import Curves
 from lrviz.evaluation.stats import checkpoints
+from lrviz.io import examples
 from lrviz.io.config import Config, is_config, locate
 from lrviz.io.config import load as load_config
 from lrviz.io.metric import MetricError, describe_nonfinite
@@ -144,7 +145,13 @@ def build(
         if len(values) > 1:
             sweeps.append((option, values))
             continue
-        items = set_params(items, {option: values[0]})
+        changed = {id(item) for item in items if params_named([item.spec], option)}
+        items = [
+            replace(item, label=f"{item.label}, {option}={values[0]!r}")  # a config's label says so
+            if config is not None and id(before) in changed
+            else item
+            for item, before in zip(set_params(items, {option: values[0]}), items, strict=True)
+        ]
         if config is None:  # a spec's label is its text: show what the option made of it
             items = [replace(item, label=item.spec.render()) for item in items]
     for item in items:  # complete now: the options have had their say
@@ -168,9 +175,18 @@ def build(
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None:
         notes += [f"note: {n}" for n in [describe_nonfinite(length.metric)] if n]
+        if run.metric is not None and _shipped(run.metric, run.metric_base):
+            notes.append(f"note: no {run.metric} here: the metric is lrviz's example file of that name")
     found = checkpoints(points, length.steps, length.steps_per_epoch) if points else []
     curves = evaluate_lineup(items, length, found)
     return Built(replace(curves, resume_at=resume_at), name, config, tuple(notes))
+
+
+def _shipped(metric: str, base: Path | None) -> bool:
+    """Whether a metric path names lrviz's example file, there being no such file where it points."""
+    path = Path(metric.strip())
+    path = base / path if base is not None and not path.is_absolute() else path
+    return not examples.exists(path) and examples.named(metric.strip(), (".csv",)) is not None
 
 
 def slug(texts: Sequence[str]) -> str:
