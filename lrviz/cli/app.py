@@ -209,7 +209,7 @@ def table(
     at: AtOption = None,
     every: Annotated[
         int | None,
-        typer.Option(min=1, max=LARGEST_COUNT, help="A row every K steps.", rich_help_panel="Rows"),
+        typer.Option(min=1, max=LARGEST_COUNT, help="A row every N steps.", metavar="N", rich_help_panel="Rows"),
     ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="A row for every step.", rich_help_panel="Rows")
