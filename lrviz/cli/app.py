@@ -196,7 +196,7 @@ def compare(
     built = _built([str(config_file), *ctx.args], settings, at, resume_at)
     console = terminal.stdout()
     for part in comparison(built.curves, plain=not console.is_terminal, width=terminal.width(console)):
-        console.print(part)
+        terminal.show(console, part)
     _draw(built, output, look or {}, preview)
 
 
@@ -209,7 +209,9 @@ def table(
     at: AtOption = None,
     every: Annotated[
         int | None,
-        typer.Option(min=1, max=LARGEST_COUNT, help="A row every N steps.", metavar="N", rich_help_panel="Rows"),
+        typer.Option(
+            min=1, max=LARGEST_COUNT, help="A row every N steps.", metavar="N", rich_help_panel="Rows"
+        ),
     ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="A row for every step.", rich_help_panel="Rows")
@@ -225,7 +227,7 @@ def table(
     if (derivation := preamble(curves)) is not None:
         console.print(derivation, style="dim")
     for part in tables(curves, rows, plain=not console.is_terminal, width=terminal.width(console)):
-        console.print(part)
+        terminal.show(console, part)
 
 
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)

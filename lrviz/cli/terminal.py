@@ -36,6 +36,14 @@ class _Piped(Console):
         return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+def show(console: Console, part: object) -> None:
+    """Print a rich renderable, or plain text as it is (rich lays a long text out in quadratic time)."""
+    if isinstance(part, str):
+        console.file.write(part + "\n")
+    else:
+        console.print(part)
+
+
 def say(text: str) -> None:
     """A line on standard error (``wrote FILE``, a note), as it is: never wrapped, never markup."""
     BAR.close()

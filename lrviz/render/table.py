@@ -78,7 +78,9 @@ class Column:
         return widest if self.justify == "right" else min(widest, TEXT_WIDTH)
 
 
-def build(curves: Curves, steps: list[int], *, plain: bool = False, width: int | None = None) -> list[Table]:
+def build(
+    curves: Curves, steps: list[int], *, plain: bool = False, width: int | None = None
+) -> list[Table | str]:
     """Rich tables of the rates at ``steps``, with a note at each phase boundary and a summary below:
     one table, or, when the schedules' columns do not fit in ``width`` characters, several one after
     another, each with the step column, so that no number is ever cut."""
@@ -108,13 +110,15 @@ def build(curves: Curves, steps: list[int], *, plain: bool = False, width: int |
 
 def _tables(
     keys: list[Column], values: list[Column], after: list[Column], rows: int, plain: bool, width: int | None
-) -> list[Table]:
-    """The columns as tables: the key columns and the columns after in each, the value columns split
-    among them so that each table fits in ``width`` (a number is never cut; a header may wrap). The
-    cells past the first ``rows`` are the summary, in bold."""
+) -> list[Table | str]:
+    """The columns as tables (as plain text when piped): the key columns and the columns after in
+    each, the value columns split among them so that each table fits in ``width`` (a number is never
+    cut; a header may wrap). The cells past the first ``rows`` are the summary, in bold."""
     gap = 2 if plain else 3  # a space either side of each column, and a box's divider between
+    if plain and width is None:  # piped: the text rich would lay out, at a tenth of the cost a row
+        return [_plain(keys + values + after)]
     groups = _groups(keys + after, values, width, gap) if width is not None else [values]
-    tables = []
+    tables: list[Table | str] = []
     for group in groups:
         columns = keys + group + after
         widths = _widths(columns, width, gap) if width is not None else [None] * len(columns)
@@ -127,6 +131,22 @@ def _tables(
             table.add_row(*cells, style="bold" if row >= rows else None, end_section=row == rows - 1)
         tables.append(table)
     return tables
+
+
+def _plain(columns: list[Column]) -> str:
+    """Columns as plain text, laid out as a borderless table of unlimited width: each column as wide
+    as its widest text, two spaces apart, aligned as it says, no spaces at the ends of lines."""
+    widths = [max(len(column.header), *map(len, column.cells)) for column in columns]
+
+    def line(texts: list[str]) -> str:
+        cells = (
+            text.rjust(wide) if column.justify == "right" else text.ljust(wide)
+            for text, column, wide in zip(texts, columns, widths, strict=True)
+        )
+        return "  ".join(cells).rstrip()
+
+    rows = zip(*(column.cells for column in columns), strict=True)
+    return "\n".join([line([column.header for column in columns]), *(line(list(row)) for row in rows)])
 
 
 def _widths(columns: list[Column], width: int, gap: int) -> list[int]:
@@ -167,7 +187,7 @@ def preamble(curves: Curves) -> str | None:
     return "; ".join(parts) or None
 
 
-def comparison(curves: Curves, *, plain: bool = False, width: int | None = None) -> list[Table]:
+def comparison(curves: Curves, *, plain: bool = False, width: int | None = None) -> list[Table | str]:
     """Rich tables of every schedule's summary statistics, a column per schedule (split into
     several tables where they do not fit in ``width``, as :func:`build` does)."""
     summaries = [curves.summary(s).rows(curves.run.steps_per_epoch) for s in curves.series]
