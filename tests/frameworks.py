@@ -43,16 +43,22 @@ def assert_parity(
         raise AssertionError(f"{name}: step {step}: lrviz {a[row]!r}, framework {b[row]!r}")
 
 
+def _package_folder(name: str) -> str:
+    """The folder an installed package is in, found without importing it; skip the tests that need it
+    where it is not installed (fail instead under CI)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must install {name} for the parity suite", pytrace=False)
+        pytest.skip(f"{name} is not installed", allow_module_level=True)
+    return str(spec.submodule_search_locations[0])
+
+
 @functools.cache
 def timm_schedulers() -> types.ModuleType:
     """timm.scheduler with its modules, loaded without running timm/__init__ (which needs torchvision)."""
-    spec = importlib.util.find_spec("timm")
-    if spec is None or not spec.submodule_search_locations:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must install timm for the parity suite", pytrace=False)
-        pytest.skip("timm is not installed", allow_module_level=True)
+    root = _package_folder("timm")
     # stand-ins for the timm and timm.scheduler packages, so that neither __init__ runs
-    root = spec.submodule_search_locations[0]
     for name, path in (("timm", root), ("timm.scheduler", os.path.join(root, "scheduler"))):
         if name not in sys.modules:
             package = types.ModuleType(name)
@@ -72,12 +78,7 @@ def deepspeed_schedules() -> types.ModuleType:
     transformers and accelerate find the real package, as they would."""
     import logging
 
-    spec = importlib.util.find_spec("deepspeed")
-    if spec is None or not spec.submodule_search_locations:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must install deepspeed for the parity suite", pytrace=False)
-        pytest.skip("deepspeed is not installed", allow_module_level=True)
-    root = spec.submodule_search_locations[0]
+    root = _package_folder("deepspeed")
     utils = types.ModuleType("deepspeed.utils")
     utils.logger = logging.getLogger("deepspeed")  # type: ignore[attr-defined]
     stand_ins = {"deepspeed": types.ModuleType("deepspeed"), "deepspeed.utils": utils}

@@ -112,14 +112,19 @@ def load(path: str | Path, per_epoch: int | None = None) -> Config:
     The file is read whole (a regular file of at most :data:`~lrviz.limits.CONFIG_BYTES`) and must be
     UTF-8; the rules are the module's."""
     path = Path(path)
-    data = read_input(path, CONFIG_BYTES, "config", ConfigError)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ConfigError(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
-    tree, lines = read_yaml(path, text)
+    tree, lines = read_yaml(path, config_text(path, ConfigError))
     return _Reader(path, lines, per_epoch).config(tree)
+
+
+def config_text(path: Path, error: type[LrvizError]) -> str:
+    """The text of a config file: a regular file of at most :data:`~lrviz.limits.CONFIG_BYTES`, in
+    UTF-8 (a byte-order mark skipped); else ``error``, with the line where it stops being text."""
+    data = read_input(path, CONFIG_BYTES, "config", error)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        line = data.count(b"\n", 0, problem.start) + 1
+        raise error(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
 
 
 def read_yaml(

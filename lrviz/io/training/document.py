@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.errors import LrvizError
-from lrviz.io.metric import read_input, shown
+from lrviz.io.metric import shown
 from lrviz.io.settings import RunSettings
-from lrviz.limits import CONFIG_BYTES, excerpt
+from lrviz.limits import excerpt
 
 SUFFIXES = (".json", ".yaml", ".yml")
 """The files a training config is read from."""
@@ -110,14 +110,9 @@ class Importer:
 
 def read(path: Path) -> Document:
     """The values of a JSON or YAML config (a mapping at the top), within lrviz's config limits."""
-    from lrviz.io.config import read_yaml
+    from lrviz.io.config import config_text, read_yaml
 
-    data = read_input(path, CONFIG_BYTES, "config", TrainingConfigError)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise TrainingConfigError(f"{shown(path)}:{line}: cannot read it: not UTF-8 text") from None
+    text = config_text(path, TrainingConfigError)
     if path.suffix.lower() == ".json":
         try:
             values = json.loads(text, object_pairs_hook=_unique(path))
