@@ -289,3 +289,15 @@ def test_a_long_title_is_wrapped_to_the_figure() -> None:
     assert len(lines) == 2
     assert max(len(line) for line in lines) <= fig.get_figwidth() * 72 / 7  # within the figure's width
     assert lines[0].startswith("timm.CosineLRScheduler(")
+
+
+def test_a_sweep_of_one_spec_is_titled_by_it() -> None:
+    """Its legend names only the values swept: the title names the schedule."""
+    from lrviz.io.settings import RunSettings
+    from lrviz.tools.build import build
+
+    built = build(["step(0.1, 30)"], [("gamma", "0.1,0.5")], RunSettings(steps=100))
+    assert [s.label for s in built.curves.series] == ["gamma=0.1", "gamma=0.5"]
+    assert plot.figure(built.curves, plot.Style()).get_suptitle() == "step(0.1, 30)"
+    two = build(["step(0.1, 30)", "cosine(0.1)"], [], RunSettings(steps=100))
+    assert plot.figure(two.curves, plot.Style()).get_suptitle() == ""

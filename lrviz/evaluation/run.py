@@ -545,6 +545,8 @@ class Curves:
     series: tuple[Series, ...]
     checkpoints: tuple[Checkpoint, ...] = ()
     resume_at: int | None = None
+    title: str = ""
+    """What the line-up shows as a whole, where its labels do not say it: the spec a sweep varies."""
     _summaries: dict[Series, Summary] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self, series: Series) -> Summary:

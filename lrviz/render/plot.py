@@ -456,8 +456,8 @@ def _same_scales(axes: Sequence[Axes]) -> None:
 
 
 def _default_title(curves: Curves) -> str:
-    """A plot of one schedule is titled by its spec."""
-    return curves.series[0].label if len(curves.series) == 1 else ""
+    """A plot of one schedule is titled by its spec, and so is one of a sweep of it."""
+    return curves.series[0].label if len(curves.series) == 1 else curves.title
 
 
 def _legend(fig: Figure, series: Sequence[Series], handles: list[Any], labels: list[str]) -> None:

@@ -178,8 +178,10 @@ def build(
         if run.metric is not None and _shipped(run.metric, run.metric_base):
             notes.append(f"note: no {run.metric} here: the metric is lrviz's example file of that name")
     found = checkpoints(points, length.steps, length.steps_per_epoch) if points else []
+    swept = config is None and len(texts) == 1 and len(items) > 1  # one spec, a curve a value
     curves = evaluate_lineup(items, length, found)
-    return Built(replace(curves, resume_at=resume_at), name, config, tuple(notes))
+    title = texts[0].strip() if swept else ""
+    return Built(replace(curves, resume_at=resume_at, title=title), name, config, tuple(notes))
 
 
 def _shipped(metric: str, base: Path | None) -> bool:
