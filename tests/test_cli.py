@@ -555,3 +555,12 @@ def test_a_piped_table_of_every_step_is_its_plain_text(cli: Any) -> None:
     assert len(lines) == 100_001 + 8
     assert lines[0] == "            step  cosine(0.1)"
     assert lines[1] == "               0          0.1"
+
+
+def test_a_piped_list_fits_the_columns_the_environment_gives(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    result = cli("list")
+    assert result.code == 0
+    assert max(len(line) for line in result.out.splitlines()) <= 60

@@ -384,7 +384,7 @@ def list_(
         listing.add_column(column, overflow="fold")
     for row in rows:
         listing.add_row(Text(row[0], style="bold"), *map(Text, row[1:]))
-    console = terminal.stdout(piped_width=100)
+    console = terminal.stdout(piped_width=terminal.columns(100))
     console.print(listing)
     console.print(
         "\nCustom schedules are expressions in t (the step) and T (the horizon), such as "

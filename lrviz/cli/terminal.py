@@ -36,6 +36,12 @@ class _Piped(Console):
         return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+def columns(default: int) -> int:
+    """The width piped text that wraps is laid out in: ``COLUMNS`` where the environment gives it."""
+    given = os.environ.get("COLUMNS", "")
+    return int(given) if given.isdigit() and 20 <= int(given) <= 10_000 else default
+
+
 def show(console: Console, part: object) -> None:
     """Print a rich renderable, or plain text as it is (rich lays a long text out in quadratic time)."""
     if isinstance(part, str):
