@@ -286,7 +286,7 @@ def inverse_sqrt(t: Values, lr: Rate, timescale: Steps | None = None, *, warmup:
     Args:
         lr: the rate when warm-up ends (the peak).
         timescale: τ, in steps; default the warm-up length, or 1 without one.
-        warmup: linear warm-up steps from warmup_start to lr, or a fraction of the run below 1.
+        warmup: linear warm-up steps from warmup_start to lr, or a fraction of the schedule below 1.
 
     Example:
         inverse_sqrt(1e-3, warmup=4000)
@@ -305,7 +305,7 @@ def noam(t: Values, d_model: Steps = 512, warmup: Warmup = 4000, scale: Factor =
 
     Args:
         d_model: the model width; the peak falls as its inverse square root.
-        warmup: the warm-up steps W (the paper uses 4000), or a fraction of the run below 1.
+        warmup: the warm-up steps W (the paper uses 4000), or a fraction of the schedule below 1.
         scale: a multiplier on the whole schedule.
 
     Example:
@@ -409,7 +409,7 @@ def wsd(
         decay_type: the shape of the decay: 'linear', 'cosine' or '1-sqrt'.
         min_lr: the rate reached at the end.
         steps: the schedule's length; default the rest of the run.
-        warmup: linear warm-up steps from warmup_start to lr, or a fraction of the run below 1.
+        warmup: linear warm-up steps from warmup_start to lr, or a fraction of the schedule below 1.
 
     Example:
         wsd(3e-4, decay=0.2, decay_type='1-sqrt', warmup=100)
