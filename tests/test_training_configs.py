@@ -241,6 +241,9 @@ def test_the_command_line_reads_a_training_config(
         "run: --steps 10",
     ]
     assert cli("export", "args.json", "--steps", "5").out.count("\n") == 6  # the command line wins
+    compared = cli("compare", "args.json", "-o", "args.png")
+    assert compared.code == 0, compared.err
+    assert (tmp_path / "args.png").read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(

@@ -183,13 +183,14 @@ def compare(
     preview: PreviewOption = True,
 ) -> None:
     """Draw every schedule of a config and print their statistics side by side."""
+    from lrviz.io.training import is_training_config
     from lrviz.render.table import comparison
 
-    if not is_config(str(config_file)):
+    if not is_config(str(config_file)) and not is_training_config(str(config_file), settings.source_kind):
         shipped = ", ".join(p.stem for p in examples.configs())
         raise LrvizError(
-            "compare takes a config file ending in .yaml or .yml, or the name of one lrviz ships "
-            f"({shipped}), got {excerpt(str(config_file))}"
+            "compare takes a config file ending in .yaml or .yml (or a training config), or the name of "
+            f"one lrviz ships ({shipped}), got {excerpt(str(config_file))}"
         )
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
