@@ -183,10 +183,10 @@ def compare(
     preview: PreviewOption = True,
 ) -> None:
     """Draw every schedule of a config and print their statistics side by side."""
-    from lrviz.io.training import is_training_config
+    from lrviz.io.training import locate
     from lrviz.render.table import comparison
 
-    if not is_config(str(config_file)) and not is_training_config(str(config_file), settings.source_kind):
+    if not is_config(str(config_file)) and locate(str(config_file)) is None:
         shipped = ", ".join(p.stem for p in examples.configs())
         raise LrvizError(
             "compare takes a config file ending in .yaml or .yml (or a training config), or the name of "

@@ -106,13 +106,16 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[: limit // 2 - 1]}…{text[-(limit // 2 - 1) :]}"
 
 
-def load(path: str | Path, per_epoch: int | None = None) -> Config:
-    """Read and check a config file; ``per_epoch`` (E, from the command line) overrides the file's.
+def load(
+    path: str | Path, per_epoch: int | None = None, parsed: tuple[Any, dict[KeyPath, int]] | None = None
+) -> Config:
+    """Read and check a config file; ``per_epoch`` (E, from the command line) overrides the file's;
+    ``parsed`` is its document when already read (:func:`read_yaml`).
 
     The file is read whole (a regular file of at most :data:`~lrviz.limits.CONFIG_BYTES`) and must be
     UTF-8; the rules are the module's."""
     path = Path(path)
-    tree, lines = read_yaml(path, config_text(path, ConfigError))
+    tree, lines = parsed if parsed is not None else read_yaml(path, config_text(path, ConfigError))
     return _Reader(path, lines, per_epoch).config(tree)
 
 

@@ -19,9 +19,7 @@ from lrviz.io.config import Config, is_config, locate
 from lrviz.io.config import load as load_config
 from lrviz.io.metric import MetricError, describe_nonfinite
 from lrviz.io.settings import SETTINGS, RunSettings
-from lrviz.io.training import is_training_config
-from lrviz.io.training import load as load_training
-from lrviz.io.training import locate as locate_training
+from lrviz.io.training import imported, opened
 from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.language.parser import parse
 from lrviz.language.tree import checked
@@ -100,25 +98,31 @@ def build(
     given_metric = run.metric
     config: Config | None = None
     notes: list[str] = []
-    if len(texts) == 1 and is_training_config(texts[0], run.source_kind):
-        path = locate_training(texts[0]) or Path(texts[0])
-        imported = load_training(path, run, run.source_kind)
-        items = [Item(imported.spec, parse(imported.spec, complete=False))]
+    document = opened(texts[0], run.source_kind) if len(texts) == 1 else None  # read once, told apart
+    if document is not None and (run.source_kind is not None or not document.lrviz_config):
+        training = imported(document, run, run.source_kind)
+        items = [Item(training.spec, parse(training.spec, complete=False))]
         sweeps = []
-        name = path.stem
-        run = replace(run, **dict.fromkeys(LENGTH, None)).over(imported.run)  # the importer's length
-        shipped = "" if path == Path(texts[0]) else "lrviz's example "
+        name = document.path.stem
+        run = replace(run, **dict.fromkeys(LENGTH, None)).over(training.run)  # the importer's length
+        shipped = "" if document.path == Path(texts[0]) else "lrviz's example "
         how = f"'lrviz import {texts[0]}' says how"
-        notes.append(f"note: read {shipped}{texts[0]} as {imported.title} ({how})")
+        notes.append(f"note: read {shipped}{texts[0]} as {training.title} ({how})")
     elif run.source_kind is not None:
         given = excerpt(texts[0]) if texts else "nothing"
         raise LrvizError(f"--from {run.source_kind} reads a training config file: {given} is none")
-    elif any(is_config(text) for text in texts):
+    elif document is not None or any(is_config(text) for text in texts):
         if len(texts) > 1:
             raise LrvizError("give one config file, or specs, not both")
-        config_path = locate(texts[0])
+        if document is not None:  # read already: its tree, as the config's reader takes it
+            config_path: Path | None = document.path
+            tree = document.tree if document.tree is not None else document.values
+            config = load_config(document.path, run.per_epoch(), (tree, dict(document.lines)))
+        else:
+            config_path = locate(texts[0])
+            assert config_path is not None
+            config = load_config(config_path, run.per_epoch())
         assert config_path is not None
-        config = load_config(config_path, run.per_epoch())
         items, sweeps = list(config.items), list(config.sweeps)
         name = config_path.stem
         run = run.over(config.run)

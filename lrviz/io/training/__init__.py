@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lrviz.errors import LrvizError
 from lrviz.io import examples
 from lrviz.io.metric import shown
 from lrviz.io.settings import RunSettings
@@ -19,7 +18,7 @@ from lrviz.io.training import deepspeed, huggingface
 from lrviz.io.training.document import SUFFIXES, Document, Imported, Importer, TrainingConfigError, read
 from lrviz.limits import excerpt
 
-__all__ = ["Imported", "TrainingConfigError", "importers", "is_training_config", "load", "locate"]
+__all__ = ["Document", "Imported", "TrainingConfigError", "imported", "importers", "load", "locate", "opened"]
 
 
 def importers() -> dict[str, Importer]:
@@ -46,8 +45,7 @@ def recognise(document: Document, kind: str | None = None) -> Importer:
 
 def load(path: Path, given: RunSettings, kind: str | None = None) -> Imported:
     """What the training config at ``path`` means, over the run the command line ``given``."""
-    document = read(path)
-    return recognise(document, kind).translate(document, given)
+    return imported(read(path), given, kind)
 
 
 def locate(text: str) -> Path | None:
@@ -64,20 +62,16 @@ def locate(text: str) -> Path | None:
     return examples.named(text, SUFFIXES)
 
 
-def is_training_config(text: str, kind: str | None = None) -> bool:
-    """Whether a command-line argument names a training config: a file that exists and is JSON, or
-    YAML that is no lrviz config (no ``schedules:``), or any file when ``--from`` names its kind."""
+def opened(text: str, kind: str | None = None) -> Document | None:
+    """The config file a command-line argument names, read once: JSON or YAML (any file when ``--from``
+    names its kind), here or shipped with lrviz; ``None`` for a spec. Whether it is an lrviz config or
+    a training config is then told by its content (:attr:`Document.lrviz_config`)."""
     path = locate(text)
-    if path is None:
-        return False
-    if kind is not None:
-        return True
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return True
-    if suffix not in SUFFIXES:
-        return False
-    try:
-        return "schedules" not in read(path).values
-    except LrvizError:
-        return False  # told as an lrviz config, whose reader says what is wrong with it
+    if path is None or (kind is None and path.suffix.lower() not in SUFFIXES):
+        return None
+    return read(path)
+
+
+def imported(document: Document, given: RunSettings, kind: str | None = None) -> Imported:
+    """What a training config, read, means over the run the command line ``given``."""
+    return recognise(document, kind).translate(document, given)

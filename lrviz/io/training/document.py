@@ -59,6 +59,14 @@ class Document:
     path: Path
     values: Mapping[str, Any]
     lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
+    tree: Any = None
+    """The document as read, when it is no mapping (which no training config is)."""
+
+    @property
+    def lrviz_config(self) -> bool:
+        """Whether the file is an lrviz config: YAML with ``schedules:``, or YAML that is no mapping."""
+        yaml = self.path.suffix.lower() in (".yaml", ".yml")
+        return yaml and (self.tree is not None or "schedules" in self.values)
 
     def where(self, *keys: str) -> str:
         """``file:line: a.b`` (or ``file: a.b``) for a message about the value at ``keys``."""
@@ -124,7 +132,9 @@ def read(path: Path) -> Document:
             ) from None
         lines: Mapping[tuple[str, ...], int] = {}
     else:
-        values, lines = read_yaml(path, text, "a training config holds its keys")
+        values, lines = read_yaml(path, text)
+        if not isinstance(values, dict):  # an lrviz config's reader says what a config must be
+            return Document(path, {}, lines, tree=values)
     if not isinstance(values, dict):
         raise TrainingConfigError(f"{shown(path)}: a training config is a mapping of keys to values")
     return Document(path, values, lines)
