@@ -205,10 +205,7 @@ def warmup_cosine_lr(
         is, and with its default of 0 the second too: the example shows L001.
     """
     warmup = max(2, warmup_num_steps)
-    gamma = _warming(warmup_type, warmup)
     span = max(1, total_num_steps - warmup)
-    mark_each(t, [_top(warmup_type, warmup)], WARMUP_ENDS, "warmup")
-    i = _iteration(steps(t))
 
     def cosine(i: Values) -> Values:
         ratio = cos_min_ratio + (1.0 - cos_min_ratio) * half_cosine(
@@ -216,12 +213,8 @@ def warmup_cosine_lr(
         )
         return np.maximum(0.0, ratio)
 
-    def ratio(i: Values) -> Values:
-        return np.where(
-            i < warmup, warmup_min_ratio + gamma(np.maximum(i, 0.0)) * (1.0 - warmup_min_ratio), cosine(i)
-        )
-
-    return np.where(i < 0, 0.0, base * ratio(i))
+    ratios = _warmup_rates(t, warmup_min_ratio, 1.0, warmup_type, warmup, cosine)  # WarmupLR's, in ratios
+    return np.where(steps(t) == 0, 0.0, base * ratios)
 
 
 def _one_cycle_check(cycle_first_step_size: float, cycle_second_step_size: float | None, **_: object) -> None:
