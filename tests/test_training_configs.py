@@ -263,6 +263,11 @@ def test_the_command_line_reads_a_training_config(
         ),
         ({"ds.json": {"train_batch_size": 8}}, ["table", "ds.json"], "has no scheduler"),
         (
+            {"ds.json": {"scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": 10}}}},
+            ["table", "ds.json", "-n", "20"],
+            "optimizer.params.lr: is missing, and the scheduler's rates are the optimizer's",
+        ),
+        (
             {"a.json": {"lr_scheduler_type": "cosine", "learning_rate": 1e-3}},
             ["table", "a.json"],
             "give --dataset-size N",
@@ -299,3 +304,15 @@ def test_a_training_config_read_wrong_is_one_line(
     assert message in result.err
     assert result.err.count("\n") == 1
     assert "Traceback" not in result.err
+
+
+def test_a_warmup_lr_with_its_own_peak_needs_no_optimizer_rate(tmp_path: Path) -> None:
+    """WarmupLR reads the optimizer's rate only when warmup_max_lr is not given."""
+    params: dict[str, Any] = {"warmup_max_lr": 0.01, "warmup_num_steps": 10}
+    imported = load(
+        _write(tmp_path, "ds.json", {"scheduler": {"type": "WarmupLR", "params": params}}),
+        RunSettings(steps=20),
+    )
+    assert "lr=" not in imported.spec.replace("warmup_max_lr=", "")
+    theirs = _deepspeed_rates("WarmupLR", params, 0.5, 20)
+    assert_parity(imported.spec, lrviz.evaluate(imported.spec, 20), theirs)

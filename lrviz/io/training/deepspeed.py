@@ -56,7 +56,7 @@ def scheduler_spec(document: Document, fill: Mapping[str, Any], assumed: list[st
             assumed.append(f'scheduler.params.{key} is "auto": the Trainer fills {value!r}')
         args[key] = value
     text = "".join(f", {key}={value!r}" for key, value in args.items())
-    if kind in READS_OPTIMIZER:
+    if kind in READS_OPTIMIZER and args.get("warmup_max_lr") is None:  # WarmupLR's peak, when not its own
         text += f", lr={_optimizer_rate(document, fill, assumed)!r}"
     return f"deepspeed.{kind}(optimizer{text})"
 
@@ -68,8 +68,8 @@ def _optimizer_rate(document: Document, fill: Mapping[str, Any], assumed: list[s
     if lr is None or lr == "auto":
         if "lr" not in fill:
             raise TrainingConfigError(
-                f"{document.where('optimizer', 'params', 'lr')}: the scheduler starts from the optimizer's "
-                "rate: give it (or --lr is the Trainer's learning_rate when the Trainer fills it)"
+                f"{document.where('optimizer', 'params', 'lr')}: is missing, and the scheduler's rates are "
+                "the optimizer's: give it, or import the TrainingArguments that name this config"
             )
         if lr == "auto":
             assumed.append(f'optimizer.params.lr is "auto": the Trainer fills {fill["lr"]!r}')
