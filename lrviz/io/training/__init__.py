@@ -14,7 +14,18 @@ from pathlib import Path
 from lrviz.io import examples
 from lrviz.io.metric import shown
 from lrviz.io.settings import RunSettings
-from lrviz.io.training import deepspeed, huggingface
+from lrviz.io.training import (
+    deepspeed,
+    detectron2,
+    fairseq,
+    huggingface,
+    hydra,
+    lightning,
+    megatron,
+    mmengine,
+    timm,
+    ultralytics,
+)
 from lrviz.io.training.document import SUFFIXES, Document, Imported, Importer, TrainingConfigError, read
 from lrviz.limits import excerpt
 
@@ -23,7 +34,19 @@ __all__ = ["Document", "Imported", "TrainingConfigError", "imported", "importers
 
 def importers() -> dict[str, Importer]:
     """Every kind of training config lrviz reads, by the name ``--from`` gives it."""
-    return {i.kind: i for i in (huggingface.IMPORTER, deepspeed.IMPORTER)}
+    ordered = (  # the most particular first: each is tried in turn on a file of no named kind
+        mmengine.IMPORTER,
+        detectron2.IMPORTER,
+        lightning.IMPORTER,
+        hydra.IMPORTER,
+        ultralytics.IMPORTER,
+        timm.IMPORTER,
+        megatron.IMPORTER,
+        fairseq.IMPORTER,
+        huggingface.IMPORTER,
+        deepspeed.IMPORTER,
+    )
+    return {i.kind: i for i in ordered if i is not None}
 
 
 def recognise(document: Document, kind: str | None = None) -> Importer:

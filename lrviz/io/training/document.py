@@ -15,8 +15,8 @@ from lrviz.io.metric import shown
 from lrviz.io.settings import RunSettings
 from lrviz.limits import excerpt
 
-SUFFIXES = (".json", ".yaml", ".yml")
-"""The files a training config is read from."""
+SUFFIXES = (".json", ".yaml", ".yml", ".py")
+"""The files a training config is read from (a Python config is read, never executed)."""
 
 
 class TrainingConfigError(LrvizError):
@@ -121,6 +121,11 @@ def read(path: Path) -> Document:
     from lrviz.io.config import config_text, read_yaml
 
     text = config_text(path, TrainingConfigError)
+    if path.suffix.lower() == ".py":
+        from lrviz.io.training.python_config import read_python
+
+        values, lines = read_python(path, text)
+        return Document(path, values, lines)
     if path.suffix.lower() == ".json":
         try:
             values = json.loads(text, object_pairs_hook=_unique(path))

@@ -1,0 +1,1 @@
+"""The bolts dialect (being written)."""

@@ -1,0 +1,1 @@
+"""The detectron2 dialect (being written)."""

@@ -1,0 +1,1 @@
+"""The diffusers dialect (being written)."""

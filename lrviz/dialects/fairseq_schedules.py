@@ -1,0 +1,1 @@
+"""The fairseq dialect (being written)."""

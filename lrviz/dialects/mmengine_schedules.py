@@ -1,0 +1,1 @@
+"""The mmengine dialect (being written)."""

@@ -1,0 +1,1 @@
+"""The torchtune dialect (being written)."""

@@ -1,0 +1,1 @@
+"""The ultralytics dialect (being written)."""
