@@ -37,7 +37,12 @@ class Imported:
 
     def options(self) -> str:
         """The run as command-line options (``--steps 1000``), or "" when the config gives no length."""
-        given = [("steps", self.run.steps), ("steps-per-epoch", self.run.steps_per_epoch)]
+        given = [
+            ("steps", self.run.steps),
+            ("epochs", self.run.epochs),
+            ("steps-per-epoch", self.run.steps_per_epoch),
+            ("step-on", self.run.step_on),
+        ]
         return " ".join(f"--{name} {value}" for name, value in given if value is not None)
 
     def explained(self) -> str:
