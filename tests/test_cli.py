@@ -266,7 +266,7 @@ def test_list_and_describe(cli: Any) -> None:
         (["table", "cosine(0.1)", "-n", "5", "-e", "2"], "not both"),
         (["table", "cosine(0.1)", "-n", str(10**13)], "give --step-limit N"),
         (["table", "log(t)", "-n", "5"], "'log(t)' gives -inf at step 0"),
-        (["table", "-n", "5"], "Missing argument 'SPEC...'"),
+        (["table", "-n", "5"], "give at least one schedule"),
         (["table", "--gamma", "0.1", "-n", "5"], "give at least one schedule"),
         (["plot", "cosine(0.1)", "-n", "5", "-o", "x.gif"], "cannot tell the format of 'x.gif'"),
         (["plot", "cosine(0.1)", "-n", "5", "--size", "7"], "the size is WIDTHxHEIGHT"),

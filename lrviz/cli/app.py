@@ -149,7 +149,7 @@ def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options(looks=True)
 def plot(
-    specs: Specs,
+    specs: Specs = None,
     output: OutputImage = None,
     settings: RunSettings = NO_RUN,
     look: dict[str, Any] | None = None,
@@ -162,7 +162,7 @@ def plot(
     """
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
-    _draw(_built(specs, settings, None, resume_at), output, look or {}, preview)
+    _draw(_built(specs or [], settings, None, resume_at), output, look or {}, preview)
 
 
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
@@ -204,7 +204,7 @@ def compare(
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def table(
-    specs: Specs,
+    specs: Specs = None,
     settings: RunSettings = NO_RUN,
     resume_at: ResumeOption = None,
     at: AtOption = None,
@@ -222,7 +222,7 @@ def table(
     from lrviz.render.table import build as tables
     from lrviz.render.table import preamble, row_steps
 
-    curves = _built(specs, settings, at, resume_at).curves
+    curves = _built(specs or [], settings, at, resume_at).curves
     rows = row_steps(curves, every=every, show_all=show_all)
     console = terminal.stdout()
     if (derivation := preamble(curves)) is not None:
@@ -234,7 +234,7 @@ def table(
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def export(
-    specs: Specs,
+    specs: Specs = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -266,7 +266,7 @@ def export(
     chosen = format.lower() if format else None
     if output is not None:
         chosen = chosen or check_suffix(output, EXPORT_SUFFIXES).lstrip(".")
-    curves = _built(specs, settings, at).curves
+    curves = _built(specs or [], settings, at).curves
     writer = WRITERS[chosen or "csv"]
     if output is None:
         writer(curves, sys.stdout)
@@ -299,7 +299,7 @@ def gallery(
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options()
 def check(
-    specs: Specs,
+    specs: Specs = None,
     settings: RunSettings = NO_RUN,
     ignore: Annotated[
         list[str] | None,
@@ -319,7 +319,7 @@ def check(
             f"--ignore takes a finding's code ({', '.join(sorted(NAMES))}), got {excerpt(unknown[0])}"
         )
     skipped = {code.upper() for code in ignore or []}
-    found = findings(lambda: _built(specs, settings).curves, " ".join(specs), skipped)
+    found = findings(lambda: _built(specs or [], settings).curves, " ".join(specs or []), skipped)
     failed = any(counts(f, strict) for f in found)
     if as_json:
         sys.stdout.write(
@@ -341,10 +341,10 @@ def check(
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
 @with_options("dtype", "metric", "metric_column")
 def code(
-    specs: Specs,
     to: Annotated[
         str, typer.Option("--to", metavar="torch|hf|optax|keras", help="The framework to write code for.")
     ],
+    specs: Specs = None,
     settings: RunSettings = NO_RUN,
 ) -> None:
     """Print code that builds the schedule in a framework, giving exactly the rates lrviz draws."""
@@ -355,11 +355,11 @@ def code(
     # the code does not depend on the metric: a synthetic one lets feedback schedules be checked
     settings = replace(settings, metric="synthetic")
     try:
-        curves = _built(specs, settings).curves
+        curves = _built(specs or [], settings).curves
         given = curves.run
     except NoRunLength as missing:  # a framework's own call needs no run length: checked over an example
         try:
-            curves, given = _built(specs, replace(settings, steps=EXAMPLE_STEPS)).curves, None
+            curves, given = _built(specs or [], replace(settings, steps=EXAMPLE_STEPS)).curves, None
         except LrvizError:  # it needs the run after all (its warm-up is longer than the example's)
             raise missing from None
     if len(curves.series) != 1:
@@ -397,20 +397,30 @@ def list_(
 @with_options("dtype", "step_on", "metric", "metric_column", "step_limit")
 def import_(
     config_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            metavar="FILE",
-            help="A training config: Hugging Face TrainingArguments (JSON or YAML), or a DeepSpeed config.",
+            metavar="[FILE]",
+            help=(
+                "A training config (Hugging Face, DeepSpeed, mmengine, timm, Lightning, Hydra, detectron2, "
+                "Ultralytics, fairseq, Megatron), or none with --cmdline."
+            ),
             show_default=False,
         ),
-    ],
+    ] = None,
     settings: RunSettings = NO_RUN,
 ) -> None:
-    """Show the spec and run a training config means, and everything assumed to read it."""
-    from lrviz.io.training import load, locate
+    """Show the spec and run a training config or command line means, and everything assumed to read it."""
+    from lrviz.io.training import imported, load, locate
+    from lrviz.io.training.cmdline import document
 
-    imported = load(locate(str(config_file)) or config_file, settings, settings.source_kind)
-    terminal.stdout().print(imported.explained(), markup=False, soft_wrap=True)
+    if (config_file is None) == (settings.command_line is None):
+        raise LrvizError('give a training config FILE or --cmdline "…", one of them')
+    if config_file is None:
+        assert settings.command_line is not None
+        meant = imported(document(settings.command_line), settings, settings.source_kind)
+    else:
+        meant = load(locate(str(config_file)) or config_file, settings, settings.source_kind)
+    terminal.stdout().print(meant.explained(), markup=False, soft_wrap=True)
 
 
 @app.command(cls=Command)

@@ -128,7 +128,7 @@ def _complete(incomplete: str) -> Iterator[str]:
 
 
 Specs = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         metavar="SPEC...",
         help="Schedules such as [bold]cosine(0.1)[/] or [bold]'linear(0, 0.1, steps=5) >> cosine(0.1)'[/]; "

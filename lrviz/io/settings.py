@@ -80,11 +80,18 @@ class RunSettings:
         f"The longest run accepted, in steps (default {STEP_LIMIT:,}).", "N", config=False
     )
     source_kind: str | None = _option(
-        "The kind of training config given (hf, deepspeed): told from its content by default.",
+        "The kind of training config or command line given: told from its content by default.",
         "KIND",
         config=False,
         group="Input",
         flag="--from",
+    )
+    command_line: str | None = _option(
+        "A training command line to read for its schedule, as a config is read.",
+        "TEXT",
+        config=False,
+        group="Input",
+        flag="--cmdline",
     )
     metric_base: Path | None = None
     """The folder a metric path is relative to: the config's."""

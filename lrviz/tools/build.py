@@ -20,6 +20,8 @@ from lrviz.io.config import load as load_config
 from lrviz.io.metric import MetricError, describe_nonfinite
 from lrviz.io.settings import SETTINGS, RunSettings
 from lrviz.io.training import imported, opened
+from lrviz.io.training.cmdline import COMMAND_LINE
+from lrviz.io.training.cmdline import document as command_line
 from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.language.parser import parse
 from lrviz.language.tree import checked
@@ -99,15 +101,26 @@ def build(
     config: Config | None = None
     notes: list[str] = []
     document = opened(texts[0], run.source_kind) if len(texts) == 1 else None  # read once, told apart
+    if run.command_line is not None:
+        if texts:
+            raise LrvizError("give a spec, a config or --cmdline, not more than one")
+        document = command_line(run.command_line)
+        texts = [COMMAND_LINE.name]
     if document is not None and (run.source_kind is not None or not document.lrviz_config):
         training = imported(document, run, run.source_kind)
         items = [Item(training.spec, parse(training.spec, complete=False))]
         sweeps = []
         name = document.path.stem
         run = replace(run, **dict.fromkeys(LENGTH, None)).over(training.run)  # the importer's length
-        shipped = "" if document.path == Path(texts[0]) else "lrviz's example "
-        how = f"'lrviz import {texts[0]}' says how"
-        notes.append(f"note: read {shipped}{texts[0]} as {training.title} ({how})")
+        if document.command_line:
+            name = "cmdline"
+            notes.append(
+                f"note: read the command line as {training.title} ('lrviz import --cmdline …' says how)"
+            )
+        else:
+            shipped = "" if document.path == Path(texts[0]) else "lrviz's example "
+            how = f"'lrviz import {texts[0]}' says how"
+            notes.append(f"note: read {shipped}{texts[0]} as {training.title} ({how})")
     elif run.source_kind is not None:
         given = excerpt(texts[0]) if texts else "nothing"
         raise LrvizError(f"--from {run.source_kind} reads a training config file: {given} is none")
@@ -133,7 +146,10 @@ def build(
         sweeps = []
         name = slug(texts)
     else:
-        raise SpecError("give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list')")
+        raise SpecError(
+            "give at least one schedule, such as 'cosine(0.1)' (see 'lrviz list'), a config file, "
+            'or --cmdline "python train.py …"'
+        )
     specs = [item.spec for item in items]
     seen: set[str] = set()
     for option, raw in options:

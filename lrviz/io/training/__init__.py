@@ -9,6 +9,7 @@ is refused. A config is read, never executed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from lrviz.io import examples
@@ -60,6 +61,10 @@ def recognise(document: Document, kind: str | None = None) -> Importer:
         if importer.recognises(document.values):
             return importer
     kinds = ", ".join(f"{i.kind}: {i.title}" for i in known.values())
+    if document.command_line:
+        raise TrainingConfigError(
+            f"--cmdline: not a command line lrviz can tell the kind of ({kinds}): name it with --from KIND"
+        )
     raise TrainingConfigError(
         f"{shown(document.path)}: not a config lrviz can read: neither an lrviz config ('schedules:') "
         f"nor a training config of a kind it knows ({kinds}); name the kind with --from KIND"
@@ -97,4 +102,7 @@ def opened(text: str, kind: str | None = None) -> Document | None:
 
 def imported(document: Document, given: RunSettings, kind: str | None = None) -> Imported:
     """What a training config, read, means over the run the command line ``given``."""
-    return recognise(document, kind).translate(document, given)
+    translated = recognise(document, kind).translate(document, given)
+    if not document.notes:
+        return translated
+    return replace(translated, assumptions=(*document.notes, *translated.assumptions))

@@ -66,6 +66,9 @@ class Document:
     lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
     tree: Any = None
     """The document as read, when it is no mapping (which no training config is)."""
+    notes: tuple[str, ...] = ()
+    """What reading it left out, for the import to say (a command line's unexpanded ``$ARGS``)."""
+    command_line: bool = False
 
     @property
     def lrviz_config(self) -> bool:
