@@ -100,3 +100,11 @@ def test_a_command_line_given_wrong_is_one_line_and_status_2(cli: Any, args: lis
     assert result.code == 2
     assert message in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("typed", "drops"), [("False", False), ("true", True), ("", True)])
+def test_a_true_or_false_flag_is_read_as_argparse_reads_it(cli: Any, typed: str, drops: bool) -> None:
+    line = f"{HF} --num_train_epochs 1 --per_device_train_batch_size 4 --dataloader_drop_last {typed}"
+    result = cli("import", "--cmdline", line.replace("--max_steps 5", ""), "--dataset-size", "10")
+    assert result.code == 0, result.err
+    assert f"run: --steps {2 if drops else 3}" in result.out  # 10 samples in batches of 4

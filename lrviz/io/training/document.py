@@ -106,6 +106,18 @@ class Document:
             raise self.wrong("a finite number", value, keys)
         return number
 
+    def flag(self, value: Any, *keys: str) -> bool:
+        """A true-or-false value as argparse-driven frameworks read it: ``true``/``false``, ``yes``/``no``,
+        ``1``/``0`` in any case as text (a command line's ``--flag False``), or a bare flag."""
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower() if isinstance(value, str | int) else None
+        if text in ("true", "yes", "y", "t", "1"):
+            return True
+        if text in ("false", "no", "n", "f", "0"):
+            return False
+        raise self.wrong("true or false", value, keys)
+
     def whole(self, value: Any, *keys: str) -> int:
         """A whole number, as the framework reads it (``1000.0`` and ``"1000"`` are 1000)."""
         number = self.number(value, *keys)

@@ -118,7 +118,9 @@ def _run_length(
         devices = given.devices or 1
         if given.devices is None:
             assumed.append("one device: give --devices N for data-parallel training")
-        drop = bool(values.get("dataloader_drop_last", False)) if given.drop_last is None else given.drop_last
+        drop = given.drop_last
+        if drop is None:
+            drop = document.flag(values.get("dataloader_drop_last", False), "dataloader_drop_last")
         if batch < 1 or accumulated < 1:
             raise TrainingConfigError(f"{document.where()}: batch sizes and accumulation must be 1 or more")
         batches = given.dataset_size // batch if drop else ceil_div(given.dataset_size, batch)
