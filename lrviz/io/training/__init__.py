@@ -60,7 +60,7 @@ def recognise(document: Document, kind: str | None = None) -> Importer:
     for importer in known.values():
         if importer.recognises(document.values):
             return importer
-    kinds = ", ".join(f"{i.kind}: {i.title}" for i in known.values())
+    kinds = ", ".join(known)
     if document.command_line:
         raise TrainingConfigError(
             f"--cmdline: not a command line lrviz can tell the kind of ({kinds}): name it with --from KIND"

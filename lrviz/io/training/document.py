@@ -157,12 +157,16 @@ def read(path: Path) -> Document:
             ) from None
         lines: Mapping[tuple[str, ...], int] = {}
     else:
-        values, lines = read_yaml(path, text)
+        values, lines = read_yaml(path, text, EMPTY)
         if not isinstance(values, dict):  # an lrviz config's reader says what a config must be
             return Document(path, {}, lines, tree=values)
     if not isinstance(values, dict):
         raise TrainingConfigError(f"{shown(path)}: a training config is a mapping of keys to values")
     return Document(path, values, lines)
+
+
+EMPTY = "an lrviz config holds 'schedules:', and a training config its framework's fields"
+"""What an empty file lacks, when it could have been either."""
 
 
 def _unique(path: Path) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
