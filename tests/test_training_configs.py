@@ -250,7 +250,7 @@ def test_the_command_line_reads_a_training_config(
     ("files", "args", "message"),
     [
         ({"x.json": {"a": 1}}, ["table", "x.json"], "not a config lrviz can read"),
-        ({"x.json": {"a": 1}}, ["table", "x.json", "--from", "keras"], "--from is one of hf, deepspeed"),
+        ({"x.json": {"a": 1}}, ["table", "x.json", "--from", "keras"], "--from is one of mmengine, "),
         (
             {"ds.json": {"scheduler": {"type": "Cosine", "params": {}}}},
             ["table", "ds.json"],
