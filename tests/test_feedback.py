@@ -17,6 +17,7 @@ from lrviz.clock.grid import Metric
 from lrviz.errors import LrvizError
 from lrviz.evaluation.run import Run, evaluate_spec, series
 from lrviz.io.metric import MetricError, read_csv, synthetic
+from lrviz.language.parser import parse
 from tests.frameworks import assert_parity, require
 
 
@@ -348,3 +349,15 @@ def test_every_reduction_is_marked_whoever_reduces(text: str) -> None:
     drops = [int(s) for s in np.flatnonzero(np.diff(rates) < 0) + 1 if rates[s - 1] > 0]
     assert drops
     assert [m.step for m in made.marks if m.kind == "reduced"] == drops
+
+
+def test_a_scheduler_stepped_once_an_epoch_sees_the_metric_of_each_epoch_end() -> None:
+    """ReduceLROnPlateau stepped after each epoch with that epoch's loss, as torch's documented loop
+    does: a loss that never improves, patience 1, lowers the rate after the third and fifth epochs.
+    A report in the middle of an epoch (a better loss at step 4) reaches no step of it."""
+    ends = np.arange(6) * 3 + 2
+    metric = Metric(np.sort(np.append(ends, 4)), np.array([1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0]))
+    spec = parse("torch.ReduceLROnPlateau(optimizer, patience=1, lr=0.1)")
+    rates = evaluate_spec(spec, Run(18, steps_per_epoch=3, step_on="epoch", metric=metric))
+    epochs = [0.1, 0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1]
+    assert rates.tolist() == [rate for rate in epochs for _ in range(3)]

@@ -462,11 +462,21 @@ def _evaluated(spec: Spec, run: Run, first: int, last: int, horizon: int, marks:
     with np.errstate(all="ignore"):
         if run.step_on == "epoch":  # the epochs of these steps, each epoch's rate held over its updates
             per_epoch = run.steps_per_epoch
-            epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1, metric=run.metric, marks=marks)
+            metric = _at_epoch_ends(run.metric, per_epoch)
+            epochs = Grid(first // per_epoch, (last - 1) // per_epoch + 1, metric=metric, marks=marks)
             rates = np.asarray(spec.evaluate(epochs, horizon), dtype=np.float64)
             return rates[np.arange(first, last) // per_epoch - epochs.start]
         time = Grid(first, last, metric=run.metric, marks=marks)
         return np.asarray(spec.evaluate(time, horizon), dtype=np.float64)
+
+
+def _at_epoch_ends(metric: Metric | None, per_epoch: int) -> Metric | None:
+    """The reports a scheduler stepped once an epoch sees: those at the end of an epoch's last update,
+    on the epochs' clock (a report in the middle of an epoch reaches no step of it)."""
+    if metric is None or per_epoch == 1:
+        return metric
+    ends = (metric.steps + 1) % per_epoch == 0
+    return Metric(metric.steps[ends] // per_epoch, metric.values[ends], metric.label)
 
 
 def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bool = True) -> Series:
