@@ -75,7 +75,7 @@ FRAMEWORKS = (
         "megatron_schedules",
         ("megatron.core.optimizer_param_scheduler.",),
         "megatron-core 0.16.1",
-        unit="update, or a sample",
+        unit="update (its parameters count samples, by global_batch_size)",
     ),
     Framework(
         "mmengine",
@@ -90,7 +90,7 @@ FRAMEWORKS = (
         "detectron2 and fvcore",
         "detectron2_schedules",
         ("detectron2.solver.lr_scheduler.", "fvcore.common.param_scheduler."),
-        "fvcore 0.1.5.post20221221; detectron2 from its documented rule",
+        "fvcore 0.1.5.post20221221; detectron2 02b5c4e from its source",
     ),
     Framework(
         "fairseq",
@@ -110,7 +110,7 @@ FRAMEWORKS = (
         "torchtune",
         "torchtune",
         "torchtune_schedules",
-        ("torchtune.training.lr_schedulers.", "torchtune.training."),
+        ("torchtune.training.lr_schedulers.", "torchtune.training.", "torchtune.modules."),
         "torchtune 0.6.1",
     ),
     Framework(
