@@ -108,7 +108,8 @@ def build(
         texts = [COMMAND_LINE.name]
     if document is not None and (run.source_kind is not None or not document.lrviz_config):
         training = imported(document, run, run.source_kind)
-        items = [Item(training.spec, parse(training.spec, complete=False))]
+        label = "command line" if document.command_line else document.path.name  # its spec: lrviz import
+        items = [Item(label, parse(training.spec, complete=False))]
         sweeps = []
         name = document.path.stem
         run = replace(run, **dict.fromkeys(LENGTH, None)).over(training.run)  # the importer's length
