@@ -32,6 +32,11 @@ from lrviz.io.training.cmdline import document
         ("train.py --lr 0.1 \\\n  --epochs 3  # the rest is a comment --x 1", {"lr": "0.1", "epochs": "3"}),
         ("train.py --lr_scheduler_kwargs '{\"min_lr\": 0.1}'", {"lr_scheduler_kwargs": '{"min_lr": 0.1}'}),
         ("train.py -b 256 --lr 0.1", {"b": "256", "lr": "0.1"}),
+        (
+            "CUDA_VISIBLE_DEVICES=0 yolo detect train data=coco8.yaml epochs=50 lr0=0.01 cos_lr=True",
+            {"data": "coco8.yaml", "epochs": "50", "lr0": "0.01", "cos_lr": "True"},
+        ),
+        ("python train.py optimizer.lr=3e-4 --max-steps 10", {"optimizer.lr": "3e-4", "max_steps": "10"}),
     ],
 )
 def test_flags_become_the_values_of_the_scripts_argparse(line: str, expected: dict[str, Any]) -> None:

@@ -1,10 +1,11 @@
 """Training command lines as input: ``python train.py --sched cosine --lr 0.4 --epochs 300``, read as
 the script's argparse would read it, into the values its config file would hold.
 
-The launcher is left out: what follows the last script (``train.py``, ``python -m module``, a
-``fairseq-train``-style entry point before the first flag) is the script's own. ``--name value`` and
-``--name=value`` give ``name`` (dashes become underscores, as argparse makes its dests), a flag with
-several values gives their list, a bare flag is ``True``; values stay the text typed, for the
+The launcher is left out: what follows the last script (``train.py``, ``python -m module``; else
+the whole command after its environment, ``fairseq-train data --lr …``) is the script's own.
+``--name value`` and ``--name=value`` give ``name`` (dashes become underscores, as argparse makes its
+dests), a flag with several values gives their list, a bare flag is ``True``, and a word ``key=value``
+gives ``key`` (YOLO's ``yolo train lr0=0.01``, Hydra's overrides); values stay the text typed, for the
 importer to read by its framework's types. A later flag wins over an earlier one, as in argparse.
 """
 
@@ -26,6 +27,7 @@ LONGEST = 100_000
 
 _NUMBER = re.compile(r"-(\d|\.\d|inf\b|nan\b)", re.IGNORECASE)
 _SHELL = re.compile(r"\$\{?\w+\}?")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][\w.]*=")
 
 
 def document(text: str) -> Document:
@@ -42,6 +44,10 @@ def document(text: str) -> Document:
     for word in _script_words(words):
         if _SHELL.fullmatch(word):
             unexpanded.append(word)
+            name = None
+        elif _ASSIGNMENT.match(word):  # key=value, as YOLO's and Hydra's command lines give them
+            key, _, value = word.partition("=")
+            values[key] = value
             name = None
         elif word.startswith("-") and not _NUMBER.match(word) and word not in ("-", "--"):
             key, given, value = word.lstrip("-").partition("=")
@@ -66,7 +72,7 @@ def document(text: str) -> Document:
 
 def _script_words(words: list[str]) -> list[str]:
     """The words that follow the last script of a launch (``torchrun … train.py``, ``python -m pkg``),
-    or, with none, the whole line from its first flag's command (``fairseq-train data --lr …``)."""
+    or, with none, the command's words after the environment it is given (``CUDA_VISIBLE_DEVICES=0``)."""
     last = -1
     for i, word in enumerate(words):
         if word.endswith(".py") and not word.startswith("-"):
@@ -75,5 +81,5 @@ def _script_words(words: list[str]) -> list[str]:
             last = i + 1
     if last >= 0:
         return words[last + 1 :]
-    first = next((i for i, word in enumerate(words) if word.startswith("-")), len(words))
+    first = next((i for i, word in enumerate(words) if not _ASSIGNMENT.match(word)), len(words))
     return words[first:]
