@@ -201,7 +201,7 @@ def _auto(
     if low > AUTO_ITERATIONS:
         assumed.append(
             f"optimizer is auto: over {AUTO_ITERATIONS:,} iterations (⌈images / {divisor}⌉ × {epochs} ≥ "
-            f"{low:,}) the trainer takes MuSGD at lr0 0.01, ignoring lr0 {lr0!r}, and starts the bias "
+            f"{low:,}) the trainer takes MuSGD at 0.01{_ignoring(lr0, 0.01)}, and starts the bias "
             "warm-up at 0; MuSGD's head groups run at 3× (not shown)"
         )
         return 0.01
@@ -216,7 +216,7 @@ def _auto(
     assumed.append(
         f"optimizer is auto: at most {AUTO_ITERATIONS:,} iterations (⌈images / {divisor}⌉ × {epochs} ≤ "
         f"{high:,}), so the trainer takes AdamW at round(0.002·5/(4 + nc), 6) = {rate!r} with nc {nc} "
-        f"({source}), ignoring lr0 {lr0!r}, and starts the bias warm-up at 0"
+        f"({source}){_ignoring(lr0, rate)}, and starts the bias warm-up at 0"
     )
     return rate
 
@@ -273,3 +273,8 @@ def _run(epochs: int, nb: int, given: RunSettings, assumed: list[str]) -> RunSet
 
 
 IMPORTER = Importer("ultralytics", TITLE, recognises, translate)
+
+
+def _ignoring(lr0: float, rate: float) -> str:
+    """The words that say the trainer ignores lr0, where its choice is not lr0."""
+    return "" if lr0 == rate else f", ignoring lr0 {lr0!r}"
