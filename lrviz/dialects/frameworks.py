@@ -30,7 +30,9 @@ class Framework:
 
 
 FRAMEWORKS = (
-    Framework("torch", "PyTorch", "pytorch", ("torch.optim.lr_scheduler.",), "torch 2.13.0"),
+    Framework(
+        "torch", "PyTorch", "pytorch", ("torch.optim.lr_scheduler.", "torch.optim.swa_utils."), "torch 2.13.0"
+    ),
     Framework(
         "hf",
         "Hugging Face transformers",

@@ -375,6 +375,45 @@ def still_rising(series: Series, curves: Curves) -> Iterator[Finding]:
         )
 
 
+def _sizes(call: Call) -> Iterator[tuple[str, int]]:
+    """The lengths a call is sized by, as given: its horizons, and OneCycleLR's epochs × steps_per_epoch."""
+    for name in (*HORIZONS, "max_epochs"):
+        horizon = call.args.get(name)
+        if isinstance(horizon, int) and not isinstance(horizon, bool) and horizon > 0:
+            yield name, horizon
+    epochs, per_epoch = call.args.get("epochs"), call.args.get("steps_per_epoch")
+    if isinstance(epochs, int) and isinstance(per_epoch, int) and epochs > 0 and per_epoch > 0:
+        yield "epochs × steps_per_epoch", epochs * per_epoch
+
+
+@rule("L012", "epoch-stepped-in-updates")
+def epoch_stepped_in_updates(series: Series, curves: Curves) -> Iterator[Finding]:
+    """A schedule stepped once an epoch (``--step-on epoch``: a loop that steps it at each epoch's end)
+    whose length is far more steps than the run has epochs: sized in updates, so that it barely moves.
+    The case L004 tells (a horizon about the run's updates, when they are known) is left to it."""
+    run = curves.run
+    if run.step_on != "epoch":
+        return
+    epochs = stepped(curves)
+    per_epoch = run.steps_per_epoch
+    for call in _calls(series):
+        for name, horizon in _sizes(call):
+            if horizon <= 4 * epochs or epochs < 2:
+                continue
+            if name in HORIZONS and per_epoch != 1 and _near(horizon, run.steps):
+                continue  # L004's
+            used = 100 * epochs / horizon
+            yield Finding(
+                "L012",
+                series.label,
+                None,
+                f"the schedule steps once an epoch, but sized in updates: {name}={horizon:,} and the run "
+                f"steps it {epochs:,} times, so it runs {used:.2g}% of its course",
+                f"give {name} in epochs (about {epochs:,}), or step the schedule every update",
+                "warning",
+            )
+
+
 @rule("L008", "negative-rate")
 def negative_rate(series: Series, curves: Curves) -> Iterator[Finding]:
     if curves.summary(series).minimum < 0:
