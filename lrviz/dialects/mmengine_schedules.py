@@ -544,7 +544,8 @@ def cosine_annealing_lr(
 
     Notes:
         It scales the distance to the floor from the rate it finds, so after a warm-up it continues from
-        where the warm-up left the rate. Past T_max it rises again, leaving the trough by an addition.
+        where the warm-up left the rate. Past T_max it rises again, leaving the trough by an addition:
+        the example runs past it, and shows L003.
     """
     return _alone(t, "CosineAnnealingLR", locals(), base, horizon)
 
