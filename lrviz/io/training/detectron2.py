@@ -313,7 +313,9 @@ def translate(document: Document, given: RunSettings) -> Imported:
     else:
         solver = merged(document)
     if len(solver.files) > 1:
-        assumed.append("SOLVER merged from " + " ← ".join(shown(path) for path in solver.files))
+        home = solver.files[-1].parent  # the bases as the config names them, from its folder
+        chain = (shown(os.path.relpath(path, home)) for path in solver.files)
+        assumed.append("SOLVER merged from " + " ← ".join(chain))
     spec, max_iter = scheduler_spec(solver, given, assumed)
     steps = given.steps if given.steps is not None else max_iter
     assumed.append(
