@@ -322,7 +322,8 @@ def test_parity_over_long_runs(case: Case) -> None:
 def test_every_scheduler_is_covered() -> None:
     # ReduceLROnPlateau reacts to a metric: tests/test_feedback.py checks it against PyTorch
     ours = {e.name.removeprefix("torch.") for e in lrviz.language.catalogue.entries("torch")} - {
-        "ReduceLROnPlateau"
+        "ReduceLROnPlateau",
+        "SWALR",  # tests/test_parity_swalr.py
     }
     assert ours == set(RANDOM)
     assert {c.cls for c in EDGES + _random_cases(1)} == ours

@@ -7,7 +7,10 @@ index of CosineDecayRestarts), which lrviz takes in float32 as Keras does.
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -340,3 +343,188 @@ def reduce_lr_on_plateau(
         mode, monitor, factor=factor, patience=patience, min_delta=min_delta, cooldown=cooldown, min_lr=min_lr
     )
     return keras_plateau_rates(t, base, **rule)
+
+
+EpochRule = Callable[[int, float], object]
+"""A LearningRateScheduler ``schedule``, compiled: (epoch, the current rate) → the new rate."""
+
+_MATH: dict[str, Callable[..., object]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "cos": math.cos,
+    "sin": math.sin,
+    "tan": math.tan,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "pow": math.pow,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "float": float,
+    "int": int,
+    "round": round,
+}
+_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf}
+_MODULES = ("math.", "np.", "numpy.", "ops.", "keras.ops.", "tf.math.")
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+
+
+def epoch_rule(text: str) -> EpochRule:
+    """A ``schedule(epoch, lr)`` from its text, ``lambda epoch, lr: lr * 0.95`` or an expression in
+    ``epoch`` and ``lr``, read with ``ast`` and never executed: numbers, arithmetic, comparisons,
+    ``… if … else …`` and the math functions (``exp``, ``math.exp``, ``np.exp``, ``min``, …), each
+    computed as Python computes it. A one-parameter lambda is Keras' old ``schedule(epoch)``."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise Invalid(f"schedule {text!r} is not a Python expression or lambda") from None
+    names = ("epoch", "lr")
+    if isinstance(tree, ast.Lambda):
+        arguments = tree.args
+        plain = [a.arg for a in arguments.posonlyargs + arguments.args]
+        if not 1 <= len(plain) <= 2 or arguments.vararg or arguments.kwarg or arguments.kwonlyargs:
+            raise Invalid(
+                f"schedule {text!r}: Keras calls it as schedule(epoch, lr): give it 1 or 2 parameters"
+            )
+        names, tree = (plain[0], plain[1] if len(plain) == 2 else ""), tree.body
+    return _compiled(tree, names, text)
+
+
+def _compiled(node: ast.expr, names: tuple[str, str], text: str) -> EpochRule:
+    def part(child: ast.expr) -> EpochRule:
+        return _compiled(child, names, text)
+
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+        value = node.value
+        return lambda epoch, lr: value
+    if isinstance(node, ast.Name) and node.id in names and node.id:
+        return (lambda epoch, lr: epoch) if node.id == names[0] else (lambda epoch, lr: lr)
+    dotted = ast.unparse(node)
+    if isinstance(node, ast.Name | ast.Attribute) and _bare(dotted) in _CONSTANTS:
+        constant = _CONSTANTS[_bare(dotted)]
+        return lambda epoch, lr: constant
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        apply, left, right = _BINARY[type(node.op)], part(node.left), part(node.right)
+        return lambda epoch, lr: apply(left(epoch, lr), right(epoch, lr))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd | ast.Not):
+        inner, op = part(node.operand), node.op
+        if isinstance(op, ast.Not):
+            return lambda epoch, lr: not inner(epoch, lr)
+        sign = -1 if isinstance(op, ast.USub) else 1
+        return lambda epoch, lr: -inner(epoch, lr) if sign < 0 else +inner(epoch, lr)  # type: ignore[operator]
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        first, rest = (
+            part(node.left),
+            [(_COMPARE[type(op)], part(c)) for op, c in zip(node.ops, node.comparators, strict=True)],
+        )
+
+        def compare(epoch: int, lr: float) -> object:
+            left = first(epoch, lr)
+            for test, following in rest:
+                right = following(epoch, lr)
+                if not test(left, right):
+                    return False
+                left = right
+            return True
+
+        return compare
+    if isinstance(node, ast.BoolOp):
+        operands, both = [part(v) for v in node.values], isinstance(node.op, ast.And)
+
+        def boolean(epoch: int, lr: float) -> object:
+            result: object = both
+            for operand in operands:
+                result = operand(epoch, lr)
+                if bool(result) != both:
+                    return result
+            return result
+
+        return boolean
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = part(node.test), part(node.body), part(node.orelse)
+        return lambda epoch, lr: body(epoch, lr) if test(epoch, lr) else orelse(epoch, lr)
+    if isinstance(node, ast.Call) and not node.keywords and _bare(ast.unparse(node.func)) in _MATH:
+        function, arguments = _MATH[_bare(ast.unparse(node.func))], [part(a) for a in node.args]
+        return lambda epoch, lr: function(*(a(epoch, lr) for a in arguments))
+    known = " and ".join(repr(n) for n in names if n)
+    raise Invalid(
+        f"schedule {text!r}: {dotted!r} is not allowed: it takes {known}, numbers, arithmetic, "
+        f"comparisons, '… if … else …' and {', '.join(_MATH)}"
+    )
+
+
+def _bare(dotted: str) -> str:
+    for module in _MODULES:
+        if dotted.startswith(module):
+            return dotted.removeprefix(module)
+    return dotted
+
+
+def _callback_check(schedule: str, **_: Any) -> None:
+    epoch_rule(schedule)
+
+
+@schedule(
+    name="keras.LearningRateScheduler",
+    frequency="continuous",
+    quantity="any",
+    check=_callback_check,
+    history=True,
+    groups=(OPTIMIZER,),
+)
+def learning_rate_scheduler(t: Time, schedule: Text, verbose: Count = 0, *, base: float) -> Values:
+    """Keras' LearningRateScheduler callback: at the start of each epoch the rate becomes schedule(epoch, lr).
+
+    η_e = float32(schedule(e, η_{e−1})), η_{−1} = float32(lr): lr is the rate the epoch before used.
+
+    Args:
+        schedule: the function, as text: 'lambda epoch, lr: …', 'lambda epoch: …' (Keras' old form), or an
+            expression in epoch and lr.
+        verbose: ignored.
+
+    Example:
+        keras.LearningRateScheduler('lambda epoch, lr: lr if epoch < 10 else lr * 0.9', lr=0.01)
+        --steps 30
+
+    Notes:
+        Row e is epoch e (on_epoch_begin(e)): show it per update with --step-on epoch. Keras keeps the
+        rate in a float32 variable, so each epoch starts from the float32 rounding of the last; the
+        function itself runs in Python floats. It must return a float: an int (lambda epoch, lr: 1) is
+        refused, as Keras refuses it.
+    """
+    rule = epoch_rule(schedule)
+    epochs = steps(t).astype(np.int64)
+    top = int(epochs.max(initial=0))
+    rates = np.empty(top + 1, dtype=np.float64)
+    rate = float(np.float32(base))
+    for epoch in range(top + 1):
+        try:
+            value = rule(epoch, rate)
+        except (ArithmeticError, ValueError, TypeError) as error:
+            raise Invalid(f"schedule {schedule!r} fails at epoch {epoch}: {error}") from None
+        if not isinstance(value, float) or isinstance(value, bool):
+            raise Invalid(
+                f"schedule {schedule!r} returns {value!r} at epoch {epoch}: Keras requires a float "
+                "(write 1.0 rather than 1)"
+            )
+        rate = float(np.float32(value))
+        rates[epoch] = rate
+    held: Values = rates[epochs]
+    return held

@@ -22,17 +22,33 @@ Scales = StepFactors
 """optax's boundaries_and_scales: {step: factor}."""
 
 
-def _polynomial(time: Time, init: float, end: float, power: float, steps: int, begin: int) -> Values:
+def _polynomial(
+    time: Time, init: float, end: float, power: float, steps: int, begin: int, in_float32: bool = False
+) -> Values:
     t = as_array(time)
     if steps <= 0:
         return np.full(t.shape, init)
 
     def rate(t: Values) -> Values:
         count = np.clip(t - max(begin, 0), 0, steps)
+        if in_float32:
+            return _polynomial_float32(count, init, end, power, steps)
         frac: Values = 1 - count / steps
         return (init - end) * (frac**power) + end
 
     return held_after(t, max(begin, 0) + steps, rate)
+
+
+def _polynomial_float32(count: Values, init: float, end: float, power: float, steps: int) -> Values:
+    """optax's polynomial in float32 as XLA runs it: ``count / steps`` becomes ``count * (1 / steps)``,
+    each product rounded to float32, so where 1/steps rounds down, ``1 − steps·(1/steps)`` is a few
+    ulp above 0 and, raised to a power below 1, leaves the rate short of end_value for good."""
+    f32 = np.float32
+    with np.errstate(invalid="ignore", over="ignore"):
+        reciprocal = f32(1) / f32(steps)
+        frac = f32(1) - count.astype(f32) * reciprocal
+        value = (f32(init) - f32(end)) * frac ** f32(power) + f32(end)
+    return value.astype(np.float64)
 
 
 @schedule(name="optax.constant_schedule", frequency="continuous", quantity="constant")
@@ -75,9 +91,12 @@ def polynomial_schedule(
 
     Notes:
         As in optax, transition_steps ≤ 0 gives a constant init_value and a negative
-        transition_begin counts as 0: optax only logs these.
+        transition_begin counts as 0: optax only logs these. Computed in float32 as XLA computes it,
+        with c/T taken as c·(1/T): where 1/T rounds down (T = 41, 47, 55, 82, …) 1 − c/T stays a few
+        ulp above 0 at the end, so with power < 1 the rate never reaches end_value
+        (optax.polynomial_schedule(0.1, 0.0, 0.3, 82) ends at 0.00068, not 0).
     """
-    return _polynomial(t, init_value, end_value, power, transition_steps, transition_begin)
+    return _polynomial(t, init_value, end_value, power, transition_steps, transition_begin, in_float32=True)
 
 
 @schedule(name="optax.linear_schedule", frequency="continuous", quantity="linear")

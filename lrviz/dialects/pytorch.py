@@ -790,3 +790,54 @@ def reduce_lr_on_plateau(
         min_lr=min_lr,
         eps=eps,
     )
+
+
+@schedule(
+    name="torch.SWALR",
+    frequency="continuous",
+    quantity="cosine",
+    optimizer=True,
+    groups=TORCH,
+)
+def swalr(
+    t: Time,
+    swa_lr: Rate,
+    anneal_epochs: Count = 10,
+    anneal_strategy: Literal["cos", "linear"] = "cos",
+    *,
+    base: float,
+) -> Values:
+    """PyTorch SWALR (``torch.optim.swa_utils``): anneal the rate to swa_lr over anneal_epochs, then hold it.
+
+    η_t = swa_lr·α_t + η⁰_t·(1 − α_t), α_t = f(min(1, t/max(1, A))), f(x) = (1 − cos πx)/2 ('cos') or x
+    ('linear'); η⁰_t = (η_{t−1} − α_{t−1}·swa_lr)/(1 − α_{t−1}) recovers the start rate from the previous
+    one (swa_lr once α_{t−1} = 1). η_0 = lr, or swa_lr when A = 0.
+
+    Args:
+        swa_lr: the rate annealed to and then held.
+        anneal_epochs: the steps A of the annealing.
+        anneal_strategy: 'cos' or 'linear'.
+
+    Example:
+        torch.SWALR(optimizer, swa_lr=0.05, anneal_epochs=5, anneal_strategy='linear', lr=0.1)
+
+    Notes:
+        Each step works back from the optimizer's current rate, as PyTorch does, so the rate reaches swa_lr
+        at step A and holds it. Usually stepped once an epoch after swa_start, in place of the
+        schedule before it; lrviz shows it alone, starting from lr.
+    """
+    anneal = (lambda x: (1 - math.cos(math.pi * x)) / 2) if anneal_strategy == "cos" else (lambda x: x)
+    rows = steps_of(t).astype(np.int64)
+    top = min(int(rows.max(initial=0)), anneal_epochs + 1)
+    rates = np.empty(top + 1, dtype=np.float64)
+    rate = base
+    for step in range(top + 1):
+        # PyTorch's step count: max(1, ·) where anneal_epochs is 0, so the first rate is swa_lr already
+        counted = max(1, step) if anneal_epochs == 0 else step
+        before = anneal(max(0, min(1, (counted - 1) / max(1, anneal_epochs))))
+        start = swa_lr if before == 1 else (rate - before * swa_lr) / (1 - before)
+        alpha = anneal(max(0, min(1, counted / max(1, anneal_epochs))))
+        rate = swa_lr * alpha + start * (1 - alpha)
+        rates[step] = rate
+    held: Values = rates[np.minimum(rows, top)]
+    return held
