@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lrviz.io import examples
 from lrviz.schedules.entry import Param
 from tests import fuzzing as fz
 from tests.conftest import Result
@@ -1001,3 +1003,156 @@ def test_raw_configs(
             run_cli(cli, [command, str(path)])
         output = tmp_path / "out.csv"
         run_cli(cli, ["export", str(path), "-o", str(output)], output)
+
+
+TRAINING_CONFIGS = sorted(
+    path.relative_to(examples.training())
+    for path in examples.training().rglob("*")
+    if path.is_file() and path.parent.name != "schedules"
+)
+"""The shipped training configs of every kind, mutated below (an mmengine base is read through its child)."""
+
+HOSTILE_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(("auto", "3e-4", "-1", "1e309", "nan", "0", "[1, 2]", "${x.y}", "cosine", "WSD", "1.5")),
+    st.lists(st.integers(-5, 10**6), max_size=4),
+    st.dictionaries(
+        st.sampled_from(("type", "lr", "_delete_", "end", "x")), st.integers(-2, 10**6), max_size=2
+    ),
+)
+
+
+@st.composite
+def mutated_training_config(draw: st.DrawFn) -> tuple[Path, bytes]:
+    """A shipped training config with hostile values at some of its key paths, or keys taken out (a
+    Python config edited as text)."""
+    name = draw(st.sampled_from(TRAINING_CONFIGS))
+    text = (examples.training() / name).read_text(encoding="utf-8")
+    if name.suffix == ".py":
+        edited = draw(fz.token_edited(text) if draw(st.booleans()) else fz.char_edited(text))
+        return name, edited.encode("utf-8", "surrogatepass")  # a lone surrogate: bytes no UTF-8 reader takes
+    tree = json.loads(text) if name.suffix == ".json" else yaml.safe_load(text)
+    for _ in range(draw(st.integers(1, 4))):
+        node, keys = tree, []
+        while isinstance(node, dict) and node and (not keys or draw(st.booleans())):
+            key = draw(st.sampled_from(sorted(node, key=str)))
+            keys.append(key)
+            parent, node = node, node[key]
+        if not keys:
+            continue
+        if draw(st.integers(0, 4)) == 0:
+            del parent[keys[-1]]
+        else:
+            parent[keys[-1]] = draw(HOSTILE_VALUES)
+    data = json.dumps(tree) if name.suffix == ".json" else yaml.safe_dump(tree, allow_unicode=True)
+    return name, data.encode()
+
+
+TRAINING_OPTIONS = st.sampled_from(
+    (
+        [],
+        ["--dataset-size", "1000"],
+        ["--steps-per-epoch", "7"],
+        ["--devices", "3"],
+        ["--steps", "50"],
+        ["--epochs", "2"],
+    )
+)
+
+
+@fuzz(0.5)
+@given(
+    config=mutated_training_config(),
+    command=st.sampled_from(("import", "table", "export", "check")),
+    options=TRAINING_OPTIONS,
+)
+def test_training_configs(
+    cli: Cli,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    config: tuple[Path, bytes],
+    command: str,
+    options: list[str],
+) -> None:
+    """A training config of any kind with hostile values gives its schedule, or one line and exit 2."""
+    folder = tmp_path_factory.mktemp("training")
+    shutil.copytree(examples.training(), folder, dirs_exist_ok=True)  # the bases the config names
+    name, data = config
+    (folder / name).write_bytes(data)
+    monkeypatch.chdir(folder)
+    limit = [] if command == "import" else ["--step-limit", "300000"]
+    run_cli(cli, [command, str(name), *options, *limit])
+
+
+FLAG_NAMES = (
+    "sched",
+    "lr",
+    "epochs",
+    "warmup-epochs",
+    "warmup_lr",
+    "decay-milestones",
+    "sched-on-updates",
+    "lr-base",
+    "learning_rate",
+    "lr_scheduler_type",
+    "max_steps",
+    "warmup_ratio",
+    "num_train_epochs",
+    "lr_scheduler_kwargs",
+    "lr-scheduler",
+    "warmup-updates",
+    "max-update",
+    "max-epoch",
+    "lr-decay-style",
+    "train-iters",
+    "lr-warmup-iters",
+    "lr-decay-samples",
+    "global-batch-size",
+    "min-lr",
+    "lr-wsd-decay-style",
+)
+
+
+@st.composite
+def training_command_lines(draw: st.DrawFn) -> str:
+    """A training command line: flags of the frameworks lrviz reads with hostile values, or words."""
+    words = [
+        draw(
+            st.sampled_from(
+                ("python train.py", "torchrun --nproc_per_node 2 run.py", "fairseq-train data", "")
+            )
+        )
+    ]
+    for _ in range(draw(st.integers(0, 8))):
+        flag = draw(st.sampled_from(FLAG_NAMES))
+        value = draw(
+            st.one_of(
+                fz.number_texts(),
+                st.sampled_from(("cosine", "WSD", "inverse_sqrt", "", "'{}'")),
+                st.text(max_size=8),
+            )
+        )
+        words.append(f"--{flag} {value}" if draw(st.booleans()) else f"{flag}={value}")
+    if draw(st.integers(0, 5)) == 0:
+        words.append(draw(st.text(max_size=30)))
+    return " ".join(words)
+
+
+@fuzz(0.4)
+@given(
+    line=training_command_lines(),
+    command=st.sampled_from(("import", "table", "export")),
+    kind=st.sampled_from((None, "timm", "hf", "fairseq", "megatron")),
+)
+def test_training_command_lines(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, command: str, kind: str | None
+) -> None:
+    """Any command line given as --cmdline gives a schedule, or one line and exit 2."""
+    monkeypatch.chdir(tmp_path)
+    args = [command, "--cmdline", line, *(["--from", kind] if kind else [])]
+    run_cli(cli, [*args, *([] if command == "import" else ["--step-limit", "300000"])])

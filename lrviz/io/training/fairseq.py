@@ -157,6 +157,8 @@ def _name(document: Document, name: Any, keys: tuple[str, ...]) -> str:
     known = ", ".join(FIELDS)
     if name is None:
         raise TrainingConfigError(f"{document.where(*keys)}: is missing: name the scheduler, one of {known}")
+    if not isinstance(name, str):
+        raise document.wrong(f"a scheduler's name, one of {known}", name, keys)
     if name in UNREPRODUCED:
         raise TrainingConfigError(
             f"{document.where(*keys)}: fairseq's {name} scheduler is not one lrviz reproduces: one of {known}"

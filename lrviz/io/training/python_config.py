@@ -14,6 +14,7 @@ import ast
 import copy
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,10 @@ class _Reader:
 
     def read(self) -> tuple[dict[str, Any], Lines]:
         try:
-            tree = ast.parse(self.text, filename=str(self.path))
+            with warnings.catch_warnings():  # Python's advice on its own syntax ("0,e") is not the user's
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(self.text, filename=str(self.path))
         except SyntaxError as error:
             raise PythonConfigError(
                 f"{shown(self.path)}:{error.lineno}: not valid Python: {error.msg}"

@@ -70,6 +70,16 @@ FLAGS: dict[str, tuple[str, Any]] = {
 """train.py's flags that its schedule depends on, by argparse dest: the type argparse reads each as,
 and its default."""
 
+READS = {
+    "text": "text",
+    "flag": "true or false",
+    "number": "a number",
+    "whole": "a whole number",
+    "numbers": "numbers",
+    "wholes": "whole numbers",
+}
+"""What a value of each type must be."""
+
 QUIET = frozenset(
     {
         "lr_cycle_mul",
@@ -126,9 +136,11 @@ class _Args:
                 self.assumed.append(f"{key} is not given: train.py's default, {default!r}")
             return default
         value = self.values[key]
-        if value is None:
-            return None
         read = self.document
+        if value is None:
+            if default is None:  # a flag whose default is None: unset
+                return None
+            raise read.wrong(READS[kind], value, (key,))
         if kind == "number":
             return read.number(value, key)
         if kind == "whole":
