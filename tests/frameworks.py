@@ -82,20 +82,27 @@ def deepspeed_schedules() -> types.ModuleType:
     utils = types.ModuleType("deepspeed.utils")
     utils.logger = logging.getLogger("deepspeed")  # type: ignore[attr-defined]
     stand_ins = {"deepspeed": types.ModuleType("deepspeed"), "deepspeed.utils": utils}
-    saved = {name: sys.modules.get(name) for name in stand_ins}
+    return load_alone(
+        "lrviz_tests_deepspeed_lr_schedules", os.path.join(root, "runtime", "lr_schedules.py"), stand_ins
+    )
+
+
+def load_alone(name: str, path: str, stand_ins: dict[str, ModuleType]) -> ModuleType:
+    """The module at ``path``, loaded on its own as ``name`` with ``stand_ins`` for the packages it
+    imports while it loads (its package's ``__init__``, which needs far more, never runs); they are
+    gone again afterwards, so that other tests find the real packages."""
+    saved = {each: sys.modules.get(each) for each in stand_ins}
     sys.modules.update(stand_ins)
     try:
-        found = importlib.util.spec_from_file_location(
-            "lrviz_tests_deepspeed_lr_schedules", os.path.join(root, "runtime", "lr_schedules.py")
-        )
+        found = importlib.util.spec_from_file_location(name, path)
         assert found is not None
         assert found.loader is not None
         module = importlib.util.module_from_spec(found)
         found.loader.exec_module(module)
     finally:
-        for name, before in saved.items():
+        for each, before in saved.items():
             if before is None:
-                sys.modules.pop(name, None)
+                sys.modules.pop(each, None)
             else:
-                sys.modules[name] = before
+                sys.modules[each] = before
     return module

@@ -96,9 +96,7 @@ def test_readme_lists_every_framework_name() -> None:
     assert found.group(1) == dialects_markdown()
 
 
-@pytest.mark.parametrize(
-    "entry", [e for d in dialects() for e in entries(d)], ids=lambda e: e.name
-)
+@pytest.mark.parametrize("entry", [e for d in dialects() for e in entries(d)], ids=lambda e: e.name)
 def test_dialects_are_documented(entry: object) -> None:
     from lrviz.schedules.entry import Entry
 

@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import math
 import os
-import sys
 import types
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 
 import lrviz
 from lrviz.errors import LrvizError
-from tests.frameworks import assert_parity
+from tests.frameworks import assert_parity, load_alone
 
 STYLES = ("constant", "linear", "cosine", "inverse-square-root", "WSD")
 WSD_STYLES = ("exponential", "linear", "cosine", "minus_sqrt")
@@ -42,21 +41,7 @@ def _scheduler_module() -> types.ModuleType:
     utils = types.ModuleType("megatron.core.utils")
     utils.log_single_rank = lambda logger, level, message: None  # type: ignore[attr-defined]
     stand_ins = {"megatron.core": types.ModuleType("megatron.core"), "megatron.core.utils": utils}
-    saved = {name: sys.modules.get(name) for name in stand_ins}
-    sys.modules.update(stand_ins)
-    try:
-        found = importlib.util.spec_from_file_location("lrviz_tests_megatron_scheduler", path)
-        assert found is not None
-        assert found.loader is not None
-        module = importlib.util.module_from_spec(found)
-        found.loader.exec_module(module)
-    finally:
-        for name, before in saved.items():
-            if before is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = before
-    return module
+    return load_alone("lrviz_tests_megatron_scheduler", path, stand_ins)
 
 
 megatron = _scheduler_module()

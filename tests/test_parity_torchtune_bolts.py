@@ -7,9 +7,7 @@ with stand-ins for the few names it imports from its package (see tests/framewor
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import sys
 import types
 import warnings
 from typing import Any
@@ -19,7 +17,7 @@ import pytest
 
 import lrviz
 from lrviz.errors import LrvizError
-from tests.frameworks import _package_folder, assert_parity, require
+from tests.frameworks import _package_folder, assert_parity, load_alone, require
 
 torch = require("torch")
 
@@ -28,23 +26,7 @@ def _load_alone(package: str, path: tuple[str, ...], stand_ins: dict[str, types.
     """The module at ``path`` in ``package``'s folder, run with ``stand_ins`` for its package's modules,
     which are gone again afterwards."""
     root = _package_folder(package)
-    saved = {name: sys.modules.get(name) for name in stand_ins}
-    sys.modules.update(stand_ins)
-    try:
-        found = importlib.util.spec_from_file_location(
-            f"lrviz_tests_{package}_schedules", os.path.join(root, *path)
-        )
-        assert found is not None
-        assert found.loader is not None
-        module = importlib.util.module_from_spec(found)
-        found.loader.exec_module(module)
-    finally:
-        for name, before in saved.items():
-            if before is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = before
-    return module
+    return load_alone(f"lrviz_tests_{package}_schedules", os.path.join(root, *path), stand_ins)
 
 
 @functools.cache
