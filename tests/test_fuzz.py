@@ -1038,7 +1038,7 @@ def mutated_training_config(draw: st.DrawFn) -> tuple[Path, bytes]:
         return name, edited.encode("utf-8", "surrogatepass")  # a lone surrogate: bytes no UTF-8 reader takes
     tree = json.loads(text) if name.suffix == ".json" else yaml.safe_load(text)
     for _ in range(draw(st.integers(1, 4))):
-        node, keys = tree, []
+        node, keys, parent = tree, list[Any](), tree
         while isinstance(node, dict) and node and (not keys or draw(st.booleans())):
             key = draw(st.sampled_from(sorted(node, key=str)))
             keys.append(key)

@@ -137,15 +137,14 @@ class Importer:
 
 
 def read(path: Path) -> Document:
-    """The values of a JSON or YAML config (a mapping at the top), within lrviz's config limits."""
+    """The values of a JSON, YAML or Python config (a mapping at the top), within lrviz's config limits."""
     from lrviz.io.config import config_text, read_yaml
 
     text = config_text(path, TrainingConfigError)
     if path.suffix.lower() == ".py":
         from lrviz.io.training.python_config import read_python
 
-        values, lines = read_python(path, text)
-        return Document(path, values, lines)
+        return Document(path, *read_python(path, text))
     if path.suffix.lower() == ".json":
         try:
             values = json.loads(text, object_pairs_hook=_unique(path))
