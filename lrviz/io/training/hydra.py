@@ -211,6 +211,9 @@ def _torchtune_updates(document: Document, given: RunSettings, assumed: list[str
         )
     batch = given.batch_size or _top_whole(document, "batch_size", None, assumed)
     accumulate = given.grad_accum or _top_whole(document, "gradient_accumulation_steps", 1, assumed)
+    for key, value in (("batch_size", batch), ("gradient_accumulation_steps", accumulate)):
+        if value < 1:
+            raise document.wrong("a whole number of 1 or more", value, (key,))
     devices = given.devices or 1
     if given.devices is None:
         assumed.append("one device (world size 1): give --devices N for distributed training")
