@@ -84,7 +84,7 @@ def test_json_data_resolves_defaults_and_horizon() -> None:
         ("pytorch.StepLR(step_size=3)", "did you mean 'torch.StepLR'"),
         (
             "zzz.qqq(1)",
-            "unknown schedule or function 'zzz.qqq'; the framework dialects are bolts., deepspeed., detectron2.",
+            "unknown schedule or function 'zzz.qqq'; the framework dialects are bolts., deepspeed.",
         ),
         ("__import__('os')", "unknown schedule or function '__import__'"),
         ("cosine.__class__", "unknown schedule or function 'cosine.__class__'"),
