@@ -13,6 +13,7 @@ import pytest
 import lrviz
 from lrviz.evaluation.run import Run, evaluate_spec
 from lrviz.language.catalogue import entries
+from lrviz.tools.code import CALLBACKS
 from lrviz.tools.describe import EXAMPLE_STEPS
 from tests.frameworks import assert_parity, require
 from tests.test_contract import EXAMPLES
@@ -91,6 +92,7 @@ def test_printed_code_gives_lrvizs_rates(cli: Any, text: str, steps: int, to: st
     feedback = _is_feedback(text)
     status, code = _code(cli, text, steps, to)
     in_dialect = text.startswith(f"{to}.") or (to == "hf" and text.startswith("torch."))
+    in_dialect &= not text.startswith(tuple(f"{name}(" for name in CALLBACKS))  # no schedule object
     # a feedback schedule has code only as PyTorch's own ReduceLROnPlateau (lrviz's plateau is one)
     if feedback and not (to in ("torch", "hf") and (in_dialect or text.startswith("plateau("))):
         assert status == 2

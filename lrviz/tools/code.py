@@ -69,6 +69,12 @@ TARGETS = {
 }
 """Every ``--to`` target."""
 
+ELSEWHERE = {"torch.SWALR": "torch.optim.swa_utils."}
+"""Schedulers whose module is not their dialect's usual one."""
+
+CALLBACKS = frozenset({"keras.LearningRateScheduler"})
+"""Schedules a framework runs as a training callback, which no optimizer takes as its rate."""
+
 EQUIVALENTS = {
     "constant": [
         "hf.get_constant_schedule(lr={lr})",
@@ -688,8 +694,8 @@ class _Printer:
         target = self.target
         if not isinstance(spec, Call) or spec.entry.dialect not in target.paths:
             return None
-        if spec.reacts and not target.drives_optimizer:
-            return None  # optax's and Keras's plateaus are a transformation and a callback, not schedules
+        if (spec.reacts or spec.entry.name in CALLBACKS) and not target.drives_optimizer:
+            return None  # optax's and Keras's plateaus, Keras's LearningRateScheduler: no schedule objects
         if spec.args.get("last_epoch", -1) != -1:
             return None
         # by keyword: ChainedScheduler takes its schedulers first and the optimizer second
@@ -704,7 +710,8 @@ class _Printer:
                 return None
             parts.append((name, code))
         name = spec.entry.name.removeprefix(spec.entry.dialect + ".")
-        return _Invocation(f"{target.paths[spec.entry.dialect]}{name}", tuple(parts))
+        home = ELSEWHERE.get(spec.entry.name, target.paths[spec.entry.dialect])
+        return _Invocation(f"{home}{name}", tuple(parts))
 
     def argument(self, name: str, value: Any) -> Code | None:
         if isinstance(value, Call):
