@@ -43,9 +43,34 @@ def resumed(last_step: LastEpoch = -1, verbose: bool = False) -> None:
     """
 
 
-MMENGINE = (OPTIMIZER, resumed)
-"""What an mmengine scheduler takes besides its own parameters and its clock: the optimizer's rate,
-last_step and verbose."""
+@group(passed=True)
+def clock(
+    begin: Count = 0,
+    end: Count | None = None,
+    by_epoch: bool = True,
+    convert_to_iter_based: bool = False,
+    epoch_length: Steps = 1,
+) -> None:
+    """When an mmengine scheduler acts, and on which clock: its steps begin ≤ s < end, counted in
+    epochs or iterations.
+
+    Args:
+        begin: the scheduler's first step.
+        end: the step it stops at (default: the run's end).
+        by_epoch: step once an epoch (True) or once an iteration.
+        convert_to_iter_based: run an epoch-based config by iteration: begin, end and the lengths in
+            epochs × epoch_length.
+        epoch_length: the iterations of an epoch.
+    """
+    if end is not None and end <= begin:
+        raise Invalid(f"end must be above begin, as mmengine requires, got begin={begin}, end={end}")
+    if epoch_length < 1:
+        raise Invalid(f"epoch_length must be a positive whole number of iterations, got {epoch_length}")
+
+
+MMENGINE = (OPTIMIZER, clock, resumed)
+"""What an mmengine scheduler takes besides its own parameters: the optimizer's rate, its clock
+(handed on to it) and last_step and verbose."""
 
 
 Group = dict[str, float]
@@ -390,15 +415,9 @@ def _rates(
 
 
 def _alone(t: Time, name: str, args: Mapping[str, Any], base: float | None, horizon: int) -> Values:
-    own = {k: v for k, v in args.items() if k not in ("t", "base", "horizon")}
+    """One scheduler alone, from its function's ``locals()``: its own arguments and its clock."""
+    own = {k: v for k, v in args.items() if k not in ("t", "base", "horizon", "clock")} | args["clock"]
     return _rates(t, [(name, own)], base, int(own["epoch_length"]), horizon)
-
-
-def _check_clock(begin: int, end: int | None, epoch_length: int, **_: Any) -> None:
-    if end is not None and end <= begin:
-        raise Invalid(f"end must be above begin, as mmengine requires, got begin={begin}, end={end}")
-    if epoch_length < 1:
-        raise Invalid(f"epoch_length must be a positive whole number of iterations, got {epoch_length}")
 
 
 Clock = dict[str, Any]
@@ -410,21 +429,16 @@ Clock = dict[str, Any]
     quantity="linear",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def linear_lr(
     t: Time,
     start_factor: Number = 1.0 / 3,
     end_factor: Number = 1.0,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine LinearLR: the factor moves in a line from start_factor to end_factor over [begin, end).
 
@@ -434,11 +448,6 @@ def linear_lr(
     Args:
         start_factor: the factor at begin, in [0, 1].
         end_factor: the factor at end − 1, in [0, 1].
-        begin: the scheduler's first step (an epoch with by_epoch, else an iteration).
-        end: the step it stops at, not included (default: the run's end, as the Runner fills it).
-        by_epoch: step once an epoch (True, mmengine's default) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, begin and end × epoch_length.
-        epoch_length: the iterations of an epoch (the Runner's len(train_dataloader)).
 
     Example:
         mmengine.LinearLR(start_factor=0.001, by_epoch=False, begin=0, end=500, lr=0.02)
@@ -460,20 +469,15 @@ def linear_lr(
     quantity="constant",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def constant_lr(
     t: Time,
     factor: Number = 1.0 / 3,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine ConstantLR: the rate times factor from begin, divided back out at end − 1.
 
@@ -481,11 +485,6 @@ def constant_lr(
 
     Args:
         factor: the factor, in (0, 1].
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.ConstantLR(factor=0.5, by_epoch=False, end=100, lr=0.1)
@@ -505,22 +504,17 @@ def constant_lr(
     quantity="cosine",
     optimizer=True,
     history=True,
-    check=_check_clock,
-    groups=MMENGINE,
+    groups=(OPTIMIZER, clock.placed("eta_min"), resumed),  # mmengine puts eta_min_ratio after them
 )
 def cosine_annealing_lr(
     t: Time,
     T_max: Steps | None = None,
     eta_min: Number | None = None,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     eta_min_ratio: Number | None = None,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine CosineAnnealingLR: half a cosine from the rate it finds down to eta_min over T_max steps.
 
@@ -531,11 +525,6 @@ def cosine_annealing_lr(
     Args:
         T_max: the steps of the half cosine (default: end − begin).
         eta_min: the floor (an absolute rate; 0 when neither it nor eta_min_ratio is given).
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, T_max × epoch_length too.
-        epoch_length: the iterations of an epoch.
         eta_min_ratio: the floor as a ratio of the optimizer's initial rate.
 
     Example:
@@ -556,20 +545,15 @@ def cosine_annealing_lr(
     quantity="exponential",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def exponential_lr(
     t: Time,
     gamma: Number,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine ExponentialLR: the rate times gamma at every step after begin.
 
@@ -577,11 +561,6 @@ def exponential_lr(
 
     Args:
         gamma: the factor per step.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.ExponentialLR(gamma=0.95, lr=0.1)
@@ -596,21 +575,16 @@ def exponential_lr(
     quantity="exponential",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def multistep_lr(
     t: Time,
     milestones: WholeSteps,
     gamma: Number = 0.1,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine MultiStepLR: the rate times gamma at each milestone, counted from begin.
 
@@ -619,11 +593,6 @@ def multistep_lr(
     Args:
         milestones: the scheduler's steps where the rate is multiplied by gamma.
         gamma: the factor at each milestone.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, milestones × epoch_length too.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.MultiStepLR(milestones=[8, 11], gamma=0.1, lr=0.02)
@@ -642,21 +611,16 @@ def multistep_lr(
     quantity="exponential",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def step_lr(
     t: Time,
     step_size: Steps,
     gamma: Number = 0.1,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine StepLR: the rate times gamma every step_size of its steps.
 
@@ -665,11 +629,6 @@ def step_lr(
     Args:
         step_size: the steps between decays.
         gamma: the factor of each decay.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, step_size × epoch_length too.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.StepLR(step_size=30, gamma=0.1, lr=0.1)
@@ -684,21 +643,16 @@ def step_lr(
     quantity="polynomial",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def poly_lr(
     t: Time,
     eta_min: Number = 0.0,
     power: Number = 1.0,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine PolyLR: a polynomial decay to eta_min at end − 1.
 
@@ -708,11 +662,6 @@ def poly_lr(
     Args:
         eta_min: the rate m it reaches at end − 1.
         power: the degree of the polynomial.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.PolyLR(eta_min=1e-4, power=0.9, by_epoch=False, lr=0.01)
@@ -725,8 +674,7 @@ def poly_lr(
     return _alone(t, "PolyLR", locals(), base, horizon)
 
 
-def _one_cycle_check(pct_start: float, anneal_strategy: str, total_steps: int | None, **args: Any) -> None:
-    _check_clock(**args)
+def _one_cycle_check(pct_start: float, anneal_strategy: str, total_steps: int | None, **_: Any) -> None:
     if not 0 <= pct_start <= 1:
         raise Invalid(f"pct_start must be a float between 0 and 1, as mmengine requires, got {pct_start!r}")
 
@@ -749,14 +697,10 @@ def one_cycle_lr(
     div_factor: Number = 25.0,
     final_div_factor: Number = 1e4,
     three_phase: bool = False,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine OneCycleLR: up from eta_max/div_factor to eta_max, then far below the start.
 
@@ -771,11 +715,6 @@ def one_cycle_lr(
         div_factor: the start rate is eta_max/div_factor.
         final_div_factor: the final rate is the start rate/final_div_factor.
         three_phase: come back down to the start rate before the final descent.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, total_steps × epoch_length too.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.OneCycleLR(eta_max=0.1, total_steps=1000, by_epoch=False)
@@ -794,7 +733,6 @@ def one_cycle_lr(
     quantity="cosine",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def cosine_restart_lr(
@@ -803,14 +741,10 @@ def cosine_restart_lr(
     restart_weights: Numbers = [1.0],  # noqa: B006 (mmengine's (1,), never changed)
     eta_min: Number | None = None,
     eta_min_ratio: Number | None = None,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine CosineRestartLR: cosine cycles of the given periods, each restarting at lr·weight.
 
@@ -822,11 +756,6 @@ def cosine_restart_lr(
         restart_weights: the peak of each cycle, as a ratio of the optimizer's initial rate.
         eta_min: the floor (give it or eta_min_ratio).
         eta_min_ratio: the floor as a ratio of the optimizer's initial rate.
-        begin: the scheduler's first step.
-        end: the step it stops at (default: the run's end).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration, periods × epoch_length too.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.CosineRestartLR(periods=[50, 50], restart_weights=[1, 0.5], eta_min=1e-4, lr=0.1)
@@ -841,19 +770,14 @@ def cosine_restart_lr(
     quantity="quadratic",
     optimizer=True,
     history=True,
-    check=_check_clock,
     groups=MMENGINE,
 )
 def quadratic_warmup_lr(
     t: Time,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmdet QuadraticWarmupLR: a quadratic warm-up from 0 to the rate over [begin, end).
 
@@ -861,11 +785,6 @@ def quadratic_warmup_lr(
     alone η_s = lr·((s + 1)/n)².
 
     Args:
-        begin: the scheduler's first step.
-        end: the step it stops at, where the rate reaches lr (needed).
-        by_epoch: step once an epoch (True) or once an iteration.
-        convert_to_iter_based: run an epoch-based config by iteration.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.QuadraticWarmupLR(by_epoch=False, end=100, lr=0.01)
@@ -909,14 +828,10 @@ def reduce_on_plateau_lr(
     cooldown: Count = 0,
     min_value: Number = 0.0,
     eps: Number = 1e-8,
-    begin: Count = 0,
-    end: Count | None = None,
-    by_epoch: bool = True,
-    convert_to_iter_based: bool = False,
-    epoch_length: Steps = 1,
     *,
     base: float | None = None,
     horizon: int = 1,
+    **clock: Any,
 ) -> Values:
     """mmengine ReduceOnPlateauLR: the rate times factor after more than patience bad validations.
 
@@ -935,18 +850,14 @@ def reduce_on_plateau_lr(
         cooldown: validations not counted after a reduction.
         min_value: the floor.
         eps: reductions smaller than this are skipped.
-        begin: the first epoch whose validation counts.
-        end: the epoch from which validations no longer count (default: the run's end).
-        by_epoch: must be True, as mmengine requires.
-        convert_to_iter_based: ignored: it runs on validations.
-        epoch_length: the iterations of an epoch.
 
     Example:
         mmengine.ReduceOnPlateauLR(factor=0.5, patience=2, lr=0.1)
         --epochs 40 --steps-per-epoch 10 --metric synthetic
 
     Notes:
-        A validation runs after every epoch here (mmengine's val_interval=1). The best starts at 1e9
+        Its begin and end count epochs (validations): by_epoch must be True, and convert_to_iter_based
+        changes nothing. A validation runs after every epoch here (mmengine's val_interval=1). The best starts at 1e9
         (mmengine's INF), not infinity: a loss above 1e9 never improves on it.
     """
     return _alone(t, "ReduceOnPlateauLR", locals(), base, horizon)

@@ -165,6 +165,8 @@ class Entry:
         scales, base = False, None
         for each in self.groups:
             values = {p.name: args.pop(p.name, p.default) for p in each.params}
+            if each.passed:
+                args.update(values)
             if each.optimizer:
                 scales, base = True, values["lr"]
         if not scales:
@@ -283,20 +285,25 @@ class Group:
 
     A group that is the ``optimizer``'s learning rate (its one parameter, ``lr``) hands it to a
     function that has a ``base`` parameter as ``base``; any other function's rates are a factor of it.
-    Positional parameters go after the parameter named ``after``, or after the function's own."""
+    Positional parameters go after the parameter named ``after``, or after the function's own. A
+    ``passed`` group's values are handed on to the function too (its ``**keywords``): parameters that
+    every schedule of a framework computes with, declared and documented once."""
 
     name: str
     params: tuple[Param, ...]
     check: Callable[..., None]
     optimizer: bool = False
     after: str | None = None
+    passed: bool = False
 
     def placed(self, after: str) -> Group:
         """The group with its positional parameters after ``after`` (a framework that puts them there)."""
         return replace(self, after=after)
 
 
-def group(*, optimizer: bool = False, after: str | None = None) -> Callable[[Callable[..., None]], Group]:
+def group(
+    *, optimizer: bool = False, after: str | None = None, passed: bool = False
+) -> Callable[[Callable[..., None]], Group]:
     """Make a function the declaration of a :class:`Group`: its signature and docstring give the
     parameters, as a schedule's do, and its body checks their values (raising :class:`Invalid`)."""
 
@@ -307,7 +314,7 @@ def group(*, optimizer: bool = False, after: str | None = None) -> Callable[[Cal
             _param(p, hints.get(p.name), doc.args.get(p.name, ""))
             for p in inspect.signature(func).parameters.values()
         )
-        return Group(func.__name__, params, func, optimizer, after)
+        return Group(func.__name__, params, func, optimizer, after, passed)
 
     return declare
 
@@ -431,7 +438,11 @@ def schedule(
     def register(func: Callable[..., Values]) -> Callable[..., Values]:
         doc = Docstring.parse(func.__doc__ or "")
         hints = _annotations(func)
-        signature = [p for p in list(inspect.signature(func).parameters.values())[1:] if p.name != "horizon"]
+        signature = [
+            p
+            for p in list(inspect.signature(func).parameters.values())[1:]
+            if p.name != "horizon" and p.kind is not inspect.Parameter.VAR_KEYWORD  # a passed group's
+        ]
         params = [
             _param(p, hints.get(p.name), doc.args.get(p.name, "")) for p in signature if p.name != "base"
         ]
