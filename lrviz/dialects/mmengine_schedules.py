@@ -857,8 +857,8 @@ def reduce_on_plateau_lr(
 
     Notes:
         Its begin and end count epochs (validations): by_epoch must be True, and convert_to_iter_based
-        changes nothing. A validation runs after every epoch here (mmengine's val_interval=1). The best starts at 1e9
-        (mmengine's INF), not infinity: a loss above 1e9 never improves on it.
+        changes nothing. A validation runs after every epoch here (mmengine's val_interval=1). The
+        best starts at 1e9 (mmengine's INF), not infinity: a loss above 1e9 never improves on it.
     """
     return _alone(t, "ReduceOnPlateauLR", locals(), base, horizon)
 
