@@ -347,7 +347,7 @@ def test_shell_completion_of_schedule_names() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lrviz"], env=env, capture_output=True, text=True, check=False
     )
-    assert result.stdout.split() == ["constant", "cosine"]
+    assert sorted(result.stdout.split()) == ["constant", "cooldown", "cosine"]
 
 
 def test_float32_export_writes_shortest_float32_text(cli: Any) -> None:

@@ -37,6 +37,8 @@ EXAMPLES = {
     "seq": "seq(linear(0, 0.1), cosine(0.1), step(0.01, 2), at=[6, 30])",
     "warmup": "warmup(exponential(0.1, 0.9), 0.2, warmup_start=0.01)",
     "restarts": "restarts(cosine(0.1), period=5, mult=2, decay=0.8)",
+    "cooldown": "cooldown(inverse_sqrt(0.1, warmup=5), 0.3, cooldown_shape='cosine')",
+    "clock": "clock(cosine(0.1, steps=9), every=3.5, per=2, shift=1)",
     "plateau": "plateau(0.1, factor=0.5, patience=2, cooldown=1)",
 }
 METRIC = np.linspace(3, 1, 60).round(1)  # improving, with plateaus where the rounding repeats values

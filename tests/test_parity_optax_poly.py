@@ -42,7 +42,9 @@ def test_float32_rows(args: tuple[Any, ...], kwargs: dict[str, Any], steps: int)
     end = args[3] + kwargs.get("transition_begin", 0)
     np.testing.assert_array_equal(ours[end:], theirs[end:], err_msg=text)  # the end: bit for bit
     assert_parity(text, ours, theirs, float32=True)
-    np.testing.assert_allclose(ours, theirs, rtol=2.5e-7, atol=0, err_msg=text)  # a float32 ulp or so
+    np.testing.assert_allclose(
+        ours, theirs, rtol=5e-7, atol=0, err_msg=text
+    )  # float32 pow: a few ulps by CPU
 
 
 def test_end_value_is_not_reached() -> None:

@@ -289,20 +289,3 @@ def mark(t: Time, step: float, what: str, kind: str = "phase") -> None:
 
 WARMUP_ENDS = "warm-up ends"
 """The mark of the step where a warm-up ends (of kind ``"warmup"``)."""
-
-
-def warmed_up(t: Time, warmup: int, start: float, inner: Callable[[Time], Values]) -> Values:
-    """A linear ramp from ``start`` over ``warmup`` steps to where ``inner`` starts, then ``inner``.
-
-    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: ``inner`` on its own clock, from the step its
-    warm-up ends.
-    """
-    first = (
-        replace(t, start=warmup, stop=warmup + 1, marks=None) - warmup if isinstance(t, Grid) else Grid(0, 1)
-    )
-    peak = float(inner(first)[0])
-
-    def ramp(local: Time) -> Values:
-        return start + (peak - start) * (steps(local) / warmup)
-
-    return join(t, [0, warmup], [ramp, inner], WARMUP_ENDS, "warmup")

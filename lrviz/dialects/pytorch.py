@@ -19,7 +19,7 @@ from lrviz.clock.fast import count_power, power
 from lrviz.clock.grid import WARMUP_ENDS, Grid, Part, Time, join, mark_each, mark_every
 from lrviz.clock.grid import steps as steps_of
 from lrviz.dialects.vocabulary import LAST_EPOCH, OPTIMIZER, half_cosine, optimizer_rate
-from lrviz.schedules.entry import Function, Schedule, Values, schedule
+from lrviz.schedules.entry import Also, Function, Schedule, Values, schedule
 from lrviz.schedules.kinds import Count, Invalid, Number, Rate, Steps, WholeSteps
 
 TORCH = (OPTIMIZER, LAST_EPOCH)
@@ -476,6 +476,25 @@ def sequential_lr(
     return join(t, starts, parts, "milestone")
 
 
+def cyclic_momentum(t: Time, **args: Any) -> Values:
+    """CyclicLR's momentum (SGD's momentum, or Adam's β1) with cycle_momentum: the rate's triangle
+    upside down, from max_momentum at a cycle's bottom to base_momentum at its top, by the same
+    amplitude."""
+    triangle, amplitude = _cyclic(
+        t,
+        args["step_size_up"],
+        args["step_size_down"],
+        args["mode"],
+        args["gamma"],
+        args["scale_fn"],
+        args["scale_mode"],
+        args.get("horizon", 1),
+    )
+    top, bottom = float(args["max_momentum"]), float(args["base_momentum"])
+    height: Values = (top - bottom) * triangle
+    return top - (height if amplitude is None else height * amplitude)
+
+
 @schedule(
     name="torch.CyclicLR",
     frequency="cyclic",
@@ -483,6 +502,7 @@ def sequential_lr(
     variables=("x",),
     optimizer=True,
     groups=(LAST_EPOCH,),
+    also=(Also("momentum", cyclic_momentum, "cycle_momentum"),),
 )
 def cyclic_lr(
     t: Time,
@@ -516,9 +536,9 @@ def cyclic_lr(
         gamma: the per-step factor of exp_range.
         scale_fn: a custom amplitude, an expression in x (or a one-parameter lambda).
         scale_mode: whether scale_fn takes the cycle number or the step.
-        cycle_momentum: momentum cycling, which lrviz does not show.
-        base_momentum: momentum at the top of a cycle (not shown).
-        max_momentum: momentum at the bottom of a cycle (not shown).
+        cycle_momentum: whether it cycles the momentum too, the other way (see it with --momentum).
+        base_momentum: momentum at the top of a cycle.
+        max_momentum: momentum at the bottom of a cycle.
         lr: ignored: CyclicLR sets the optimizer's rate to base_lr.
 
     Example:
@@ -528,6 +548,23 @@ def cyclic_lr(
         The built-in modes fix scale_mode (cycle, cycle, iterations) whatever is passed, and exp_range
         scales by γ to the power of the total step count, not of the step within the cycle.
     """
+    triangle, amplitude = _cyclic(t, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode, horizon)
+    height = (max_lr - base_lr) * triangle
+    return base_lr + height if amplitude is None else base_lr + height * amplitude
+
+
+def _cyclic(
+    t: Time,
+    step_size_up: float,
+    step_size_down: float | None,
+    mode: str,
+    gamma: float,
+    scale_fn: Schedule | None,
+    scale_mode: str,
+    horizon: int,
+) -> tuple[Values, Values | None]:
+    """CyclicLR's triangle (0 at a cycle's bottom, 1 at its top) and its amplitude at each step (None:
+    1 throughout, the triangular mode)."""
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up
     total = up + down
@@ -537,17 +574,14 @@ def cyclic_lr(
     cycle = np.floor(1 + t / total)
     x = 1.0 + t / total - cycle
     scale_factor = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
-    height = (max_lr - base_lr) * scale_factor
     if scale_fn is not None:
         points = cycle if scale_mode == "cycle" else t
-        amplitude = scale_fn.evaluate(points, horizon)
-    elif mode == "triangular":
-        return base_lr + height
-    elif mode == "triangular2":
-        amplitude = 1 / count_power(2.0, cycle - 1)
-    else:
-        amplitude = gamma**t
-    return base_lr + height * amplitude
+        return scale_factor, scale_fn.evaluate(points, horizon)
+    if mode == "triangular":
+        return scale_factor, None
+    if mode == "triangular2":
+        return scale_factor, 1 / count_power(2.0, cycle - 1)
+    return scale_factor, gamma**t
 
 
 class Overrun(Invalid):
@@ -572,6 +606,16 @@ def _one_cycle_check(
         raise Invalid(f"pct_start must be a float between 0 and 1, as PyTorch requires, got {pct_start!r}")
 
 
+def one_cycle_momentum(t: Time, **args: Any) -> Values:
+    """OneCycleLR's momentum (SGD's momentum, or Adam's β1) with cycle_momentum: from max_momentum down
+    to base_momentum while the rate rises, back up while it falls, held at max_momentum in a third
+    phase; in the rate's phases and by its anneal."""
+    low, high = args["base_momentum"], args["max_momentum"]
+    levels = [high, low, high, high] if args["three_phase"] else [high, low, high]
+    total = _one_cycle_total(args["total_steps"], args["epochs"], args["steps_per_epoch"])
+    return _one_cycle(t, total, args["pct_start"], args["anneal_strategy"], args["three_phase"], levels)
+
+
 @schedule(
     name="torch.OneCycleLR",
     frequency="cyclic",
@@ -587,6 +631,7 @@ def _one_cycle_check(
     check=_one_cycle_check,
     optimizer=True,
     groups=(LAST_EPOCH,),
+    also=(Also("momentum", one_cycle_momentum, "cycle_momentum"),),
 )
 def one_cycle_lr(
     t: Time,
@@ -618,9 +663,9 @@ def one_cycle_lr(
         steps_per_epoch: steps in an epoch, with epochs.
         pct_start: the share of the cycle spent rising.
         anneal_strategy: 'cos' or 'linear'.
-        cycle_momentum: momentum cycling, which lrviz does not show.
-        base_momentum: momentum at the peak (not shown).
-        max_momentum: momentum at the start and end (not shown).
+        cycle_momentum: whether it cycles the momentum too, the other way (see it with --momentum).
+        base_momentum: momentum at the peak.
+        max_momentum: momentum at the start and end.
         div_factor: the start rate is max_lr/div_factor.
         final_div_factor: the final rate is the start rate/final_div_factor.
         three_phase: come back down to the start rate before the final descent.
@@ -636,7 +681,17 @@ def one_cycle_lr(
         total_steps below the run's updates (L005). Phase ends are floats,
         so for a short cycle (pct_start·total_steps < 1) the first rate is not max_lr/div_factor.
     """
+    initial = max_lr / div_factor
+    minimum = initial / final_div_factor
+    levels = [initial, max_lr, initial, minimum] if three_phase else [initial, max_lr, minimum]
     total = _one_cycle_total(total_steps, epochs, steps_per_epoch)
+    return _one_cycle(t, total, pct_start, anneal_strategy, three_phase, levels)
+
+
+def _one_cycle(
+    t: Time, total: int, pct_start: float, anneal_strategy: str, three_phase: bool, levels: list[float]
+) -> Values:
+    """OneCycleLR's phases from level to level (the rate's, or the momentum's)."""
     grid, t = t, steps_of(t)
     last = float(t.max(initial=0))
     if last > total:
@@ -646,14 +701,10 @@ def one_cycle_lr(
             f'{call:,} of scheduler.step(), after update {call:,}, raises ("Tried to step {call} times")',
             "make total_steps the run's updates (epochs × updates an epoch), or shorten the run",
         )
-    initial = max_lr / div_factor
-    minimum = initial / final_div_factor
     if three_phase:
         ends = [float(pct_start * total) - 1, float(2 * pct_start * total) - 2, total - 1.0]
-        levels = [initial, max_lr, initial, minimum]
     else:
         ends = [float(pct_start * total) - 1, total - 1.0]
-        levels = [initial, max_lr, minimum]
     for end, what in zip(ends[:-1], ("peak", "back to start"), strict=False):
         mark_each(grid, [end], what)  # a phase ends at a float step: its level comes at or just after it
     out = np.empty(t.shape)

@@ -140,6 +140,21 @@ def with_options(spec: Spec, options: Mapping[str, Any], label: str | None = Non
     return result
 
 
+LEARNING_RATE = "learning rate"
+"""The quantity a schedule gives unless told otherwise."""
+QUANTITY_LENGTH = 60
+"""The longest name of a quantity: an axis label."""
+
+
+def quantity_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as the name of a quantity (an axis label), or ``None``."""
+    if not name.strip() or not name.isprintable() or len(name) > QUANTITY_LENGTH:
+        return (
+            f"must be a name of 1 to {QUANTITY_LENGTH} printable characters on one line, got {excerpt(name)}"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Look:
     """How one curve is drawn and where: its colour and line style (matplotlib's names; ``None`` for the
@@ -151,6 +166,9 @@ class Look:
     shade: float | None = None
     panel: str = ""
     given_at: str = ""
+    quantity: str = LEARNING_RATE
+    """What the curve's values are: the learning rate, or another hyper-parameter a schedule is
+    drawn as (its axis label and export column say so)."""
 
 
 @dataclass

@@ -29,7 +29,7 @@ from typing import Any
 
 from lrviz.errors import LrvizError, close_names
 from lrviz.evaluation.lineup import Item, Sweep, set_params
-from lrviz.evaluation.run import STEP_ON, Look
+from lrviz.evaluation.run import LEARNING_RATE, STEP_ON, Look, quantity_problem
 from lrviz.io import examples
 from lrviz.io.metric import read_input, shown
 from lrviz.io.settings import CONFIG_KEYS, COUNTS, LARGEST_COUNT, RunSettings, count_problem
@@ -41,7 +41,7 @@ from lrviz.schedules.kinds import STEPS, Invalid
 SUFFIXES = (".yaml", ".yml")
 RUN_KEYS = CONFIG_KEYS
 TOP_KEYS = (*RUN_KEYS, "defaults", "schedules", "sweep", "plot", "table")
-SCHEDULE_KEYS = ("spec", "color", "linestyle")
+SCHEDULE_KEYS = ("spec", "color", "linestyle", "quantity")
 PLOT_KEYS = ("title", "logy", "layout", "size", "dpi", "style", "stats")
 TABLE_KEYS = ("checkpoints",)
 LAYOUTS = ("overlay", "grid")
@@ -391,6 +391,7 @@ class _Reader:
             color=self.text(settings, "color", keys[:2]),
             linestyle=self.text(settings, "linestyle", keys[:2]),
             given_at=_where(self.path, self.lines, keys[:2]),
+            quantity=self.quantity(settings, keys[:2]),
         )
         overrides = {k: v for k, v in settings.items() if k not in SCHEDULE_KEYS}
         for name, raw in overrides.items():
@@ -404,6 +405,14 @@ class _Reader:
             except LrvizError as error:
                 raise self.fail(where, _local(str(error), name)) from None
         return replace(item, look=look)
+
+    def quantity(self, settings: Mapping[str, Any], keys: KeyPath) -> str:
+        name = self.text(settings, "quantity", keys)
+        if name is None:
+            return LEARNING_RATE
+        if (problem := quantity_problem(name)) is not None:
+            raise self.fail((*keys, "quantity"), problem)
+        return name.strip()
 
     def text(self, settings: Mapping[str, Any], key: str, keys: KeyPath) -> str | None:
         value = settings.get(key)

@@ -11,7 +11,7 @@ from typing import Any
 
 from lrviz.errors import RunError
 from lrviz.evaluation.plan import Plan
-from lrviz.evaluation.run import Run
+from lrviz.evaluation.run import Run, quantity_problem
 from lrviz.io.metric import load
 from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, STEP_LIMIT, excerpt
 
@@ -79,6 +79,15 @@ class RunSettings:
     step_limit: int | None = _option(
         f"The longest run accepted, in steps (default {STEP_LIMIT:,}).", "N", config=False
     )
+    quantity: str | None = _option(
+        "What the schedules give, for the axis and the columns: learning rate (default), weight decay, …",
+        "NAME",
+        group="Quantity",
+    )
+    momentum: bool | None = _option(
+        "Also show the momentum (Adam's β1) the schedulers set: OneCycleLR and CyclicLR cycle it.",
+        group="Quantity",
+    )
     source_kind: str | None = _option(
         "The kind of training config or command line given: told from its content by default.",
         "KIND",
@@ -97,6 +106,8 @@ class RunSettings:
     """The folder a metric path is relative to: the config's."""
 
     def __post_init__(self) -> None:
+        if self.quantity is not None and (problem := quantity_problem(self.quantity)) is not None:
+            raise RunError(f"quantity {problem}")
         for name in COUNTS:
             value = getattr(self, name)
             if value is None:

@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from lrviz.clock.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, steps, warmed_up
+from lrviz.clock.grid import MARKS_OF_A_KIND, Grid, NoMetric, Time, steps
+from lrviz.clock.ramps import RampError, Warmup, cooled_down, warmed_up
 from lrviz.errors import SpecError, close_names
 from lrviz.language.functions import FUNCTIONS, OPERATORS, UNARY
 from lrviz.limits import cut, excerpt
-from lrviz.schedules.entry import Entry, Param, Values
+from lrviz.schedules.entry import BASIC_WARMUP, Entry, Param, Values
 from lrviz.schedules.kinds import Invalid, fraction_of
 
 PEAK_NAMES = ("lr", "max_lr")
@@ -204,6 +205,18 @@ class Call(Spec):
         steps = self.args.get("steps")
         return steps if isinstance(steps, int) else None
 
+    def setting(self, quantity: str) -> Call | None:
+        """The schedule of another hyper-parameter this scheduler sets as it steps (``"momentum"``),
+        from the same arguments; ``None`` if it sets none (or its switch, ``cycle_momentum``, is off)."""
+        for also in self.entry.also:
+            if also.quantity != quantity:
+                continue
+            switch = self.entry.param(also.switch) if also.switch else None
+            if switch is not None and not self.args.get(switch.name, switch.default):
+                return None
+            return Call(replace(self.entry, func=also.func, also=()), self.args, self.source, self.where)
+        return None
+
     def children(self) -> tuple[Spec, ...]:
         found: list[Spec] = []
         for value in self.args.values():
@@ -230,7 +243,7 @@ class Call(Spec):
             return args, 0
         length = args.get("steps", horizon)
         warmup = fraction_of(args["warmup"], length)
-        if warmup and "steps" in args:
+        if warmup and "steps" in args and args.get("warmup_mode", "prefix") == "prefix":
             if warmup >= args["steps"]:
                 raise SpecError(
                     f"{self.label}: warmup ({warmup} steps) must be shorter than the schedule "
@@ -245,10 +258,31 @@ class Call(Spec):
 
     def value(self, t: Time, horizon: int) -> Values:
         args, warmup = self.resolve(horizon)
-        start = args.pop("warmup_start", 0.0) if self.entry.generic_warmup else 0.0
-        if warmup == 0:
+        if not self.entry.generic_warmup:
             return self._call(t, args, horizon)
-        return warmed_up(t, warmup, start, lambda local: self._call(local, args, horizon - warmup))
+        ramp = Warmup(
+            warmup,
+            args.pop("warmup_start"),
+            args.pop("warmup_shape"),
+            args.pop("warmup_power"),
+            args.pop("warmup_mode"),
+        )
+        cooldown, shape = args.pop("cooldown"), args.pop("cooldown_shape")
+        length = args["steps"] + warmup * ramp.carved if "steps" in args else horizon
+        cooling = fraction_of(cooldown, length)
+        if cooling > length:
+            raise SpecError(
+                f"{self.label}: cooldown ({cooling} steps) must fit in the schedule ({length} steps)"
+            )
+        try:
+            if warmup == 0:
+                rates = self._call(t, args, horizon)
+            else:
+                rest = horizon - warmup if ramp.carved else horizon
+                rates = warmed_up(t, ramp, lambda local: self._call(local, args, rest))
+            return cooled_down(t, rates, length, cooling, shape)
+        except RampError as error:
+            raise SpecError(f"{self.label}: {error}") from None
 
     def _call(self, t: Time, args: dict[str, Any], horizon: int) -> Values:
         if t.size == 0:
@@ -333,6 +367,8 @@ class Call(Spec):
                 if "steps" in resolved:
                     resolved["steps"] += warmup
         for param in self.entry.params:
+            if param.generic and param.name not in self.args and param.name not in BASIC_WARMUP:
+                continue  # a ramp's settings at their defaults say nothing the data needs
             data[param.name] = _data(resolved.get(param.name, self.args.get(param.name, param.default)))
         return data
 

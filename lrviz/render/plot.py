@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from lrviz.clock.grid import MARKS_OF_A_KIND, Metric
 from lrviz.errors import LrvizError
-from lrviz.evaluation.run import Curves, Series
+from lrviz.evaluation.run import LEARNING_RATE, Curves, Series
 from lrviz.io.config import Config
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.render.outline import column_edges, outline, staircase
@@ -285,7 +285,7 @@ def draw(
     more = "+" if len(marks) >= MARKS_OF_A_KIND else ""
     left_out = f" ({len(marks):,}{more} phase lines, too close to draw)" if crowded else ""
     ax.set_xlabel(_x_label(curves) + left_out)
-    ax.set_ylabel("learning rate")
+    ax.set_ylabel(chosen[0].look.quantity if chosen else LEARNING_RATE)
     ax.set_xlim(0, curves.run.steps)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
@@ -397,6 +397,13 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
     panels = {"": list(curves.series)} if style.layout == "overlay" else curves.panels()
     if style.layout == "grid" and len(panels) == 1:
         panels = {s.label: [s] for s in curves.series}
+    stacked = len(panels) == 1 and len(_by_quantity(next(iter(panels.values())))) > 1
+    panels = {
+        (f"{title} · {quantity}" if title else quantity) if len(kinds) > 1 else title: members
+        for title, together in panels.items()
+        for kinds in [_by_quantity(together)]
+        for quantity, members in kinds.items()
+    }
     if len(panels) == 1:
         ((title, members),) = panels.items()
         ax = draw(
@@ -405,7 +412,7 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
         if len(members) > 1 or style.stats:
             _legend(fig, members, *ax.get_legend_handles_labels())
     else:
-        columns = math.ceil(math.sqrt(len(panels)))
+        columns = 1 if stacked else math.ceil(math.sqrt(len(panels)))  # one quantity above another
         rows = math.ceil(len(panels) / columns)
         axes = fig.subplots(rows, columns, squeeze=False).ravel()
         for index, (ax, (title, members)) in enumerate(zip(axes, panels.items(), strict=False)):
@@ -419,7 +426,14 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
                 ax.legend(fontsize="x-small", frameon=False)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
-        _same_scales(list(axes[: len(panels)]))
+        for quantity in {s.look.quantity for s in curves.series}:  # each quantity on its own scale
+            _same_scales(
+                [
+                    ax
+                    for ax, members in zip(axes, panels.values(), strict=False)
+                    if members[0].look.quantity == quantity
+                ]
+            )
         first = next(iter(panels.values()))
         if len(first) > 1 and not style.stats:  # the same overlaid values in every panel: one legend
             _legend(fig, first, *axes[0].get_legend_handles_labels())
@@ -427,6 +441,14 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
     if title:
         fig.suptitle(_wrapped(drawn(title), fig))
     return fig
+
+
+def _by_quantity(series: Sequence[Series]) -> dict[str, list[Series]]:
+    """The series of each quantity (the learning rate, the momentum, …), in order."""
+    kinds: dict[str, list[Series]] = {}
+    for s in series:
+        kinds.setdefault(s.look.quantity, []).append(s)
+    return kinds
 
 
 def _wrapped(title: str, fig: Figure) -> str:

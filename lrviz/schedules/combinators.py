@@ -7,15 +7,29 @@ own horizon, so that nothing outside its part can overflow or leak into it.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from lrviz.clock.grid import Grid, Time, join, per_cycle, tiled, warmed_up
+from lrviz.clock.grid import Grid, Time, join, per_cycle, tiled
+from lrviz.clock.grid import steps as steps_of
+from lrviz.clock.ramps import RampError, cooled_down, warmed_up
+from lrviz.clock.ramps import Warmup as Warmup_
 from lrviz.limits import excerpt
 from lrviz.schedules.entry import Schedule, Values, schedule
-from lrviz.schedules.kinds import Factor, Invalid, Milestones, Rate, Steps, Warmup, fraction_of
+from lrviz.schedules.kinds import (
+    Factor,
+    Invalid,
+    Milestones,
+    Number,
+    Rate,
+    Steps,
+    StepsOrFraction,
+    Warmup,
+    fraction_of,
+)
 
 RESTART = "restart"
 """The mark of a cycle's start."""
@@ -97,37 +111,83 @@ def _warmup_length(args: Mapping[str, Any]) -> int | None:
         return int(args["steps"])
     schedule = args.get("schedule")
     warmup, length = args.get("warmup"), schedule.length if schedule is not None else None
-    return warmup + length if isinstance(warmup, int) and length is not None else None
+    if length is None or not isinstance(warmup, int):
+        return None
+    return int(warmup + length if args.get("warmup_mode", "prefix") == "prefix" else length)
 
 
-@schedule(frequency="composite", quantity="linear, then any", length=_warmup_length)
+@schedule(frequency="composite", quantity="any, warmed up", length=_warmup_length)
 def warmup(
     t: Time,
     schedule: Schedule,
     warmup: Warmup,
     warmup_start: Rate = 0.0,
+    warmup_shape: Literal["linear", "power", "log", "exp", "constant"] = "linear",
+    warmup_power: Factor = 2.0,
+    warmup_mode: Literal["prefix", "overlay", "meet", "multiply"] = "prefix",
     steps: Steps | None = None,
 ) -> Values:
-    """A linear warm-up from warmup_start to where the schedule starts, then the schedule.
+    """A warm-up from warmup_start into the schedule: before it, over its first steps, or multiplying it.
 
-    η_t = s + (η'_0 − s)·t/W for t < W, then η'_{t−W}: the schedule η' runs after the warm-up with the
-    rest of the horizon. ``cosine(0.1, warmup=5)`` is ``warmup(cosine(0.1), 5)``.
+    With u = t/W: η_t = s + (η'_0 − s)·r(u) for t < W, then η'_{t−W} ('prefix': the schedule runs after
+    the warm-up with the rest of the horizon); 'overlay' rises to the schedule's first rate η'_0 and
+    'meet' to its rate where the warm-up ends η'_W, then both give η'_t, the schedule on the run's
+    clock; 'multiply' gives η'_t·(s/η'_0 + (1 − s/η'_0)·r(u)). r(u) = u ('linear'), u^k ('power'),
+    log(t + 1)/log W ('log'), 0 ('constant'); 'exp' rises s·(η'_0/s)^u.
+    ``cosine(0.1, warmup=5)`` is ``warmup(cosine(0.1), 5)``.
 
     Args:
         schedule: the schedule to warm up into.
         warmup: the warm-up length: whole steps, or a fraction of `steps` below 1.
         warmup_start: the rate at step 0.
+        warmup_shape: how the warm-up rises: 'linear', 'power', 'log' (DeepSpeed's), 'exp' or
+            'constant' (held at warmup_start).
+        warmup_power: the power k of a 'power' warm-up (2: quadratic).
+        warmup_mode: 'prefix', 'overlay' (timm's non-prefix warm-up, BERT's), 'meet'
+            (detectron2's WarmupParamScheduler) or 'multiply' (detectron2's WarmupMultiStepLR).
         steps: the length of warm-up and schedule together; default the rest of the run.
 
     Example:
-        warmup(restarts(cosine(0.1), period=1000), 500)
-        --steps 2500
+        warmup(multistep(0.1, [600, 800]), 100, warmup_mode='multiply', warmup_start=0.001)
+        --steps 1000
     """
     assert steps is not None
-    steps_up = fraction_of(warmup, steps)
-    return warmed_up(
-        t, steps_up, warmup_start, lambda local: schedule.evaluate(local, max(steps - steps_up, 1))
-    )
+    ramp = Warmup_(fraction_of(warmup, steps), warmup_start, warmup_shape, warmup_power, warmup_mode)
+    rest = max(steps - ramp.steps, 1) if ramp.carved else steps
+    try:
+        return warmed_up(t, ramp, lambda local: schedule.evaluate(local, rest))
+    except RampError as error:
+        raise Invalid(str(error)) from None
+
+
+@schedule(frequency="composite", quantity="any, cooled down")
+def cooldown(
+    t: Time,
+    schedule: Schedule,
+    cooldown: StepsOrFraction,
+    cooldown_shape: Literal["linear", "cosine", "1-sqrt"] = "linear",
+    steps: Steps | None = None,
+) -> Values:
+    """End a schedule with a cool-down: its last C steps multiplied by a factor falling to 0.
+
+    With S = steps and q = (t − (S − C))/C: η_t = η'_t·f, f = min(1, (S − t)/C) ('linear', big_vision's
+    rsqrt with cool-down), (1 + cos πq)/2 ('cosine') or 1 − √q ('1-sqrt'); f = 0 from S on.
+
+    Args:
+        schedule: the schedule to cool down.
+        cooldown: the cool-down's length C: whole steps, or a fraction of `steps`.
+        cooldown_shape: how the factor falls: 'linear', 'cosine' or '1-sqrt'.
+        steps: the length of the schedule, cool-down included; default the rest of the run.
+
+    Example:
+        cooldown(noam(512, warmup=4000), 0.1)
+        --steps 40000
+    """
+    assert steps is not None
+    length = fraction_of(cooldown, steps)
+    if length > steps:
+        raise Invalid(f"cooldown ({length} steps) must fit in the schedule ({steps} steps)")
+    return cooled_down(t, schedule.evaluate(t, steps), steps, length, cooldown_shape)
 
 
 def _restart_period(schedule: Schedule, period: int | None) -> int:
@@ -202,3 +262,68 @@ def _repeated(t: Grid, schedule: Schedule, period: int, decay: float) -> Values:
     """The cycles of ``restarts`` with a fixed period over a grid: one cycle evaluated, then repeated."""
     out = tiled(t, period, lambda local: schedule.evaluate(local, period), RESTART)
     return out * per_cycle(t, period, lambda k: decay**k) if decay != 1 else out
+
+
+def _ticks(value: float) -> int:
+    """A count of a clock's units, rounded up (to 9 decimals first, as :func:`fraction_of` does)."""
+    return max(math.ceil(round(value, 9)), 0)
+
+
+def _clock_length(args: Mapping[str, Any]) -> int | None:
+    if args.get("steps") is not None:
+        return int(args["steps"])
+    schedule = args.get("schedule")
+    length = schedule.length if schedule is not None else None
+    if length is None:
+        return None
+    per, every, shift = args.get("per", 1.0), args.get("every", 1.0), args.get("shift", 0.0)
+    return _ticks(every * _ticks((length - shift) / per))
+
+
+def _clock_check(schedule: Schedule, per: float, every: float, shift: float, **_: Any) -> None:
+    moved = per != 1 or every != 1 or shift != int(shift)
+    if moved and any(getattr(node, "reacts", False) for node in schedule.walk()):
+        raise Invalid(
+            "clock can only shift a feedback schedule by whole steps: its metric is reported once an update"
+        )
+
+
+@schedule(frequency="composite", quantity="any, on its own clock", length=_clock_length, check=_clock_check)
+def clock(
+    t: Time,
+    schedule: Schedule,
+    per: Factor = 1.0,
+    every: Factor = 1.0,
+    shift: Number = 0.0,
+    steps: Steps | None = None,
+) -> Values:
+    """Run a schedule on another clock: samples, tokens, whole or fractional epochs, a 1-based count.
+
+    The schedule's time at update t is τ_t = max(shift + per·⌊t/every⌋, 0), and its horizon is τ at the
+    end of the part. per=512: its steps count samples at 512 a batch (Megatron's --lr-decay-samples);
+    every=E: it steps once an epoch inside a run of updates (E is the updates in an epoch); per=1/E:
+    fractional epochs (PyTorch's scheduler.step(epoch + i/iters)); shift=1: a 1-based clock.
+
+    Args:
+        schedule: the schedule, with its lengths in its own clock's units.
+        per: how far its clock advances each tick.
+        every: the updates a tick takes (a fraction too: 781.25).
+        shift: where its clock starts, in its own units.
+        steps: the length of the part in updates; default the schedule's length on this clock, or
+            the rest of the run.
+
+    Example:
+        linear(0, 0.1, steps=500) >> clock(cosine(0.1, steps=9), every=500)
+        --steps 5000
+    """
+    assert steps is not None
+    horizon = max(_ticks(shift + per * math.floor(round(steps / every, 9))), 1)
+    if isinstance(t, Grid) and per == 1 and every == 1 and shift == int(shift) and shift >= 0:
+        return schedule.evaluate(t - (-int(shift)), horizon)  # the same steps later: marks stay aligned
+    at = steps_of(t)
+    ticks = np.floor(at / every) if every != 1 else at
+    if every != 1 and at.size:
+        ticks, back = np.unique(ticks, return_inverse=True)
+        times = np.maximum(shift + per * ticks, 0.0)
+        return schedule.evaluate(times, horizon)[back.reshape(-1)]
+    return schedule.evaluate(np.maximum(shift + per * ticks, 0.0), horizon)

@@ -391,7 +391,7 @@ def wsd(
     t: Time,
     lr: Rate,
     decay: StepsOrFraction = 0.1,
-    decay_type: Literal["linear", "cosine", "1-sqrt"] = "linear",
+    decay_type: Literal["linear", "cosine", "1-sqrt", "exp"] = "linear",
     min_lr: Rate = 0.0,
     steps: Steps | None = None,
     *,
@@ -400,13 +400,13 @@ def wsd(
     """Warm-up, stable, decay (MiniCPM): hold lr, then decay to min_lr over the last `decay` steps.
 
     With D decay steps ending at S (the schedule's end) and q = clip((t − (S − D))/D, 0, 1):
-    η_t = min_lr + (lr − min_lr)·f(q), f = 1 − q (linear), (1 + cos πq)/2 (cosine) or 1 − √q (1-sqrt,
-    Hägele et al. 2024).
+    η_t = min_lr + (lr − min_lr)·f(q), f = 1 − q (linear), (1 + cos πq)/2 (cosine), 1 − √q (1-sqrt,
+    Hägele et al. 2024) or 2·0.5^q − 1 (exp, Megatron-LM's default WSD decay).
 
     Args:
         lr: the stable rate.
         decay: the decay length: whole steps, or a fraction of the whole schedule (warm-up included).
-        decay_type: the shape of the decay: 'linear', 'cosine' or '1-sqrt'.
+        decay_type: the shape of the decay: 'linear', 'cosine', '1-sqrt' or 'exp'.
         min_lr: the rate reached at the end.
         steps: the schedule's length; default the rest of the run.
         warmup: linear warm-up steps from warmup_start to lr, or a fraction of the schedule below 1.
@@ -424,6 +424,8 @@ def wsd(
         shape = 1 - q
     elif decay_type == "cosine":
         shape = (1 + np.cos(np.pi * q)) / 2
+    elif decay_type == "exp":
+        shape = 2.0 * np.power(0.5, q) - 1.0
     else:
         shape = 1 - np.sqrt(q)
     return min_lr + (lr - min_lr) * shape

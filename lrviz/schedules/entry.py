@@ -26,9 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from lrviz.clock.grid import Time
+from lrviz.clock.ramps import COOLDOWN_SHAPES, WARMUP_MODES, WARMUP_SHAPES
 from lrviz.errors import close_names
 from lrviz.limits import excerpt
-from lrviz.schedules.kinds import RATE, WARMUP, Invalid, Kind, flag
+from lrviz.schedules.kinds import FACTOR, RATE, WARMUP, Invalid, Kind, flag
 
 Values = npt.NDArray[np.float64]
 """Rates (or steps): a float64 array."""
@@ -118,6 +119,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Also:
+    """A hyper-parameter a scheduler sets besides the rate (PyTorch's OneCycleLR cycles the momentum):
+    its name, the function that gives it from the schedule's own arguments (as keywords), and the
+    flag parameter that turns it off, if any (``cycle_momentum``)."""
+
+    quantity: str
+    func: Callable[..., Values]
+    switch: str | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     """A registered schedule: its function and everything shown about it."""
 
@@ -150,6 +162,8 @@ class Entry:
     history: bool = False
     """Whether a step's rate depends on the steps before it (feedback, a running product): such a
     schedule is evaluated over the whole run at once, never a chunk at a time."""
+    also: tuple[Also, ...] = ()
+    """The other hyper-parameters the scheduler sets as it steps (OneCycleLR's momentum)."""
 
     @property
     def summary(self) -> str:
@@ -262,8 +276,8 @@ WARMUP_PARAMS = (
         kind=WARMUP,
         keyword_only=True,
         generic=True,
-        description="linear warm-up before the schedule: whole steps, or a fraction of its length "
-        "below 1 (rounded up); carved from the start of `steps`.",
+        description="warm-up before the schedule: whole steps, or a fraction of its length below 1 "
+        "(rounded up); carved from the start of `steps` unless warmup_mode says otherwise.",
     ),
     Param(
         "warmup_start",
@@ -274,7 +288,64 @@ WARMUP_PARAMS = (
         generic=True,
         description="the rate the warm-up starts from.",
     ),
+    Param(
+        "warmup_shape",
+        "linear",
+        False,
+        choices=WARMUP_SHAPES,
+        keyword_only=True,
+        generic=True,
+        description="how the warm-up rises: 'linear', 'power' (by u^warmup_power, u = t/W), 'log' "
+        "(log(t + 1)/log W, DeepSpeed's), 'exp' (geometric, from a warmup_start above 0) or 'constant' "
+        "(held at warmup_start).",
+    ),
+    Param(
+        "warmup_power",
+        2.0,
+        False,
+        kind=FACTOR,
+        keyword_only=True,
+        generic=True,
+        description="the power of a 'power' warm-up (2: quadratic).",
+    ),
+    Param(
+        "warmup_mode",
+        "prefix",
+        False,
+        choices=WARMUP_MODES,
+        keyword_only=True,
+        generic=True,
+        description="how the warm-up meets the schedule: 'prefix' (the schedule starts after it), "
+        "'overlay' (the schedule spans the run and the warm-up replaces its first steps, rising to its "
+        "first rate, as timm's non-prefix warm-up and BERT's), 'meet' (the same, rising to the "
+        "schedule's rate where the warm-up ends, as detectron2's WarmupParamScheduler) or 'multiply' "
+        "(the schedule spans the run and the warm-up multiplies it, as detectron2's "
+        "WarmupMultiStepLR and ultralytics').",
+    ),
+    Param(
+        "cooldown",
+        0,
+        False,
+        kind=WARMUP,
+        keyword_only=True,
+        generic=True,
+        description="a cool-down that ends the schedule: its last steps (whole steps, or a fraction "
+        "of its length below 1) multiplied by a factor falling to 0.",
+    ),
+    Param(
+        "cooldown_shape",
+        "linear",
+        False,
+        choices=COOLDOWN_SHAPES,
+        keyword_only=True,
+        generic=True,
+        description="how the cool-down falls: 'linear' (min(1, (S − t)/C), big_vision's), 'cosine' or "
+        "'1-sqrt'.",
+    ),
 )
+"""The parameters every schedule with a generic warm-up takes (:mod:`lrviz.clock.ramps`)."""
+BASIC_WARMUP = ("warmup", "warmup_start")
+"""The generic parameters every listing and export shows; the others only where they are given."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +480,7 @@ def schedule(
     history: bool = False,
     reacts: Callable[[Mapping[str, Any]], bool] | None = None,
     groups: tuple[Group, ...] = (),
+    also: tuple[Also, ...] = (),
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Make a function a schedule: its :class:`Entry`, made from its signature and docstring, is kept
     on it (see :func:`entry_of`).
@@ -432,6 +504,7 @@ def schedule(
         reacts: for a schedule that is a feedback schedule for some arguments only, whether a call's
             arguments (as given) make it one.
         groups: the framework's parameter groups it takes (:class:`Group`).
+        also: the other hyper-parameters it sets (:class:`Also`).
     """
     assert frequency in FREQUENCIES, frequency
 
@@ -473,6 +546,7 @@ def schedule(
             reacts_rule=reacts,
             groups=groups,
             takes_base=_takes_base(func),
+            also=also,
         )
         setattr(func, ENTRY, made)
         return func

@@ -12,7 +12,7 @@ from pathlib import Path
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.lineup import Item, expand, run_length, set_params
 from lrviz.evaluation.lineup import evaluate as evaluate_lineup
-from lrviz.evaluation.run import Curves
+from lrviz.evaluation.run import LEARNING_RATE, Curves
 from lrviz.evaluation.stats import checkpoints
 from lrviz.io import examples
 from lrviz.io.config import Config, is_config, locate
@@ -22,15 +22,18 @@ from lrviz.io.settings import SETTINGS, RunSettings
 from lrviz.io.training import imported, opened
 from lrviz.io.training.cmdline import COMMAND_LINE
 from lrviz.io.training.cmdline import document as command_line
+from lrviz.language.catalogue import dialects, entries
 from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.language.parser import parse
-from lrviz.language.tree import checked
+from lrviz.language.tree import Call, checked
 from lrviz.limits import excerpt
 
 Option = tuple[str, str | None]
 """A parameter option as given: its name (``max_lr``) and its text (``0.1``, ``0.1,0.5``; ``None`` for
 a flag on its own)."""
 
+MOMENTUM = "momentum"
+"""The quantity ``--momentum`` shows."""
 RUN_OPTIONS = (*(f.name for f in SETTINGS), "resume_at")
 LENGTH = (
     "steps",
@@ -182,7 +185,7 @@ def build(
             if config is None:
                 raise
             raise SpecError(f"{config.where('schedules', item.label)}: {error}") from None
-    items = expand(items, sweeps)
+    items = quantities(expand(items, sweeps), run)
     for item in items:
         checked(item.spec)
     try:
@@ -203,6 +206,26 @@ def build(
     curves = evaluate_lineup(items, length, found)
     title = texts[0].strip() if swept else ""
     return Built(replace(curves, resume_at=resume_at, title=title), name, config, tuple(notes))
+
+
+def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
+    """The items as the quantity the run gives them (a schedule's own in a config wins), each followed,
+    with ``momentum``, by the momentum its scheduler sets (in a panel of its own)."""
+    given = run.quantity.strip() if run.quantity is not None else None
+    made: list[Item] = []
+    for item in items:
+        if given is not None and item.look.quantity == LEARNING_RATE:
+            item = replace(item, look=replace(item.look, quantity=given))
+        made.append(item)
+        momentum = item.spec.setting(MOMENTUM) if run.momentum and isinstance(item.spec, Call) else None
+        if momentum is not None:
+            made.append(Item(f"{item.label} ({MOMENTUM})", momentum, replace(item.look, quantity=MOMENTUM)))
+    if run.momentum and len(made) == len(items):
+        setters = ", ".join(sorted({e.name for d in ("", *dialects()) for e in entries(d) if e.also}))
+        raise SpecError(
+            f"--momentum: no schedule here sets a momentum; {setters} do (with cycle_momentum=True)"
+        )
+    return made
 
 
 def _shipped(metric: str, base: Path | None) -> bool:

@@ -7,7 +7,7 @@ from lrviz.dialects.frameworks import framework
 from lrviz.errors import LrvizError, close_names
 from lrviz.language.catalogue import dialects, entries, lookup
 from lrviz.limits import excerpt
-from lrviz.schedules.entry import Entry
+from lrviz.schedules.entry import BASIC_WARMUP, Entry
 
 EXAMPLE_STEPS = 1000
 """The run length of a schedule's example that does not give its own."""
@@ -29,7 +29,9 @@ def family(entry: Entry) -> str:
 
 
 def parameters(entry: Entry) -> str:
-    return ", ".join(p.signature_text() for p in entry.params)
+    """The parameters a listing shows: all but the generic warm-up's shape and mode and the cool-down,
+    which ``lrviz describe`` shows."""
+    return ", ".join(p.signature_text() for p in entry.params if not p.generic or p.name in BASIC_WARMUP)
 
 
 def listing(dialect: str = "") -> list[tuple[str, str, str, str]]:
