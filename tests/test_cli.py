@@ -485,6 +485,7 @@ def test_a_json_export_is_exactly_this(cli: Any) -> None:
         "schedules": [
             {
                 "label": SWITCH,
+                "quantity": "learning rate",
                 "spec": SWITCH,
                 "resolved": {
                     "schedule": "piecewise",

@@ -4,6 +4,7 @@ or against the very expression the project's own code computes."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -307,3 +308,47 @@ def test_momentum_is_torchs(name: str, kwargs: dict[str, Any], adam: bool) -> No
 def test_no_momentum_without_cycle_momentum() -> None:
     spec = lrviz.parse("torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=10, cycle_momentum=False)")
     assert spec.setting("momentum") is None  # type: ignore[attr-defined]
+
+
+# --- another quantity, on its own axis -------------------------------------------------------------
+
+
+def test_momentum_is_exported_beside_the_rate(cli: Any) -> None:
+    require("torch")
+    text = "torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=50)"
+    result = cli("export", text, "--steps", "50", "--momentum", "--format", "json")
+    assert result.code == 0, result.err
+    schedules = json.loads(result.out)["schedules"]
+    assert [s["quantity"] for s in schedules] == ["learning rate", "momentum"]
+    _, momentum = _torch_momentum(lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=50), 50)
+    assert_parity("exported momentum", schedules[1]["lr"], momentum)
+    refused = cli("table", "cosine(0.1)", "--steps", "10", "--momentum")
+    assert refused.code == 2
+    assert "sets a momentum" in refused.err
+
+
+def test_a_schedule_drawn_as_another_quantity_gets_its_axis(tmp_path: Any) -> None:
+    from matplotlib.figure import Figure
+
+    from lrviz.io.settings import RunSettings
+    from lrviz.render.plot import figure, style_for
+    from lrviz.tools.build import build
+
+    built = build(
+        ["cosine(0.05)", "linear(0.01, 0.1)"], settings=RunSettings(steps=100, quantity="weight decay")
+    )
+    fig = figure(built.curves, style_for(None, {}))
+    assert isinstance(fig, Figure)
+    assert [ax.get_ylabel() for ax in fig.axes if ax.get_visible()] == ["weight decay"]
+    config = tmp_path / "two.yaml"
+    config.write_text(
+        "steps: 100\nschedules:\n  lr: cosine(0.1)\n"
+        "  wd:\n    spec: linear(0.0, 0.05)\n    quantity: weight decay\n"
+    )
+    both = build([str(config)])
+    labels = [ax.get_ylabel() for ax in figure(both.curves, style_for(both.config, {})).axes]
+    assert labels == ["learning rate", "weight decay"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("steps: 10\nschedules:\n  wd:\n    spec: cosine(0.1)\n    quantity: ''\n")
+    with pytest.raises(lrviz.LrvizError, match="quantity"):
+        build([str(bad)])

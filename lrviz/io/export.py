@@ -105,6 +105,7 @@ def to_data(curves: Curves, rates: bool = True) -> dict[str, Any]:
         "schedules": [
             {
                 "label": s.label,
+                "quantity": s.look.quantity,
                 "spec": s.spec.render(),
                 "resolved": s.spec.to_data(run.steps),
                 "summary": curves.summary(s).to_data(),
