@@ -384,7 +384,10 @@ class _Reader:
                 keys, f"must be a spec such as 'cosine(0.1)', or a mapping with spec:, got {_kind(value)}"
             )
         try:
-            item = Item(label, parse(value, self.constants, complete=False))  # checked once complete
+            folder = str(self.path.parent)  # a script's function is found beside the config
+            item = Item(
+                label, parse(value, self.constants, complete=False, folder=folder)
+            )  # checked once complete
         except LrvizError as error:
             raise self.fail(keys, str(error)) from None
         look = Look(

@@ -19,6 +19,8 @@ import numpy as np
 from lrviz.errors import SpecError, close_names
 from lrviz.language.catalogue import SCHEDULES, dialects, find, lookup, registered
 from lrviz.language.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIABLES, NotANumber, fold
+from lrviz.language.scripts import SCRIPT, stand_ins
+from lrviz.language.scripts import entry as script_entry
 from lrviz.language.tree import Call, Operation, Spec, Variable, as_schedule, bind
 from lrviz.limits import SPEC_DEPTH, SPEC_LENGTH, excerpt
 from lrviz.schedules.entry import Entry
@@ -37,13 +39,20 @@ _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 TOO_LARGE = "a number too large for a float64: numbers in a spec are at most about 1.8e308"
 
 
-def parse(text: str, constants: Mapping[str, float] | None = None, *, complete: bool = True) -> Spec:
+def parse(
+    text: str,
+    constants: Mapping[str, float] | None = None,
+    *,
+    complete: bool = True,
+    folder: str | None = None,
+) -> Spec:
     """Parse a spec into its tree; raise :class:`SpecError` naming the bad part.
 
     ``constants`` gives the run's own numbers (``E``, the updates in an epoch) when it has them. With
     ``complete=False`` the spec may still be completed by options (``restarts(cosine(0.1))`` given
     ``--period 100``): each call's check of how its arguments fit together waits for
-    :func:`lrviz.language.tree.checked`.
+    :func:`lrviz.language.tree.checked`. A ``FILE.py:FUNCTION`` in the spec is read from ``folder``
+    when relative (a config's folder; default the working directory).
     """
     if not isinstance(text, str):
         raise SpecError(f"a spec must be text, got {excerpt(text)}")
@@ -52,7 +61,7 @@ def parse(text: str, constants: Mapping[str, float] | None = None, *, complete: 
         raise SpecError("the spec is empty: give a schedule such as 'cosine(0.1)'")
     if len(source) > SPEC_LENGTH:
         raise SpecError(f"the spec is {len(source):,} characters long; at most {SPEC_LENGTH:,} are read")
-    return _parsed(source, _constants(constants), complete)
+    return _parsed(source, _constants(constants), complete, folder)
 
 
 def _constants(constants: object) -> tuple[tuple[str, float], ...]:
@@ -82,14 +91,33 @@ def _constants(constants: object) -> tuple[tuple[str, float], ...]:
     return tuple(sorted(found))
 
 
+def _parsed(
+    source: str, constants: tuple[tuple[str, float], ...], complete: bool, folder: str | None
+) -> Spec:
+    if SCRIPT.search(source):  # a script's function is read again whenever its file changes
+        return _spec(source, constants, complete, folder)
+    return _cached(source, constants, complete)
+
+
 @functools.lru_cache(maxsize=256)
-def _parsed(source: str, constants: tuple[tuple[str, float], ...], complete: bool) -> Spec:
+def _cached(source: str, constants: tuple[tuple[str, float], ...], complete: bool) -> Spec:
     # specs are immutable: the same text (say, evaluated at many lengths) is parsed once
-    return as_schedule(parse_value(source, dict(constants), complete), f"the spec {excerpt(source)}")
+    return _spec(source, constants, complete, None)
 
 
-def parse_value(source: str, constants: Mapping[str, float] | None = None, complete: bool = True) -> Any:
+def _spec(source: str, constants: tuple[tuple[str, float], ...], complete: bool, folder: str | None) -> Spec:
+    value = parse_value(source, dict(constants), complete, folder)
+    return as_schedule(value, f"the spec {excerpt(source)}")
+
+
+def parse_value(
+    source: str,
+    constants: Mapping[str, float] | None = None,
+    complete: bool = True,
+    folder: str | None = None,
+) -> Any:
     """Parse text in the grammar to a plain value (number, text, list, …) or a :class:`Spec`."""
+    source, scripts = stand_ins(source)
     try:
         with warnings.catch_warnings():  # "0.1if t": Python's own advice on its syntax is not the user's
             warnings.simplefilter("ignore", SyntaxWarning)
@@ -106,7 +134,7 @@ def parse_value(source: str, constants: Mapping[str, float] | None = None, compl
         raise SpecError(f"cannot parse {excerpt(source)}") from None
     if _depth(tree.body) > SPEC_DEPTH:
         raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)")
-    return _Walker(source, constants or {}, complete).value(tree.body)
+    return _Walker(source, constants or {}, complete, scripts, folder).value(tree.body)
 
 
 def _depth(root: ast.AST) -> int:
@@ -122,8 +150,18 @@ def _depth(root: ast.AST) -> int:
 
 
 class _Walker:
-    def __init__(self, source: str, constants: Mapping[str, float], complete: bool = True) -> None:
+    def __init__(
+        self,
+        source: str,
+        constants: Mapping[str, float],
+        complete: bool = True,
+        scripts: Mapping[str, str] | None = None,
+        folder: str | None = None,
+    ) -> None:
         self.source = source
+        self.scripts = dict(scripts or {})
+        """The names standing for ``FILE.py:FUNCTION`` in the source, and what each stands for."""
+        self.folder = folder
         self.complete = complete
         self._line = None if any(c in source for c in "\r\n\f") else source.encode()
         self.constants = constants
@@ -133,8 +171,18 @@ class _Walker:
     def text(self, node: ast.AST) -> str:
         start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
         if self._line is not None and start is not None and end is not None:
-            return self._line[start:end].decode() or self.source  # offsets count UTF-8 bytes
-        return ast.get_source_segment(self.source, node) or self.source
+            text = self._line[start:end].decode() or self.source  # offsets count UTF-8 bytes
+        else:
+            text = ast.get_source_segment(self.source, node) or self.source
+        for name, script in self.scripts.items():
+            text = text.replace(name, script)
+        return text
+
+    def lookup(self, name: str) -> Entry:
+        """The entry a name calls: a script's function, or a registered schedule (``KeyError``)."""
+        if name in self.scripts:
+            return script_entry(self.scripts[name], self.folder)
+        return lookup(name)
 
     def fail(self, node: ast.AST, message: str) -> SpecError:
         """An error that quotes the part of the spec at ``node``, unless the message already does."""
@@ -227,7 +275,7 @@ class _Walker:
                 raise self.fail(node, f"{name} is a function: call it, as in {name}(…)")
             return self.function(name, node, args, keywords or {})
         try:
-            entry = lookup(name)
+            entry = self.lookup(name)
         except KeyError as error:
             raise self.fail(node, _unknown(name, error.args[0])) from None
         return bind(entry, args or [], keywords or {}, self.text(node), self.complete)
@@ -268,7 +316,7 @@ class _Walker:
     def _entry(self, name: str) -> Entry | None:
         if name in self.aliases or name in VARIABLES or name in CONSTANTS:
             return None
-        return find(name)
+        return self.lookup(name) if name in self.scripts else find(name)
 
     def _free(self, node: ast.expr) -> bool:
         """Whether a name means nothing in a spec (``optimizer``, ``self.opt``): a pasted argument."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from lrviz.dialects.frameworks import framework
 from lrviz.errors import LrvizError, close_names
 from lrviz.language.catalogue import dialects, entries, lookup
+from lrviz.language.scripts import SCRIPT
+from lrviz.language.scripts import entry as script_entry
 from lrviz.limits import excerpt
 from lrviz.schedules.entry import BASIC_WARMUP, Entry
 
@@ -42,7 +44,10 @@ def listing(dialect: str = "") -> list[tuple[str, str, str, str]]:
 
 
 def named(name: str) -> Entry:
-    """The schedule ``lrviz describe`` is asked about; an unknown name names the closest."""
+    """The schedule ``lrviz describe`` is asked about (a script's ``FILE.py:FUNCTION`` too); an unknown
+    name names the closest."""
+    if SCRIPT.fullmatch(name.strip()):
+        return script_entry(name.strip())
     try:
         return lookup(name)
     except KeyError as error:
