@@ -77,12 +77,12 @@ def show(*commands: str, files: Mapping[str, str] | None = None, head: int | Non
     cog.outl("```")
 
 
-def show_files(files: Mapping[str, str]) -> None:
-    """Write each file into the README as a YAML block headed by its name (called by cog)."""
+def show_files(files: Mapping[str, str], language: str = "yaml") -> None:
+    """Write each file into the README as a block headed by its name (called by cog)."""
     import cog
 
     for name, text in files.items():
-        cog.outl("```yaml")
+        cog.outl(f"```{language}")
         cog.outl(f"# {name}")
         cog.outl(text.rstrip("\n"))
         cog.outl("```")

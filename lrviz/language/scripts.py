@@ -15,7 +15,19 @@ import numpy as np
 
 from lrviz.language.pyfunction import PyFunction, load
 from lrviz.schedules.entry import Docstring, Entry, Param, Values
-from lrviz.schedules.kinds import NUMBER
+from lrviz.schedules.kinds import NUMBER, Kind
+
+WHOLE_BELOW = 2.0**53
+"""Numbers a script's constants show as whole numbers when they are whole: ``2000``, not ``2000.0``."""
+
+
+def _as_written(value: object) -> float | int:
+    """A number as a script would write it: whole numbers whole, as ``warmup_iters = 2000`` is."""
+    number = NUMBER.convert(value)
+    return int(number) if number.is_integer() and abs(number) < WHOLE_BELOW else number
+
+
+CONSTANT = Kind("a finite number", "", _as_written)
 
 SCRIPT = re.compile(r"(?<![\w.:/\\-])((?:[^\s'\"(),:]*[/\\])?[\w.-]*\w\.py):([A-Za-z_]\w*)")
 """A script's function in a spec: a path ending in ``.py``, a colon and the function's name."""
@@ -52,9 +64,9 @@ def _entry(text: str, path: str, name: str, mtime: int, size: int) -> Entry:
     params = tuple(
         Param(
             p.name,
-            p.default,
+            None if p.default is None else _as_written(p.default),
             p.default is None,
-            kind=NUMBER,
+            kind=CONSTANT,
             keyword_only=True,
             description=f"{name}'s {p.name} (line {p.line}): one of its parameters, or a module constant it "
             "reads.",
