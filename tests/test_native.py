@@ -352,3 +352,50 @@ def test_a_schedule_drawn_as_another_quantity_gets_its_axis(tmp_path: Any) -> No
     bad.write_text("steps: 10\nschedules:\n  wd:\n    spec: cosine(0.1)\n    quantity: ''\n")
     with pytest.raises(lrviz.LrvizError, match="quantity"):
         build([str(bad)])
+
+
+# --- cycles whose peak decays and whose floor stays -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"t_initial": 30, "lr_min": 1e-5, "cycle_decay": 0.5, "cycle_limit": 3},
+        {"t_initial": 20, "lr_min": 1e-4, "cycle_decay": 0.8, "cycle_limit": 10},
+        {"t_initial": 10, "lr_min": 1e-5, "cycle_decay": 0.7, "cycle_limit": 4, "cycle_mul": 2},
+    ],
+)
+def test_cycles_that_keep_their_floor_are_timms(kwargs: dict[str, Any]) -> None:
+    require("torch")
+    from tests.test_parity_timm import run_timm
+
+    theirs = run_timm("CosineLRScheduler", kwargs, 5e-4, 200)
+    mult = kwargs.get("cycle_mul", 1)
+    text = (
+        f"restarts(cosine(5e-4, {kwargs['lr_min']}), period={kwargs['t_initial']}, mult={mult}, "
+        f"decay={kwargs['cycle_decay']}, keep_end=True, cycles={kwargs['cycle_limit']})"
+    )
+    assert_parity(text, rates(text, 200), theirs)
+    chunked = lrviz.parse(text)
+    from lrviz.clock.grid import Grid
+
+    pieces = np.concatenate([chunked.evaluate(Grid(a, min(a + 37, 200)), 200) for a in range(0, 200, 37)])
+    np.testing.assert_array_equal(pieces, rates(text, 200))
+
+
+def test_a_clock_given_as_an_expression() -> None:
+    torch = require("torch")
+    per_epoch = 5
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, eta_min=1e-3)
+    theirs = []
+    for epoch in range(6):
+        for i in range(per_epoch):
+            theirs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step(epoch + i / per_epoch)
+    text = "clock(restarts(cosine(0.1, 1e-3), period=2), time=maximum((t - 1)/E, 0))"
+    ours = lrviz.evaluate(lrviz.parse(text, {"E": per_epoch}), 6 * per_epoch)
+    assert_parity(text, ours, theirs)
+    with pytest.raises(lrviz.SpecError, match="feedback"):
+        lrviz.parse("clock(plateau(0.1), time=t)")

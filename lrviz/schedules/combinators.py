@@ -220,42 +220,93 @@ def _restarts_check(schedule: Schedule, period: int | None, **_: Any) -> None:
     matches=(
         "torch.CosineAnnealingWarmRestarts (restarts(cosine(lr, min_lr), period=T_0, mult=T_mult))",
         "keras.CosineDecayRestarts (with decay=m_mul)",
+        "timm.CosineLRScheduler's cycles (with decay=cycle_decay, keep_end=True, cycles=cycle_limit)",
     ),
     length=lambda args: None,
     check=_restarts_check,
 )
 def restarts(
-    t: Time, schedule: Schedule, period: Steps | None = None, mult: Steps = 1, decay: Factor = 1.0
+    t: Time,
+    schedule: Schedule,
+    period: Steps | None = None,
+    mult: Steps = 1,
+    decay: Factor = 1.0,
+    keep_end: bool = False,
+    cycles: Steps | None = None,
 ) -> Values:
     """Restart a schedule every cycle (SGDR, when the schedule is a cosine): warm restarts.
 
     Cycle k lasts P·mult^k steps and starts at P·(mult^k − 1)/(mult − 1) (k·P when mult = 1); in it the
-    schedule runs on local time with that cycle length as its horizon, scaled by decay^k.
+    schedule runs on local time with that cycle length as its horizon, scaled by decay^k — or, with
+    keep_end, only its excursion above its end rate e: e + (η − e)·(p·decay^k − e)/(p − e), p its first
+    rate, so that each cycle starts decay^k lower and ends where the first does. After ``cycles``
+    cycles the last cycle's end rate holds.
 
     Args:
         schedule: the schedule each cycle runs.
         period: the first cycle's length P; default the schedule's own steps.
         mult: the factor each cycle grows by (PyTorch's T_mult), a whole number.
         decay: the factor each cycle's rates shrink by.
+        keep_end: shrink only each cycle's rise above its end rate (timm's cycle_decay keeps lr_min).
+        cycles: the number of cycles, after which the end rate holds (timm's cycle_limit).
 
     Example:
         restarts(cosine(0.1, min_lr=1e-4), period=10, mult=2)
         --steps 310
     """
     period = _restart_period(schedule, period)
+    if cycles is not None:
+        end = period * cycles if mult == 1 else period * (mult**cycles - 1) // (mult - 1)
+        last = period * mult ** (cycles - 1)
+        settled = float(_cycle_rate(schedule, last, cycles - 1, decay, keep_end, np.array([float(last)]))[0])
+        return join(
+            t,
+            [0, end],
+            [
+                lambda local: restarts(local, schedule, period, mult, decay, keep_end),
+                lambda local: np.full(local.shape, settled),
+            ],
+            "cycles end",
+        )
     if mult == 1:
-        if isinstance(t, Grid):
+        if isinstance(t, Grid) and not keep_end:
             return _repeated(t, schedule, period, decay)
-        cycle = np.floor(t / period)
-        out = schedule.evaluate(t - cycle * period, period)
-        return out * decay**cycle if decay != 1 else out
-    top = t.stop - 1 if isinstance(t, Grid) else float(t.max())
+        if isinstance(t, Grid):
+            rates = tiled(t, period, lambda local: schedule.evaluate(local, period), RESTART)
+            cycle = per_cycle(t, period, lambda k: k)
+        else:
+            cycle = np.floor(t / period)
+            rates = schedule.evaluate(t - cycle * period, period)
+        return _decayed(schedule, period, rates, cycle, decay, keep_end)
+    top = t.stop - 1 if isinstance(t, Grid) else float(t.max(initial=0))
     starts = _cycle_starts(period, mult, top).tolist()
 
     def scaled(k: int) -> Any:
-        return lambda local: schedule.evaluate(local, period * mult**k) * (decay ** float(k))
+        return lambda local: _cycle_rate(schedule, period * mult**k, k, decay, keep_end, local)
 
     return join(t, starts, [scaled(k) for k in range(len(starts))], RESTART)
+
+
+def _cycle_rate(schedule: Schedule, length: int, k: int, decay: float, keep_end: bool, local: Time) -> Values:
+    """The rates of cycle ``k`` (``length`` steps) at its local steps."""
+    rates = schedule.evaluate(local, length)
+    return _decayed(schedule, length, rates, np.full(rates.shape, float(k)), decay, keep_end)
+
+
+def _decayed(
+    schedule: Schedule, length: int, rates: Values, cycle: Values, decay: float, keep_end: bool
+) -> Values:
+    """A cycle's rates shrunk by decay^k, k its number: all of them, or (``keep_end``) their rise above
+    the cycle's end rate."""
+    if decay == 1:
+        return rates
+    if not keep_end:
+        return rates * decay**cycle
+    first, end = (float(x) for x in schedule.evaluate(np.array([0.0, float(length)]), length))
+    if first == end:
+        return rates
+    kept: Values = end + (rates - end) * ((first * decay**cycle - end) / (first - end))
+    return kept
 
 
 def _repeated(t: Grid, schedule: Schedule, period: int, decay: float) -> Values:
@@ -276,12 +327,16 @@ def _clock_length(args: Mapping[str, Any]) -> int | None:
     length = schedule.length if schedule is not None else None
     if length is None:
         return None
+    if args.get("time") is not None:
+        return None  # the steps a clock of any shape takes to reach the length: not known in advance
     per, every, shift = args.get("per", 1.0), args.get("every", 1.0), args.get("shift", 0.0)
     return _ticks(every * _ticks((length - shift) / per))
 
 
-def _clock_check(schedule: Schedule, per: float, every: float, shift: float, **_: Any) -> None:
-    moved = per != 1 or every != 1 or shift != int(shift)
+def _clock_check(
+    schedule: Schedule, per: float, every: float, shift: float, time: Schedule | None, **_: Any
+) -> None:
+    moved = per != 1 or every != 1 or shift != int(shift) or time is not None
     if moved and any(getattr(node, "reacts", False) for node in schedule.walk()):
         raise Invalid(
             "clock can only shift a feedback schedule by whole steps: its metric is reported once an update"
@@ -295,6 +350,7 @@ def clock(
     per: Factor = 1.0,
     every: Factor = 1.0,
     shift: Number = 0.0,
+    time: Schedule | None = None,
     steps: Steps | None = None,
 ) -> Values:
     """Run a schedule on another clock: samples, tokens, whole or fractional epochs, a 1-based count.
@@ -302,13 +358,16 @@ def clock(
     The schedule's time at update t is τ_t = max(shift + per·⌊t/every⌋, 0), and its horizon is τ at the
     end of the part. per=512: its steps count samples at 512 a batch (Megatron's --lr-decay-samples);
     every=E: it steps once an epoch inside a run of updates (E is the updates in an epoch); per=1/E:
-    fractional epochs (PyTorch's scheduler.step(epoch + i/iters)); shift=1: a 1-based clock.
+    fractional epochs (PyTorch's scheduler.step(epoch + i/iters)); shift=1: a 1-based clock. ``time``
+    gives τ_t outright, as an expression in t, for a clock no other setting describes (a batch that
+    grows, accumulation that restarts every epoch).
 
     Args:
         schedule: the schedule, with its lengths in its own clock's units.
         per: how far its clock advances each tick.
         every: the updates a tick takes (a fraction too: 781.25).
         shift: where its clock starts, in its own units.
+        time: τ_t as an expression in t, instead of per, every and shift (its horizon: τ at the end).
         steps: the length of the part in updates; default the schedule's length on this clock, or
             the rest of the run.
 
@@ -317,6 +376,10 @@ def clock(
         --steps 5000
     """
     assert steps is not None
+    if time is not None:
+        times = time.evaluate(steps_of(t), steps)
+        end = float(time.evaluate(np.array([float(steps)]), steps)[0])
+        return schedule.evaluate(times, max(_ticks(end), 1) if math.isfinite(end) else 1)
     horizon = max(_ticks(shift + per * math.floor(round(steps / every, 9))), 1)
     if isinstance(t, Grid) and per == 1 and every == 1 and shift == int(shift) and shift >= 0:
         return schedule.evaluate(t - (-int(shift)), horizon)  # the same steps later: marks stay aligned
