@@ -399,3 +399,53 @@ def test_a_clock_given_as_an_expression() -> None:
     assert_parity(text, ours, theirs)
     with pytest.raises(lrviz.SpecError, match="feedback"):
         lrviz.parse("clock(plateau(0.1), time=t)")
+
+
+MMENGINE_CONFIG = """
+optim_wrapper = dict(optimizer=dict(type='{optimizer}', lr=0.1, {moment}))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=50, end=300),
+    dict(type='LinearMomentum', start_factor=0.9, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingMomentum', eta_min=0.85, by_epoch=False, begin=50, end=300),
+    dict(type='MultiStepMomentum', milestones=[200], gamma=0.5, by_epoch=False, begin=0, end=300),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=300)
+"""
+
+
+@pytest.mark.parametrize("adam", [False, True])
+def test_mmengine_momentum_schedulers_are_mmengines(adam: bool, tmp_path: Any, cli: Any) -> None:
+    torch = require("torch")
+    from tests.test_parity_mmengine import schedulers
+
+    moment = "betas=(0.9, 0.999)" if adam else "momentum=0.9"
+    path = tmp_path / "recipe.py"
+    path.write_text(MMENGINE_CONFIG.format(optimizer="AdamW" if adam else "SGD", moment=moment))
+    param = [torch.nn.Parameter(torch.zeros(1))]
+    optimizer = (
+        torch.optim.AdamW(param, lr=0.1, betas=(0.9, 0.999))
+        if adam
+        else torch.optim.SGD(param, lr=0.1, momentum=0.9)
+    )
+    built = [
+        schedulers.LinearLR(optimizer, start_factor=0.01, by_epoch=False, begin=0, end=50),
+        schedulers.CosineAnnealingLR(optimizer, by_epoch=False, begin=50, end=300),
+        schedulers.LinearMomentum(optimizer, start_factor=0.9, by_epoch=False, begin=0, end=50),
+        schedulers.CosineAnnealingMomentum(optimizer, eta_min=0.85, by_epoch=False, begin=50, end=300),
+        schedulers.MultiStepMomentum(
+            optimizer, milestones=[200], gamma=0.5, by_epoch=False, begin=0, end=300
+        ),
+    ]
+    theirs = []
+    for _ in range(300):
+        group = optimizer.param_groups[0]
+        theirs.append(group["betas"][0] if adam else group["momentum"])
+        optimizer.step()
+        for each in built:
+            each.step()
+    result = cli("export", str(path), "--momentum", "--format", "json")
+    assert result.code == 0, result.err
+    schedules = json.loads(result.out)["schedules"]
+    assert [s["quantity"] for s in schedules] == ["learning rate", "momentum"]
+    assert_parity("mmengine momentum", schedules[1]["lr"], theirs)

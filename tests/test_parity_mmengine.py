@@ -25,8 +25,9 @@ torch = require("torch")
 
 @functools.cache
 def mmengine_schedulers() -> types.ModuleType:
-    """mmengine.optim.scheduler.lr_scheduler, loaded from its file with stand-ins for the registry,
-    the logger and the optimizer wrapper it imports (removed again afterwards)."""
+    """mmengine.optim.scheduler.lr_scheduler (with momentum_scheduler's classes), loaded from its file
+    with stand-ins for the registry, the logger and the optimizer wrapper it imports (removed again
+    afterwards)."""
     root = _package_folder("mmengine")
 
     class Registry:
@@ -48,7 +49,7 @@ def mmengine_schedulers() -> types.ModuleType:
     saved = {name: sys.modules.get(name) for name in names}
     sys.modules.update(stand_ins)
     try:
-        for part in ("param_scheduler", "lr_scheduler"):
+        for part in ("param_scheduler", "lr_scheduler", "momentum_scheduler"):
             name = f"mmengine.optim.scheduler.{part}"
             found = importlib.util.spec_from_file_location(
                 name, os.path.join(root, "optim", "scheduler", f"{part}.py")
@@ -59,6 +60,9 @@ def mmengine_schedulers() -> types.ModuleType:
             sys.modules[name] = module
             found.loader.exec_module(module)
         module = sys.modules["mmengine.optim.scheduler.lr_scheduler"]
+        moving = sys.modules["mmengine.optim.scheduler.momentum_scheduler"]
+        for name in [n for n in vars(moving) if n.endswith("Momentum")]:  # the momentum schedulers too
+            setattr(module, name, getattr(moving, name))
         module.INF = sys.modules["mmengine.optim.scheduler.param_scheduler"].INF  # type: ignore[attr-defined]
         module._ParamScheduler = sys.modules["mmengine.optim.scheduler.param_scheduler"]._ParamScheduler  # type: ignore[attr-defined]
     finally:
@@ -69,6 +73,7 @@ def mmengine_schedulers() -> types.ModuleType:
                 sys.modules[name] = before
         sys.modules.pop("mmengine.optim.scheduler.param_scheduler", None)
         sys.modules.pop("mmengine.optim.scheduler.lr_scheduler", None)
+        sys.modules.pop("mmengine.optim.scheduler.momentum_scheduler", None)
     return module
 
 

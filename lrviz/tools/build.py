@@ -12,7 +12,7 @@ from pathlib import Path
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.lineup import Item, expand, run_length, set_params
 from lrviz.evaluation.lineup import evaluate as evaluate_lineup
-from lrviz.evaluation.run import LEARNING_RATE, Curves
+from lrviz.evaluation.run import LEARNING_RATE, Curves, Look
 from lrviz.evaluation.stats import checkpoints
 from lrviz.io import examples
 from lrviz.io.config import Config, is_config, locate
@@ -113,6 +113,11 @@ def build(
         training = imported(document, run, run.source_kind)
         label = "command line" if document.command_line else document.path.name  # its spec: lrviz import
         items = [Item(label, parse(training.spec, complete=False))]
+        items += [
+            Item(f"{label} ({quantity})", parse(text, complete=False), Look(quantity=quantity))
+            for quantity, text in training.settings
+            if quantity == MOMENTUM and run.momentum
+        ]
         sweeps = []
         name = document.path.stem
         run = replace(run, **dict.fromkeys(LENGTH, None)).over(training.run)  # the importer's length
@@ -220,7 +225,7 @@ def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
         momentum = item.spec.setting(MOMENTUM) if run.momentum and isinstance(item.spec, Call) else None
         if momentum is not None:
             made.append(Item(f"{item.label} ({MOMENTUM})", momentum, replace(item.look, quantity=MOMENTUM)))
-    if run.momentum and len(made) == len(items):
+    if run.momentum and not any(item.look.quantity == MOMENTUM for item in made):
         setters = ", ".join(sorted({e.name for d in ("", *dialects()) for e in entries(d) if e.also}))
         raise SpecError(
             f"--momentum: no schedule here sets a momentum; {setters} do (with cycle_momentum=True)"

@@ -34,6 +34,8 @@ class Imported:
     spec: str
     run: RunSettings = field(default_factory=RunSettings)
     assumptions: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()
+    """The specs of other hyper-parameters the config schedules (``("momentum", spec)``)."""
 
     def options(self) -> str:
         """The run as command-line options (``--steps 1000``), or "" when the config gives no length."""

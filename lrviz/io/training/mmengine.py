@@ -195,16 +195,30 @@ def _scaled(document: Document, lr: float, given: RunSettings, assumed: list[str
     return lr * ratio
 
 
-def _member(document: Document, config: Any, keys: tuple[str, ...], assumed: list[str]) -> str | None:
+def _scheduled(kind: str, config: dict[str, Any]) -> str:
+    """What a scheduler sets: ``lr``, ``momentum`` (its *Momentum schedulers) or a ParamScheduler's
+    param_name."""
+    if kind.endswith("Momentum"):
+        return "momentum"
+    if kind.endswith("ParamScheduler"):
+        return str(config.get("param_name", "lr"))
+    return "lr"
+
+
+def _member(
+    document: Document, config: Any, keys: tuple[str, ...], assumed: list[str], param: str = "lr"
+) -> str | None:
     if not isinstance(config, dict):
         raise TrainingConfigError(f"{document.where(*keys)}: must be a dict(type=..., ...)")
     kind = _name(config.get("type"))
-    if kind.endswith("Momentum") or (kind.endswith("ParamScheduler") and config.get("param_name") != "lr"):
-        assumed.append(
-            f"{'.'.join(keys)} ({kind}) schedules {config.get('param_name', 'momentum')}, "
-            "not the rate: left out"
-        )
+    sets = _scheduled(kind, config)
+    if sets != param:
+        if param == "lr":
+            shown = " (shown with --momentum)" if sets == "momentum" else ""
+            assumed.append(f"{'.'.join(keys)} ({kind}) schedules {sets}, not the rate{shown}")
         return None
+    if kind.endswith("Momentum"):  # the rate's scheduler of the same name, over the momentum
+        kind = kind.removesuffix("Momentum") + "LR"
     if kind.endswith("ParamScheduler"):
         kind = GENERIC.get(kind, kind)
     if kind not in SCHEDULERS:
@@ -244,8 +258,11 @@ GENERIC = {
 """The generic schedulers, with ``param_name='lr'``, as their LR names."""
 
 
-def _schedulers(document: Document, assumed: list[str]) -> list[tuple[dict[str, Any], str]]:
-    """The configs of the rate's schedulers, each with its spec, in the list's order."""
+def _schedulers(
+    document: Document, assumed: list[str], param: str = "lr"
+) -> list[tuple[dict[str, Any], str]]:
+    """The configs of the schedulers of ``param`` (the rate, or the momentum), each with its spec, in
+    the list's order."""
     values = document.values
     if "param_scheduler" not in values:
         raise TrainingConfigError(
@@ -268,7 +285,7 @@ def _schedulers(document: Document, assumed: list[str]) -> list[tuple[dict[str, 
     )
     kept = []
     for config, keys in zip(listed, places, strict=True):
-        spec = _member(document, config, keys, assumed)
+        spec = _member(document, config, keys, assumed, param)
         if spec is not None:
             kept.append((config, spec))
     return kept
@@ -332,7 +349,39 @@ def translate(document: Document, given: RunSettings) -> Imported:
     spec = (
         f"mmengine.param_scheduler([{members}], epoch_length={epoch_length}, lr={lr!r})" if kept else repr(lr)
     )
-    return Imported("mmengine", TITLE, document.path, spec, run, tuple(assumed))
+    settings: tuple[tuple[str, str], ...] = ()
+    moving = [spec for _, spec in _schedulers(document, [], "momentum")]
+    momentum = _momentum(document) if moving else None
+    if moving and momentum is None:
+        assumed.append("the momentum schedulers have no optimizer momentum (or betas) to scale: not shown")
+    elif momentum is not None:
+        listed = ", ".join(moving)
+        settings = (
+            (
+                "momentum",
+                f"mmengine.param_scheduler([{listed}], epoch_length={epoch_length}, lr={momentum!r})",
+            ),
+        )
+    return Imported("mmengine", TITLE, document.path, spec, run, tuple(assumed), settings)
+
+
+def _momentum(document: Document) -> float | None:
+    """The optimizer's momentum, which mmengine's momentum schedulers scale: its ``momentum``, or the
+    first of its ``betas``; ``None`` when it has neither."""
+    for keys in (("optim_wrapper", "optimizer"), ("optimizer",)):
+        node: Any = document.values
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        if node.get("momentum") is not None:
+            return document.number(
+                _readable(document, node["momentum"], (*keys, "momentum")), *keys, "momentum"
+            )
+        betas = node.get("betas")
+        if isinstance(betas, list | tuple) and betas:
+            return document.number(_readable(document, betas[0], (*keys, "betas")), *keys, "betas")
+    return None
 
 
 IMPORTER = Importer("mmengine", TITLE, recognises, translate)
