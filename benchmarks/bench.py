@@ -116,6 +116,47 @@ def every_schedule(n: int, console: Console, shown: int = 8) -> None:
     console.print(table)
 
 
+NANOGPT = """import math
+learning_rate, min_lr, warmup_iters, lr_decay_iters = 6e-4, 6e-5, 2000, 600000
+
+
+def get_lr(it):
+    if it < warmup_iters:
+        return learning_rate * (it + 1) / (warmup_iters + 1)
+    if it > lr_decay_iters:
+        return min_lr
+    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return min_lr + coeff * (learning_rate - min_lr)
+"""
+NANOGPT_NATIVE = (
+    "clock(linear(0, 6e-4, steps=2001), shift=1, steps=2000) >> cosine(6e-4, 6e-5, steps=598001)"
+    " >> constant(6e-5)"
+)
+
+
+def scripts(sizes: list[int], console: Console, folder: Path) -> None:
+    """A training script's get_lr read as ``FILE.py:FUNCTION``, against calling it in Python step by
+    step (what users do without lrviz) and against the same schedule in lrviz's own words."""
+    path = folder / "train.py"
+    path.write_text(NANOGPT)
+    namespace: dict[str, Any] = {}
+    exec(compile(NANOGPT, str(path), "exec"), namespace)  # the benchmark's own copy, run for the baseline
+    get_lr = namespace["get_lr"]
+    table = Table(
+        "÷ Python's own loop", *[f"10^{len(str(n)) - 1}" for n in sizes], title="2. FILE.py:FUNCTION"
+    )
+
+    def loop(n: int) -> list[float]:
+        return [get_lr(i) for i in range(n)]
+
+    loops = {n: best(partial(loop, n), 1) for n in sizes}
+    for name, spec in (("train.py:get_lr", f"{path}:get_lr"), ("lrviz's own words", NANOGPT_NATIVE)):
+        row = [f"{best(partial(lrviz.evaluate, spec, n), _repeat(n)) / loops[n]:.3f}" for n in sizes]
+        table.add_row(name, *row)
+    console.print(table)
+
+
 def against_torch(sizes: list[int], console: Console) -> None:
     """Every torch dialect's documented example, built as PyTorch's own scheduler by ``lrviz code``."""
     if importlib.util.find_spec("torch") is None:
@@ -312,6 +353,7 @@ def main() -> None:
         folder = Path(tmp)
         core([10**4, 10**5, 10**6] if quick else [10**4, 10**5, 10**6, 10**7, 10**8], console)
         every_schedule(10**5 if quick else 10**7, console)
+        scripts([10**4, 10**5] if quick else [10**4, 10**5, 10**6], console, folder)
         against_torch([10**4] if quick else [10**4, 10**5, 10**6], console)
         against_optax([10**4, 10**5] if quick else [10**4, 10**5, 10**6, 10**7], console)
         cli_latency(console, folder)

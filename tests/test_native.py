@@ -299,7 +299,7 @@ def test_momentum_is_torchs(name: str, kwargs: dict[str, Any], adam: bool) -> No
     text = f"torch.{name}(optimizer, {', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
     spec = lrviz.parse(text)
     assert isinstance(spec, lrviz.Spec)
-    setting = spec.setting("momentum")  # type: ignore[attr-defined]
+    setting = spec.setting("momentum")
     assert setting is not None
     assert_parity(text, lrviz.evaluate(spec, steps), lr)
     assert_parity(f"{text} momentum", lrviz.evaluate(setting, steps), momentum)
@@ -307,7 +307,7 @@ def test_momentum_is_torchs(name: str, kwargs: dict[str, Any], adam: bool) -> No
 
 def test_no_momentum_without_cycle_momentum() -> None:
     spec = lrviz.parse("torch.OneCycleLR(optimizer, max_lr=0.1, total_steps=10, cycle_momentum=False)")
-    assert spec.setting("momentum") is None  # type: ignore[attr-defined]
+    assert spec.setting("momentum") is None
 
 
 # --- another quantity, on its own axis -------------------------------------------------------------

@@ -49,6 +49,11 @@ class Spec:
     def children(self) -> tuple[Spec, ...]:
         return ()
 
+    def setting(self, quantity: str) -> Spec | None:
+        """The schedule of another hyper-parameter (``"momentum"``) this spec's scheduler sets, or
+        ``None``: only a framework scheduler that sets one has it."""
+        return None
+
     def render(self) -> str:
         """The spec as canonical text."""
         raise NotImplementedError
@@ -205,7 +210,7 @@ class Call(Spec):
         steps = self.args.get("steps")
         return steps if isinstance(steps, int) else None
 
-    def setting(self, quantity: str) -> Call | None:
+    def setting(self, quantity: str) -> Spec | None:
         """The schedule of another hyper-parameter this scheduler sets as it steps (``"momentum"``),
         from the same arguments; ``None`` if it sets none (or its switch, ``cycle_momentum``, is off)."""
         for also in self.entry.also:

@@ -25,7 +25,7 @@ from lrviz.io.training.cmdline import document as command_line
 from lrviz.language.catalogue import dialects, entries
 from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
 from lrviz.language.parser import parse
-from lrviz.language.tree import Call, checked
+from lrviz.language.tree import checked
 from lrviz.limits import excerpt
 
 Option = tuple[str, str | None]
@@ -222,7 +222,7 @@ def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
         if given is not None and item.look.quantity == LEARNING_RATE:
             item = replace(item, look=replace(item.look, quantity=given))
         made.append(item)
-        momentum = item.spec.setting(MOMENTUM) if run.momentum and isinstance(item.spec, Call) else None
+        momentum = item.spec.setting(MOMENTUM) if run.momentum else None
         if momentum is not None:
             made.append(Item(f"{item.label} ({MOMENTUM})", momentum, replace(item.look, quantity=MOMENTUM)))
     if run.momentum and not any(item.look.quantity == MOMENTUM for item in made):
