@@ -449,3 +449,44 @@ def test_mmengine_momentum_schedulers_are_mmengines(adam: bool, tmp_path: Any, c
     schedules = json.loads(result.out)["schedules"]
     assert [s["quantity"] for s in schedules] == ["learning rate", "momentum"]
     assert_parity("mmengine momentum", schedules[1]["lr"], theirs)
+
+
+def test_clock_time_goes_alone() -> None:
+    with pytest.raises(lrviz.SpecError, match="time=… alone"):
+        lrviz.parse("clock(cosine(0.1, steps=100), time=t, per=2)")
+
+
+def test_a_schedule_on_an_epoch_clock_is_no_horizon_mismatch(cli: Any) -> None:
+    result = cli(
+        "check",
+        "linear(1e-3, 0.1, steps=50) >> clock(cosine(0.1, steps=9), every=E)",
+        "--epochs",
+        "10",
+        "--steps-per-epoch",
+        "50",
+    )
+    assert result.code == 0, result.out
+    assert cli("check", "cosine(0.1, steps=10)", "--epochs", "10", "--steps-per-epoch", "50").code == 1
+
+
+def test_code_for_an_exp_wsd_decay_is_torchs(cli: Any) -> None:
+    torch = require("torch")
+    result = cli("code", "wsd(0.1, decay_type='exp')", "--steps", "100", "--to", "torch")
+    assert result.code == 0, result.err
+    assert "0.5 **" in result.out
+    namespace: dict[str, Any] = {}
+    lambda_text = result.out.split("lr_lambda=", 1)[1].rsplit(",", 1)[0]
+    namespace["f"] = eval(lambda_text, {"min": min})  # the generated lambda, as torch would call it
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, namespace["f"])
+    theirs = []
+    for _ in range(100):
+        theirs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert_parity("exp wsd code", rates("wsd(0.1, decay_type='exp')", 100), theirs)
+
+
+def test_a_quantity_names_the_export_column(cli: Any) -> None:
+    result = cli("export", "cosine(0.1)", "--steps", "3", "--quantity", "weight decay", "--format", "csv")
+    assert result.out.splitlines()[0] == "step,cosine(0.1) (weight decay)"

@@ -120,3 +120,27 @@ def test_the_spec_reads_the_file_as_it_is_now(script: Path) -> None:
     script.write_text(script.read_text().replace("learning_rate = 6e-4", "learning_rate = 1e-3"))
     after = lrviz.evaluate("train.py:get_lr", 10)
     np.testing.assert_allclose(after, before * (1e-3 / 6e-4), rtol=1e-12)
+
+
+def test_a_constant_set_reaches_the_constants_written_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "consts.py").write_text(
+        "import math\nlearning_rate = 1e-3\nmax_iters = 1000\nlr_decay_iters = max_iters\n"
+        "min_lr = learning_rate / 10\n\n\ndef get_lr(it):\n"
+        "    if it > lr_decay_iters:\n        return min_lr\n"
+        "    return min_lr + 0.5 * (1 + math.cos(math.pi * it / lr_decay_iters)) * (learning_rate - min_lr)\n"
+    )
+    theirs = golden(tmp_path / "consts.py", "get_lr", 1000, lr_decay_iters=500, min_lr=1e-4)
+    np.testing.assert_allclose(lrviz.evaluate("consts.py:get_lr", 1000, max_iters=500), theirs, rtol=1e-12)
+    pinned = golden(tmp_path / "consts.py", "get_lr", 1000, lr_decay_iters=1000, min_lr=1e-4)
+    ours = lrviz.evaluate("consts.py:get_lr(max_iters=500, lr_decay_iters=1000)", 1000)
+    np.testing.assert_allclose(ours, pinned, rtol=1e-12)
+
+
+def test_a_path_it_cannot_read_is_said_without_internals(cli: Any) -> None:
+    result = cli("table", "dir with space/my train.py:get_lr", "--steps", "5")
+    assert result.code == 2
+    assert "__script" not in result.err
+    assert "without spaces" in result.err

@@ -29,6 +29,8 @@ from lrviz.cli.options import (
     PLOT_SUFFIXES,
     SPEC_COMMAND,
     AtOption,
+    LogColumnOption,
+    LogOption,
     Name,
     OutputImage,
     PreviewOption,
@@ -130,13 +132,16 @@ def _plotting() -> ModuleType:
     return plot
 
 
-def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool) -> None:
-    """Write the plot of what was built, with the config's plot settings under the command line's."""
+def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool, logged: Any = None) -> None:
+    """Write the plot of what was built, with the config's plot settings under the command line's (and
+    a training log's rates over it)."""
     plotting = _plotting()
     style = plotting.style_for(built.config, look)
     plotting.check_looks(built.curves)
     path = output or Path(built.name + ".png")
-    _write(path, lambda file: plotting.save(built.curves, file, path.suffix.lower(), style), binary=True)
+    _write(
+        path, lambda file: plotting.save(built.curves, file, path.suffix.lower(), style, logged), binary=True
+    )
     console = terminal.stdout()
     if preview and console.is_terminal:
         from lrviz.render.preview import render
@@ -155,14 +160,51 @@ def plot(
     look: dict[str, Any] | None = None,
     resume_at: ResumeOption = None,
     preview: PreviewOption = True,
+    log: LogOption = None,
+    log_column: LogColumnOption = None,
 ) -> None:
-    """Plot schedules (or a config) to an image; several specs overlay.
+    """Plot schedules (or a config) to an image; several specs overlay; --log draws what a run logged
+    over them, or alone.
 
     [dim]lrviz plot cosine --max-lr 0.1 --epochs 100[/]
     """
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
-    _draw(_built(specs or [], settings, None, resume_at), output, look or {}, preview)
+    if log is None:
+        _draw(_built(specs or [], settings, None, resume_at), output, look or {}, preview)
+        return
+    logged, verdict, built = _held(specs or [], settings, log, log_column)
+    plotting = _plotting()
+    drawn = plotting.Logged(
+        logged.steps, logged.rates, log.name, verdict.first_departure if verdict else None
+    )
+    if built is None:
+        style = plotting.style_for(None, look or {})
+        path = output or Path(f"{log.stem or 'log'}.png")
+        _write(path, lambda file: plotting.save(None, file, path.suffix.lower(), style, drawn), binary=True)
+        terminal.say(f"wrote {path}")
+        return
+    _draw(built, output, look or {}, preview, drawn)
+
+
+def _held(
+    tokens: Sequence[str], settings: RunSettings, log: Path, column: str | None
+) -> tuple[Any, Any, Any]:
+    """A log read and, when specs (or a config) are given, held against them: the log, the verdict and
+    the plan (sized to the log when nothing else gives its length)."""
+    from lrviz.io.logs import read
+    from lrviz.tools.verify import plan_of, verify
+
+    logged = read(log, column)
+    for note in logged.notes:
+        terminal.say(f"note: {note}")
+    if not tokens and settings.command_line is None:
+        return logged, None, None
+    texts, options = options_of(tokens)
+    built, _, _ = plan_of(texts, options, settings, logged)
+    for note in built.notes:
+        terminal.say(note)
+    return logged, verify(texts, options, settings, logged), built
 
 
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
@@ -335,6 +377,59 @@ def check(
             notes = f"{len(found)} note{'s' if len(found) > 1 else ''}, " if found else ""
             console.print(f"{notes}no problems found" + (" (notes count with --strict)" if found else ""))
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
+@with_options()
+def verify(
+    specs: Specs = None,
+    settings: RunSettings = NO_RUN,
+    log: LogOption = None,
+    log_column: LogColumnOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The verdict as JSON, for tools.")] = False,
+) -> None:
+    """Hold a training log against the schedule planned: exit 0 when the run did what was planned, 1
+    when it departs (and why); without a plan, the spec that reproduces the log.
+
+    [dim]lrviz verify "cosine(3e-4, warmup=100)" --steps 1000 --log trainer_state.json[/]
+    """
+    import json
+
+    if log is None:
+        raise LrvizError("give the run's log: --log PATH (trainer_state.json, TensorBoard events, a CSV)")
+    logged, verdict, _ = _held(specs or [], settings, log, log_column)
+    console = terminal.stdout()
+    if verdict is None:
+        from lrviz.tools.fit import fit
+
+        found = fit(logged)
+        if as_json:
+            data = {"spec": found.spec, "steps": found.steps, "exact": found.exact, "error": found.error}
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            how = (
+                "reproduces the log"
+                if found.exact
+                else f"is the closest (max error {found.error:.3g} of the peak)"
+            )
+            console.print(f"{escape(found.spec)}", soft_wrap=True)
+            terminal.say(f"{how}, over --steps {found.steps}")
+        if not found.exact:
+            raise typer.Exit(1)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(verdict.to_data(), indent=2) + "\n")
+    else:
+        if verdict.match:
+            console.print(f"match: the log's {verdict.compared:,} rates are the plan's ({logged.convention})")
+        else:
+            console.print(
+                f"departs at update {verdict.first_departure:,} ({logged.convention})", soft_wrap=True
+            )
+        for finding in verdict.findings:
+            console.print(f"[bold]{finding.code}[/]: {escape(finding.detail)}", soft_wrap=True)
+    if not verdict.match:
         raise typer.Exit(1)
 
 

@@ -148,6 +148,25 @@ OutputImage = Annotated[
         rich_help_panel="Output",
     ),
 ]
+LogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--log",
+        metavar="PATH",
+        help="A training log: trainer_state.json, TensorBoard events (a file or folder), Lightning's "
+        "metrics.csv, or any CSV with a step and a rate column.",
+        rich_help_panel="Log",
+    ),
+]
+LogColumnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--log-column",
+        metavar="NAME",
+        help="The log's rate column or tag (default: found).",
+        rich_help_panel="Log",
+    ),
+]
 AtOption = Annotated[
     str | None,
     typer.Option(

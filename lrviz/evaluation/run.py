@@ -169,6 +169,9 @@ class Look:
     quantity: str = LEARNING_RATE
     """What the curve's values are: the learning rate, or another hyper-parameter a schedule is
     drawn as (its axis label and export column say so)."""
+    of: str = ""
+    """The label of the curve this one goes with (a scheduler's momentum, with its rate): drawn in
+    its colour."""
 
 
 @dataclass

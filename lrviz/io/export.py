@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 import ujson
 
-from lrviz.evaluation.run import Curves
+from lrviz.evaluation.run import LEARNING_RATE, Curves, Series
 from lrviz.progress import report
 from lrviz.schedules.entry import Values
 from lrviz.version import __version__
@@ -30,7 +30,16 @@ def header(curves: Curves) -> list[str]:
     if curves.run.in_epochs:
         columns.append("epoch")
     metric = [curves.run.metric.label] if curves.run.metric is not None else []
-    return columns + [s.label for s in curves.series] + metric
+    return columns + [_column(s) for s in curves.series] + metric
+
+
+def _column(series: Series) -> str:
+    """A curve's column: its label, and what it is when that is not the learning rate and its label
+    does not say so already."""
+    quantity = series.look.quantity
+    if quantity == LEARNING_RATE or series.label.endswith(f"({quantity})"):
+        return series.label
+    return f"{series.label} ({quantity})"
 
 
 ROWS_A_WRITE = 65_536

@@ -117,6 +117,7 @@ def parse_value(
     folder: str | None = None,
 ) -> Any:
     """Parse text in the grammar to a plain value (number, text, list, …) or a :class:`Spec`."""
+    given = source
     source, scripts = stand_ins(source)
     try:
         with warnings.catch_warnings():  # "0.1if t": Python's own advice on its syntax is not the user's
@@ -125,15 +126,20 @@ def parse_value(
             tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         if "integer string conversion" in error.msg:  # Python's own limit on digits
-            raise SpecError(f"{excerpt(source)}: {TOO_LARGE}") from None
-        column = f" at column {error.offset}" if error.offset else ""
-        raise SpecError(f"cannot parse {excerpt(source)}: {error.msg}{column}") from None
+            raise SpecError(f"{excerpt(given)}: {TOO_LARGE}") from None
+        column = f" at column {error.offset}" if error.offset and not scripts and ".py" not in given else ""
+        hint = (
+            "; a script's function is FILE.py:FUNCTION, its path without spaces, quotes or colons"
+            if ".py" in given and ":" in given
+            else ""
+        )
+        raise SpecError(f"cannot parse {excerpt(given)}: {error.msg}{column}{hint}") from None
     except RecursionError:
-        raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)") from None
+        raise SpecError(f"{excerpt(given)} is nested too deeply (at most {SPEC_DEPTH} levels)") from None
     except (ValueError, MemoryError):  # a NUL character, an integer literal of over 4,300 digits
-        raise SpecError(f"cannot parse {excerpt(source)}") from None
+        raise SpecError(f"cannot parse {excerpt(given)}") from None
     if _depth(tree.body) > SPEC_DEPTH:
-        raise SpecError(f"{excerpt(source)} is nested too deeply (at most {SPEC_DEPTH} levels)")
+        raise SpecError(f"{excerpt(given)} is nested too deeply (at most {SPEC_DEPTH} levels)")
     return _Walker(source, constants or {}, complete, scripts, folder).value(tree.body)
 
 

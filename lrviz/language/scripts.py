@@ -64,12 +64,14 @@ def _entry(text: str, path: str, name: str, mtime: int, size: int) -> Entry:
     params = tuple(
         Param(
             p.name,
-            None if p.default is None else _as_written(p.default),
+            None,
             p.default is None,
             kind=CONSTANT,
+            optional=p.default is not None,
             keyword_only=True,
             description=f"{name}'s {p.name} (line {p.line}): one of its parameters, or a module constant it "
-            "reads.",
+            "reads; left out, the file's value (computed from the others it is written with).",
+            shown_default="" if p.default is None else repr(_as_written(p.default)),
         )
         for p in function.parameters
     )

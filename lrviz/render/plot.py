@@ -215,6 +215,7 @@ def draw(
     stats: bool = False,
     panel: str = "",
     vector: bool = False,
+    palette: Mapping[Series, Any] | None = None,
 ) -> Axes:
     """Draw ``series`` (default: all of ``curves``) on ``ax`` with their phase boundaries; return ``ax``.
     ``panel`` is the title of the panel ``ax`` is, which the legend's labels leave out.
@@ -239,7 +240,12 @@ def draw(
             linestyle = s.look.linestyle or (0, (4, 3))  # dashed over the curve it covers
         drawstyle = "steps-post" if edges is None else "default"
         (line,) = ax.plot(
-            steps, values, label=label, color=_color(s), linestyle=linestyle, drawstyle=drawstyle
+            steps,
+            values,
+            label=label,
+            color=(palette or {}).get(s, _color(s)),
+            linestyle=linestyle,
+            drawstyle=drawstyle,
         )
         colors.append(line.get_color())
     marks = sorted({m.step for s in chosen for m in s.marks if m.kind != "reduced"})
@@ -383,9 +389,79 @@ DRAWN_LARGEST = 1e300
 """The largest rate a plot draws: matplotlib's axes cannot place ticks near float64's largest."""
 
 
-def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
+@dataclass(frozen=True)
+class Logged:
+    """A training log's rates, drawn over the plan: each at the update it was the rate of, and the first
+    update where the log departs from the plan, if it does."""
+
+    steps: npt.NDArray[np.int64]
+    rates: Values
+    label: str
+    departure: int | None = None
+
+
+LOGGED_MARKERS = 2000
+"""The most logged points drawn one by one; more are drawn as a line."""
+
+
+def draw_logged(ax: Axes, logged: Logged) -> None:
+    """The log's points over what ``ax`` shows, and a mark at its first departure from the plan."""
+    label = f"logged: {drawn(logged.label, LABEL_LENGTH)}"
+    if logged.steps.size <= LOGGED_MARKERS:
+        ax.plot(
+            logged.steps + 0.5,
+            logged.rates,
+            linestyle="none",
+            marker="o",
+            markersize=3,
+            markerfacecolor="none",
+            color="black",
+            label=label,
+            zorder=4,
+        )
+    else:
+        ax.plot(
+            logged.steps,
+            logged.rates,
+            drawstyle="steps-post",
+            linestyle=(0, (2, 2)),
+            linewidth=1.0,
+            color="black",
+            label=label,
+            zorder=4,
+        )
+    if logged.departure is not None:
+        ax.axvline(logged.departure, color="tab:red", linewidth=1.0, zorder=3)
+        ax.annotate(
+            f" departs at {logged.departure:,}",
+            (logged.departure, 1.0),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            fontsize="small",
+            color="tab:red",
+        )
+
+
+def log_figure(logged: Logged, style: Style, steps_per_epoch: int = 1) -> Figure:
+    """A figure of what a run logged, with no plan to hold it against."""
+    fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
+    ax = fig.subplots()
+    draw_logged(ax, logged)
+    if style.logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(LEARNING_RATE)
+    ax.set_xlim(0, int(logged.steps[-1]) + 1 if logged.steps.size else 1)
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    title = style.title if style.title is not None else logged.label
+    if title:
+        fig.suptitle(_wrapped(drawn(title), fig))
+    return fig
+
+
+def figure(curves: Curves, style: Style, vector: bool = False, logged: Logged | None = None) -> Figure:
     """A new figure of ``curves``: one panel, or a grid of panels on the same scales (for ``vector``
-    output: see :func:`draw`)."""
+    output: see :func:`draw`), with a training log's rates over the first (``logged``)."""
     for s in curves.series:
         largest = max(abs(x) for x in s.extent())
         if largest > DRAWN_LARGEST:
@@ -409,14 +485,26 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
         ax = draw(
             fig.subplots(), curves, members, logy=style.logy, stats=style.stats, panel=title, vector=vector
         )
-        if len(members) > 1 or style.stats:
+        if logged is not None:
+            draw_logged(ax, logged)
+        if len(members) > 1 or style.stats or logged is not None:
             _legend(fig, members, *ax.get_legend_handles_labels())
     else:
         columns = 1 if stacked else math.ceil(math.sqrt(len(panels)))  # one quantity above another
         rows = math.ceil(len(panels) / columns)
         axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        palette = _shared_colors(curves.series) if stacked else None
         for index, (ax, (title, members)) in enumerate(zip(axes, panels.items(), strict=False)):
-            draw(ax, curves, members, logy=style.logy, stats=style.stats, panel=title, vector=vector)
+            draw(
+                ax,
+                curves,
+                members,
+                logy=style.logy,
+                stats=style.stats,
+                panel=title,
+                vector=vector,
+                palette=palette,
+            )
             ax.set_title(drawn(title, LABEL_LENGTH), fontsize="small")
             ax.label_outer()
             if index + columns >= len(panels):  # nothing drawn below it: its x axis is the bottom one
@@ -426,6 +514,8 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
                 ax.legend(fontsize="x-small", frameon=False)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
+        if logged is not None:
+            draw_logged(axes[0], logged)
         for quantity in {s.look.quantity for s in curves.series}:  # each quantity on its own scale
             _same_scales(
                 [
@@ -435,12 +525,29 @@ def figure(curves: Curves, style: Style, vector: bool = False) -> Figure:
                 ]
             )
         first = next(iter(panels.values()))
-        if len(first) > 1 and not style.stats:  # the same overlaid values in every panel: one legend
+        if stacked and len(curves.series) > 1 and not style.stats:  # every curve, once
+            handles: dict[str, Any] = {}
+            for ax in axes[: len(panels)]:
+                for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                    handles.setdefault(label, handle)
+            _legend(fig, list(curves.series), list(handles.values()), list(handles))
+        elif len(first) > 1 and not style.stats:  # the same overlaid values in every panel: one legend
             _legend(fig, first, *axes[0].get_legend_handles_labels())
     title = style.title if style.title is not None else _default_title(curves)
     if title:
         fig.suptitle(_wrapped(drawn(title), fig))
     return fig
+
+
+def _shared_colors(series: Sequence[Series]) -> dict[Series, Any]:
+    """One colour a schedule, in every panel: a curve that goes with another (its momentum) takes the
+    other's, the rest the colour cycle's in turn (or their own)."""
+    cycle = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    by_label: dict[str, Any] = {}
+    for s in series:
+        if not s.look.of:
+            by_label[s.label] = _color(s) or cycle[len(by_label) % len(cycle)]
+    return {s: by_label.get(s.look.of, _color(s)) if s.look.of else by_label[s.label] for s in series}
 
 
 def _by_quantity(series: Sequence[Series]) -> dict[str, list[Series]]:
@@ -497,8 +604,15 @@ def _metadata(suffix: str) -> dict[str, Any]:
     return {"CreationDate": None, "ModDate": None, "Creator": software, "Producer": software}
 
 
-def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = None) -> None:
-    """Write the plot of ``curves`` to ``file`` in the format of ``suffix`` (.png, .svg or .pdf).
+def save(
+    curves: Curves | None,
+    file: IO[bytes],
+    suffix: str,
+    style: Style | None = None,
+    logged: Logged | None = None,
+) -> None:
+    """Write the plot of ``curves`` (with a log's rates over them; or the log's alone) to ``file`` in
+    the format of ``suffix`` (.png, .svg or .pdf).
 
     The same curves and style give byte-identical files.
     """
@@ -508,4 +622,9 @@ def save(curves: Curves, file: IO[bytes], suffix: str, style: Style | None = Non
         # label, a glyph drawn as a box): the command line is no place for its text
         warnings.simplefilter("ignore")
         vector = suffix != ".png"
-        figure(curves, style, vector).savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))
+        if curves is None:
+            assert logged is not None
+            made = log_figure(logged, style)
+        else:
+            made = figure(curves, style, vector, logged)
+        made.savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))

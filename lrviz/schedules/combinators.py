@@ -277,7 +277,7 @@ def restarts(
         else:
             cycle = np.floor(t / period)
             rates = schedule.evaluate(t - cycle * period, period)
-        return _decayed(schedule, period, rates, cycle, decay, keep_end)
+        return rates if decay == 1 else _decayed(schedule, period, rates, decay**cycle, keep_end)
     top = t.stop - 1 if isinstance(t, Grid) else float(t.max(initial=0))
     starts = _cycle_starts(period, mult, top).tolist()
 
@@ -290,22 +290,20 @@ def restarts(
 def _cycle_rate(schedule: Schedule, length: int, k: int, decay: float, keep_end: bool, local: Time) -> Values:
     """The rates of cycle ``k`` (``length`` steps) at its local steps."""
     rates = schedule.evaluate(local, length)
-    return _decayed(schedule, length, rates, np.full(rates.shape, float(k)), decay, keep_end)
+    return _decayed(schedule, length, rates, decay ** float(k), keep_end)  # an overflow raises here
 
 
 def _decayed(
-    schedule: Schedule, length: int, rates: Values, cycle: Values, decay: float, keep_end: bool
+    schedule: Schedule, length: int, rates: Values, factor: Values | float, keep_end: bool
 ) -> Values:
-    """A cycle's rates shrunk by decay^k, k its number: all of them, or (``keep_end``) their rise above
-    the cycle's end rate."""
-    if decay == 1:
-        return rates
+    """A cycle's rates shrunk by ``factor`` (decay^k, k its number): all of them, or (``keep_end``)
+    their rise above the cycle's end rate."""
     if not keep_end:
-        return rates * decay**cycle
+        return rates if isinstance(factor, float) and factor == 1 else rates * factor
     first, end = (float(x) for x in schedule.evaluate(np.array([0.0, float(length)]), length))
     if first == end:
         return rates
-    kept: Values = end + (rates - end) * ((first * decay**cycle - end) / (first - end))
+    kept: Values = end + (rates - end) * ((first * factor - end) / (first - end))
     return kept
 
 
@@ -336,6 +334,8 @@ def _clock_length(args: Mapping[str, Any]) -> int | None:
 def _clock_check(
     schedule: Schedule, per: float, every: float, shift: float, time: Schedule | None, **_: Any
 ) -> None:
+    if time is not None and (per != 1 or every != 1 or shift != 0):
+        raise Invalid("give time=… alone: it is the whole clock, and per, every and shift would be ignored")
     moved = per != 1 or every != 1 or shift != int(shift) or time is not None
     if moved and any(getattr(node, "reacts", False) for node in schedule.walk()):
         raise Invalid(

@@ -79,6 +79,9 @@ class Param:
     keyword_only: bool = False
     generic: bool = False
     description: str = ""
+    shown_default: str = ""
+    """The default as listings show it, where ``default`` is ``None`` for a reason (a constant a
+    training script computes from others: left out, it is computed)."""
 
     @property
     def unit(self) -> str:
@@ -112,8 +115,8 @@ class Param:
             return f"*{self.name}"
         if self.required:
             return self.name
-        default = repr(self.default)
-        if self.default is None and self.name in ("steps", "lr"):
+        default = self.shown_default or repr(self.default)
+        if self.default is None and self.name in ("steps", "lr") and not self.shown_default:
             default = "run" if self.name == "steps" else "optimizer"
         return f"{self.name}={default}"
 

@@ -114,7 +114,7 @@ def build(
         label = "command line" if document.command_line else document.path.name  # its spec: lrviz import
         items = [Item(label, parse(training.spec, complete=False))]
         items += [
-            Item(f"{label} ({quantity})", parse(text, complete=False), Look(quantity=quantity))
+            Item(f"{label} ({quantity})", parse(text, complete=False), Look(quantity=quantity, of=label))
             for quantity, text in training.settings
             if quantity == MOMENTUM and run.momentum
         ]
@@ -224,7 +224,8 @@ def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
         made.append(item)
         momentum = item.spec.setting(MOMENTUM) if run.momentum else None
         if momentum is not None:
-            made.append(Item(f"{item.label} ({MOMENTUM})", momentum, replace(item.look, quantity=MOMENTUM)))
+            look = replace(item.look, quantity=MOMENTUM, of=item.label)
+            made.append(Item(f"{item.label} ({MOMENTUM})", momentum, look))
     if run.momentum and not any(item.look.quantity == MOMENTUM for item in made):
         setters = ", ".join(sorted({e.name for d in ("", *dialects()) for e in entries(d) if e.also}))
         raise SpecError(

@@ -77,6 +77,19 @@ def _calls(series: Series) -> Iterator[Call]:
             yield node
 
 
+def _on_the_run_clock(series: Series) -> Iterator[Call]:
+    """The schedules of a spec that count the run's updates: those inside ``clock(…)`` count their
+    own clock's units (epochs, samples), which no horizon of the run's can be told against."""
+    stack = [series.spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call):
+            if node.entry.name == "clock":
+                continue
+            yield node
+        stack.extend(reversed(node.children()))
+
+
 def _value(call: Call, *names: str) -> Any:
     """The first of ``names`` the call sets or defaults, else None."""
     for name in names:
@@ -200,7 +213,7 @@ def horizon_mismatch(series: Series, curves: Curves) -> Iterator[Finding]:
     if per_epoch == 1:
         return
     epochs = -(-run.steps // per_epoch)
-    for call in _calls(series):
+    for call in _on_the_run_clock(series):
         for name in HORIZONS:
             horizon = call.args.get(name)
             if not isinstance(horizon, int) or horizon <= 0:

@@ -342,7 +342,12 @@ def _wsd(a: Mapping[str, Any], t: _Expr) -> _Expr:
     lr, floor, decay = _c(a["lr"]), _c(a["min_lr"]), int(a["decay"])
     stable = int(a["steps"]) - decay
     q = _fn("minimum", (t - stable) / decay, 1)
-    shapes = {"linear": 1 - q, "cosine": (1 + _fn("cos", PI * q)) / 2, "1-sqrt": 1 - _fn("sqrt", q)}
+    shapes = {
+        "linear": 1 - q,
+        "cosine": (1 + _fn("cos", PI * q)) / 2,
+        "1-sqrt": 1 - _fn("sqrt", q),
+        "exp": 2.0 * 0.5**q - 1.0,
+    }
     return _fn("where", t < stable, lr, floor + (lr - floor) * shapes[a["decay_type"]])
 
 
