@@ -354,7 +354,7 @@ def test_tensorboard_bad_input(tmp_path: Path) -> None:
 
 def test_tensorboard_missing_package_is_a_log_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "tensorboard", None)
-    monkeypatch.setitem(sys.modules, "tensorboard.backend.event_processing.event_file_loader", None)
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto.event_pb2", None)
     with pytest.raises(LogError, match=r'needs the tensorboard package: pip install "lrviz\[tensorboard\]"'):
         read(TORCH_EVENTS)
 
