@@ -7,6 +7,7 @@ work, with a message that names the limit (and, for the run length, the option t
 
 from __future__ import annotations
 
+import ast
 import os
 
 from lrviz.errors import RunError
@@ -96,3 +97,16 @@ def size(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
         count /= 1024
     raise AssertionError
+
+
+def nesting(root: ast.AST, most: int) -> int:
+    """How deeply the nodes under ``root`` nest (counted without recursion), or a number above ``most``
+    as soon as they nest deeper: a spec's or a script's bound on depth, told before it is walked."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > most:
+            break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest

@@ -22,7 +22,7 @@ from lrviz.language.functions import CONSTANTS, FUNCTIONS, RUN_CONSTANTS, VARIAB
 from lrviz.language.scripts import SCRIPT, stand_ins
 from lrviz.language.scripts import entry as script_entry
 from lrviz.language.tree import Call, Operation, Spec, Variable, as_schedule, bind
-from lrviz.limits import SPEC_DEPTH, SPEC_LENGTH, excerpt
+from lrviz.limits import SPEC_DEPTH, SPEC_LENGTH, excerpt, nesting
 from lrviz.schedules.entry import Entry
 
 _BINARY = {
@@ -138,21 +138,9 @@ def parse_value(
         raise SpecError(f"{excerpt(given)} is nested too deeply (at most {SPEC_DEPTH} levels)") from None
     except (ValueError, MemoryError):  # a NUL character, an integer literal of over 4,300 digits
         raise SpecError(f"cannot parse {excerpt(given)}") from None
-    if _depth(tree.body) > SPEC_DEPTH:
+    if nesting(tree.body, SPEC_DEPTH) > SPEC_DEPTH:
         raise SpecError(f"{excerpt(given)} is nested too deeply (at most {SPEC_DEPTH} levels)")
     return _Walker(source, constants or {}, complete, scripts, folder).value(tree.body)
-
-
-def _depth(root: ast.AST) -> int:
-    """How deeply the nodes under ``root`` nest, counted without recursion."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > SPEC_DEPTH:
-            break
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
 
 class _Walker:

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lrviz.errors import SpecError, close_names
-from lrviz.limits import cut
+from lrviz.limits import cut, nesting
 
 MAX_BYTES = 1 << 20
 """Bytes in a Python file lrviz reads (1 MiB)."""
@@ -595,18 +595,6 @@ def _refuse(node: ast.AST, what: str | None = None) -> _Refused:
     return _Refused(line, what)
 
 
-def _depth(node: ast.AST) -> int:
-    deepest = 0
-    stack = [(node, 1)]
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            return deepest
-        stack.extend((child, level + 1) for child in ast.iter_child_nodes(item))
-    return deepest
-
-
 class _Scope:
     """How the names of a function (or of a constant's expression) resolve."""
 
@@ -697,7 +685,7 @@ class _Checker:
             raise _Refused(binding.line, f"recursion ({chain})", outside=False)
         if len(self.stack) >= MAX_CALLS:
             raise _Refused(binding.line, f"calls nested more than {MAX_CALLS} deep", outside=False)
-        if _depth(binding.node) > MAX_DEPTH:
+        if nesting(binding.node, MAX_DEPTH) > MAX_DEPTH:
             raise _Refused(
                 binding.line, f"{binding.name} is nested more than {MAX_DEPTH} deep", outside=False
             )
@@ -898,7 +886,7 @@ class _Checker:
         return binding.problem
 
     def constant_expression(self, binding: _Const) -> str | None:
-        if _depth(binding.expr) > MAX_DEPTH:
+        if nesting(binding.expr, MAX_DEPTH) > MAX_DEPTH:
             return f"line {binding.line}: nested more than {MAX_DEPTH} deep"
         scope = _Scope(self.module, set(), binding.refs.get, binding.name)
         try:
