@@ -101,3 +101,60 @@ def test_verify_needs_a_log(cli: Any) -> None:
     result = cli("verify", "cosine(0.1)", "--steps", "10")
     assert result.code == 2
     assert "--log" in result.err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"step,lr\n99999999999999999999999,0.1\n", "beyond any run"),
+        (b"step,lr,learning_rate\n0,0.1,0.2\n", "pick one with --log-column"),
+        (b"step,lr\n0,1e308\n1,1e309\n", "inf"),
+    ],
+)
+def test_logs_beyond_reason_are_refused(tmp_path: Path, cli: Any, content: bytes, message: str) -> None:
+    path = tmp_path / "log.csv"
+    path.write_bytes(content)
+    result = cli("verify", "cosine(0.1)", "--steps", "3", "--log", str(path))
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+    assert message in result.err
+
+
+def test_a_log_that_stops_early_is_said(tmp_path: Path, cli: Any) -> None:
+    torch = require("torch")
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=200)
+    rows = ["step,lr"]
+    for step in range(100):
+        rows.append(f"{step},{optimizer.param_groups[0]['lr']!r}")
+        optimizer.step()
+        scheduler.step()
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = cli(
+        "verify",
+        "torch.CosineAnnealingLR(optimizer, T_max=200, lr=0.1)",
+        "--steps",
+        "200",
+        "--log",
+        str(path),
+        "--json",
+    )
+    assert result.code == 0, result.err
+    assert [f["code"] for f in json.loads(result.out)["findings"]] == ["shorter"]
+
+
+def test_a_staircase_of_many_drops_is_fitted(tmp_path: Path, cli: Any) -> None:
+    torch = require("torch")
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
+    rows = ["step,lr"]
+    for step in range(100):
+        rows.append(f"{step},{optimizer.param_groups[0]['lr']!r}")
+        optimizer.step()
+        scheduler.step()
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = cli("verify", "--log", str(path), "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["exact"] is True

@@ -422,7 +422,8 @@ def verify(
         sys.stdout.write(json.dumps(verdict.to_data(), indent=2) + "\n")
     else:
         if verdict.match:
-            console.print(f"match: the log's {verdict.compared:,} rates are the plan's ({logged.convention})")
+            rates = "rate is" if verdict.compared == 1 else f"{verdict.compared:,} rates are"
+            console.print(f"match: the log's {rates} the plan's ({logged.convention})")
         else:
             console.print(
                 f"departs at update {verdict.first_departure:,} ({logged.convention})", soft_wrap=True

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrviz.errors import LrvizError
+from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,9 @@ def _hf(path: Path, column: str | None, notes: tuple[str, ...]) -> Log:
     if not isinstance(state, dict) or "log_history" not in state:
         raise LogError(f"{path}: not a trainer_state.json (no log_history)")
     history = state["log_history"]
-    if not isinstance(history, list) or not history:
+    if not isinstance(history, list):
+        raise LogError(f"{path}: log_history is not a list of logged entries")
+    if not history:
         raise LogError(f"{path}: log_history is empty: the run logged nothing (set logging_steps)")
     name = column or "learning_rate"
     steps: array[int] = array("q")
@@ -195,6 +198,7 @@ def _hf(path: Path, column: str | None, notes: tuple[str, ...]) -> Log:
         step = entry.get("step")
         if isinstance(step, bool) or not isinstance(step, int):
             raise LogError(f"{path}: a log_history entry has no integer step: {str(entry)[:60]}")
+        step = _bounded(path, step)
         if step < 1:
             raise LogError(
                 f"{path}: step {step} in log_history: the Trainer logs from step 1 (after an update)"
@@ -203,7 +207,8 @@ def _hf(path: Path, column: str | None, notes: tuple[str, ...]) -> Log:
         rates.append(_rate(path, entry[name], step))
     if not steps:
         there = [k for k in keys if k not in ("step", "epoch")]
-        raise LogError(f"{path}: no {name} in log_history (its entries hold {_listed(there)})")
+        held = f"its entries hold {_listed(there)}" if there else "its entries hold no values"
+        raise LogError(f"{path}: no {name} in log_history ({held})")
     return _finish(
         path, "hf", name, steps, rates, float32=False, convention=HF_CONVENTION, offset=1, notes=notes
     )
@@ -419,7 +424,7 @@ def _mlflow(path: Path, header: list[str], rows: Iterator[list[str]], column: st
 
 def _step(path: Path, text: str, rows: Iterator[list[str]]) -> int:
     try:
-        return int(text)
+        return _bounded(path, int(text))
     except ValueError:
         pass
     try:
@@ -429,7 +434,16 @@ def _step(path: Path, text: str, rows: Iterator[list[str]]) -> int:
     if not value.is_integer():
         line = getattr(rows, "line_num", "?")
         raise LogError(f"{path}: line {line}: the step {text.strip()!r} is not a whole number")
-    return int(value)
+    return _bounded(path, int(value))
+
+
+def _bounded(path: Path, step: int) -> int:
+    """A logged step, which no run goes beyond :data:`~lrviz.limits.LARGEST_STEP`."""
+    if abs(step) > LARGEST_STEP:
+        raise LogError(
+            f"{path}: the step {step:.3g} is beyond any run (steps are at most {LARGEST_STEP_TEXT})"
+        )
+    return step
 
 
 def _csv_rate(path: Path, text: str, step: int) -> float:
@@ -446,7 +460,9 @@ def _float32_source(rates: array[float], texts: list[str]) -> bool:
     if not rates:
         return False
     values = np.frombuffer(rates, dtype=np.float64)
-    if not np.array_equal(values.astype(np.float32).astype(np.float64), values):
+    with np.errstate(over="ignore"):  # a rate beyond float32's range is no float32 one
+        narrowed = values.astype(np.float32).astype(np.float64)
+    if not np.array_equal(narrowed, values):
         return False
     return any(len(re.sub(r"[^0-9]", "", t.split("e")[0].split("E")[0]).strip("0")) > 9 for t in texts)
 
@@ -460,9 +476,11 @@ def _pick(path: Path, names: list[str], column: str | None, what: str) -> str:
         if column in names:
             return column
         raise LogError(f"{path}: no {what} {column!r}; the {what}s are {_listed(names)}")
-    for name in RATE_NAMES:
-        if name in names:
-            return name
+    rates = [name for name in RATE_NAMES if name in names]
+    if len(rates) > 1:
+        raise LogError(f"{path}: {len(rates)} rate {what}s ({_listed(rates)}): pick one with --log-column")
+    if rates:
+        return rates[0]
     monitors = [n for n in names if MONITOR.fullmatch(n) and not MONITOR_OTHER.fullmatch(n)]
     if monitors:
         optimizers = list(dict.fromkeys(_monitor_key(n) for n in monitors))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,12 @@ def fit(log: Log) -> Fit:
     """The spec, among lrviz's families and the dialect of the framework that wrote the log, that
     reproduces it best: the first exact candidate (lrviz's own spelling before the framework's), or
     the one with the least error."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():  # candidates that overflow are skipped
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _fit(log)
+
+
+def _fit(log: Log) -> Fit:
     from lrviz.evaluation.run import evaluate
 
     t = np.asarray(log.steps, dtype=np.int64)
@@ -82,9 +89,12 @@ def fit(log: Log) -> Fit:
             continue
         tried += 1
         try:
-            values = evaluate(spec, steps)[t]
+            whole = evaluate(spec, steps)
         except (LrvizError, ValueError, OverflowError, ZeroDivisionError, IndexError):
             continue
+        if whole.size and float(whole.min()) < 0 <= float(r.min()):
+            continue  # a schedule that goes below zero where the run never did is no rate
+        values = whole[t]
         error = float(np.max(np.abs(values - r))) / scale
         if not math.isfinite(error):
             continue
@@ -489,7 +499,7 @@ def _drops(t: npt.NDArray[np.int64], r: Array, close: float) -> list[int] | None
         return None
     ratio = r[1:] / np.where(r[:-1] == 0, np.inf, r[:-1])
     moves = np.abs(ratio - 1) > 4 * close
-    if not moves.any() or moves.sum() > max(20, r.size // 4) or np.any(ratio[moves] >= 1):
+    if not moves.any() or moves.sum() > r.size // 2 or np.any(ratio[moves] >= 1):  # flat between drops
         return None
     return [int(i) for i in np.flatnonzero(moves)]
 

@@ -11,6 +11,7 @@ milestone or a restart is still seen there."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -188,6 +189,14 @@ def plan_of(
 
 
 def verify(texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log) -> Verdict:
+    """Hold ``log`` against the plan (see :func:`_verify`), numpy's warnings about rates far beyond
+    any plan's kept from the output: such rates simply depart."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _verify(texts, options, settings, log)
+
+
+def _verify(texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log) -> Verdict:
     """Hold ``log`` against the plan the specs (or config), options and settings give, as every command
     builds it. A plan that has no length of its own (neither steps nor epochs given, no config's or
     schedule's length) is sized to the log: its last logged update + 1. Points past the plan's end are
@@ -222,6 +231,15 @@ def verify(texts: Sequence[str], options: Sequence[Option], settings: RunSetting
         )
     within = steps < length
     beyond = int((~within).sum())
+    if int(steps[-1]) < length - 1:
+        findings.append(
+            Finding(
+                "shorter",
+                f"the log ends at update {int(steps[-1]):,}, before the plan's last ({length - 1:,}): "
+                "the run stopped early, or logged only so far",
+                {"last_logged": int(steps[-1]), "plan_steps": length},
+            )
+        )
     if beyond:
         findings.append(
             Finding(
