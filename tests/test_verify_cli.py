@@ -120,17 +120,24 @@ def test_logs_beyond_reason_are_refused(tmp_path: Path, cli: Any, content: bytes
     assert message in result.err
 
 
-def test_a_log_that_stops_early_is_said(tmp_path: Path, cli: Any) -> None:
+def _torch_log(folder: Path, make: Any, updates: int) -> Path:
+    """A CSV log of a real torch scheduler (``make(lr_scheduler, optimizer)``) in a plain loop: the
+    rate each update used, at its step."""
     torch = require("torch")
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=200)
+    scheduler = make(torch.optim.lr_scheduler, optimizer)
     rows = ["step,lr"]
-    for step in range(100):
+    for step in range(updates):
         rows.append(f"{step},{optimizer.param_groups[0]['lr']!r}")
         optimizer.step()
         scheduler.step()
-    path = tmp_path / "log.csv"
+    path = folder / "log.csv"
     path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_log_that_stops_early_is_said(tmp_path: Path, cli: Any) -> None:
+    path = _torch_log(tmp_path, lambda s, o: s.CosineAnnealingLR(o, T_max=200), 100)
     result = cli(
         "verify",
         "torch.CosineAnnealingLR(optimizer, T_max=200, lr=0.1)",
@@ -145,16 +152,7 @@ def test_a_log_that_stops_early_is_said(tmp_path: Path, cli: Any) -> None:
 
 
 def test_a_staircase_of_many_drops_is_fitted(tmp_path: Path, cli: Any) -> None:
-    torch = require("torch")
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
-    rows = ["step,lr"]
-    for step in range(100):
-        rows.append(f"{step},{optimizer.param_groups[0]['lr']!r}")
-        optimizer.step()
-        scheduler.step()
-    path = tmp_path / "log.csv"
-    path.write_text("\n".join(rows) + "\n")
+    path = _torch_log(tmp_path, lambda s, o: s.StepLR(o, step_size=3, gamma=0.5), 100)
     result = cli("verify", "--log", str(path), "--json")
     assert result.code == 0, result.err
     assert json.loads(result.out)["exact"] is True
