@@ -201,10 +201,10 @@ def _held(
     if not tokens and settings.command_line is None:
         return logged, None, None
     texts, options = options_of(tokens)
-    built, _, _ = plan_of(texts, options, settings, logged)
-    for note in built.notes:
+    plan = plan_of(texts, options, settings, logged)
+    for note in plan[0].notes:
         terminal.say(note)
-    return logged, verify(texts, options, settings, logged), built
+    return logged, verify(texts, options, settings, logged, plan), plan[0]
 
 
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)

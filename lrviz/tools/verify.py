@@ -174,9 +174,11 @@ class _Check:
         return True
 
 
-def plan_of(
-    texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log
-) -> tuple[Built, RunSettings, bool]:
+Planned = tuple[Built, RunSettings, bool]
+"""What :func:`plan_of` gives: the plan built, its settings, and whether it was sized to the log."""
+
+
+def plan_of(texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log) -> Planned:
     """The plan as every command builds it, the settings it was built with, and whether it was sized
     to the log (its last logged update + 1) for want of a length of its own."""
     if settings.steps is not None or settings.epochs is not None or not log.steps.size:
@@ -188,15 +190,24 @@ def plan_of(
         return build(texts, options, sized), sized, True
 
 
-def verify(texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log) -> Verdict:
-    """Hold ``log`` against the plan (see :func:`_verify`), numpy's warnings about rates far beyond
-    any plan's kept from the output: such rates simply depart."""
+def verify(
+    texts: Sequence[str],
+    options: Sequence[Option],
+    settings: RunSettings,
+    log: Log,
+    given: Planned | None = None,
+) -> Verdict:
+    """Hold ``log`` against the plan (see :func:`_verify`; ``given`` is :func:`plan_of`'s, when the
+    caller has built it already), numpy's warnings about rates far beyond any plan's kept from the
+    output: such rates simply depart."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _verify(texts, options, settings, log)
+        return _verify(texts, options, settings, log, given)
 
 
-def _verify(texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log) -> Verdict:
+def _verify(
+    texts: Sequence[str], options: Sequence[Option], settings: RunSettings, log: Log, given: Planned | None
+) -> Verdict:
     """Hold ``log`` against the plan the specs (or config), options and settings give, as every command
     builds it. A plan that has no length of its own (neither steps nor epochs given, no config's or
     schedule's length) is sized to the log: its last logged update + 1. Points past the plan's end are
@@ -212,7 +223,7 @@ def _verify(texts: Sequence[str], options: Sequence[Option], settings: RunSettin
     rates = np.asarray(log.rates, dtype=np.float64)
     if steps.size == 0:
         raise LrvizError(f"{log.path.name}: the log has no rates in {log.column!r} to verify")
-    built, settings, sized = plan_of(texts, options, settings, log)
+    built, settings, sized = given if given is not None else plan_of(texts, options, settings, log)
     if len(built.curves.series) != 1:
         raise LrvizError(
             f"verify holds a log against one schedule, and this gives {len(built.curves.series)}: "
