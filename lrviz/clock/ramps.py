@@ -83,11 +83,6 @@ class Warmup:
             )
         return low * np.power(peak / low, t / self.steps)
 
-    def check(self) -> None:
-        """Raise :class:`RampError` for settings no ramp can have, before anything is evaluated."""
-        if self.shape == "log" and 0 < self.steps < 2:
-            self.rise(np.zeros(1), 1.0)
-
 
 def _first(t: Time, step: int, inner: Callable[[Time], Values]) -> float:
     """``inner``'s rate at ``step`` of its clock, evaluated alone (no marks)."""
@@ -101,10 +96,7 @@ def warmed_up(t: Time, warmup: Warmup, inner: Callable[[Time], Values]) -> Value
     runs on its own clock from the step the warm-up ends, in the others on the run's clock."""
     size = warmup.steps
     if warmup.carved:
-        first = (
-            replace(t, start=size, stop=size + 1, marks=None) - size if isinstance(t, Grid) else Grid(0, 1)
-        )
-        peak = float(inner(first)[0])
+        peak = _first(t - size if isinstance(t, Grid) else t, 0, inner)  # the schedule's first rate
         return join(
             t, [0, size], [lambda local: warmup.rise(steps(local), peak), inner], WARMUP_ENDS, "warmup"
         )
