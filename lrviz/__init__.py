@@ -17,7 +17,8 @@ from lrviz.errors import LrvizError, RunError, SpecError
 from lrviz.version import __version__
 
 if TYPE_CHECKING:
-    from lrviz.evaluation.run import Run, evaluate
+    from lrviz.api import evaluate
+    from lrviz.evaluation.run import Run
     from lrviz.language.parser import parse
     from lrviz.language.tree import Spec
 
@@ -27,7 +28,7 @@ __all__ = ["LrvizError", "Run", "RunError", "Spec", "SpecError", "__version__", 
 _LAZY = {
     "parse": "lrviz.language.parser",
     "Run": "lrviz.evaluation.run",
-    "evaluate": "lrviz.evaluation.run",
+    "evaluate": "lrviz.api",
     "Spec": "lrviz.language.tree",
 }
 

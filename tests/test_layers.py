@@ -20,7 +20,15 @@ LAYERS = [
     ("io", ["lrviz.io"]),
     (
         "tools and rendering",
-        ["lrviz.tools", "lrviz.render", "lrviz.adapters", "lrviz.torch", "lrviz.optax", "lrviz.keras"],
+        [
+            "lrviz.tools",
+            "lrviz.render",
+            "lrviz.api",
+            "lrviz.adapters",
+            "lrviz.torch",
+            "lrviz.optax",
+            "lrviz.keras",
+        ],
     ),
     ("command line", ["lrviz.cli", "lrviz.__main__", "lrviz"]),
 ]

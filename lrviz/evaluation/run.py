@@ -534,7 +534,7 @@ def evaluate(
 
     steps, step_limit = positive(steps, "steps"), positive(step_limit, "step limit")
     if metric is not None and not isinstance(metric, Metric):
-        metric = _metric_values(metric, steps)
+        metric = metric_of(metric, steps)
     chosen = at is not None and steps > step_limit
     run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
     tree = checked(
@@ -549,7 +549,7 @@ def _spec(value: object) -> Spec:
     return value
 
 
-def _metric_values(values: object, steps: int) -> Metric:
+def metric_of(values: object, steps: int) -> Metric:
     """A metric given as one value a step: real numbers, of which only the run's steps are read (the
     reports past its end could change nothing)."""
     if isinstance(values, np.ndarray):

@@ -170,10 +170,10 @@ class RunSettings:
             steps,
             self.epochs,
             self.steps_per_epoch,
-            self.dtype or "float64",
-            self.step_on or "update",
+            self.dtype if self.dtype is not None else "float64",
+            self.step_on if self.step_on is not None else "update",
             self.plan(),
-            self.step_limit or STEP_LIMIT,
+            self.step_limit if self.step_limit is not None else STEP_LIMIT,
         )
         if self.metric is None:
             if self.metric_column is not None:
