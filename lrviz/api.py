@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from lrviz.clock.grid import Values
+from lrviz.clock.grid import Metric, Values
 from lrviz.errors import SpecError
 from lrviz.evaluation.run import evaluate_spec, metric_of, rates_at, with_options
 from lrviz.io.settings import CONFIG_KEYS, SETTINGS, RunSettings
@@ -48,7 +48,7 @@ def evaluate(
     settings = RunSettings(steps=steps, **given)
     run = settings.run()
     if metric is not None and not isinstance(metric, str):
-        run = replace(run, metric=metric_of(metric, run.steps))
+        run = replace(run, metric=metric if isinstance(metric, Metric) else metric_of(metric, run.steps))
     per_epoch = settings.per_epoch()
     if isinstance(spec, str):
         tree = parse(spec, {"E": float(per_epoch)} if per_epoch is not None else {}, complete=False)
