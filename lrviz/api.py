@@ -17,9 +17,14 @@ from lrviz.language.parser import parse
 from lrviz.language.tree import Spec, checked
 from lrviz.limits import LARGEST_STEP
 
-RUN_KEYWORDS = tuple(f.name for f in SETTINGS if f.name in CONFIG_KEYS or f.name in ("dtype", "step_limit"))
+RUN_KEYWORDS = tuple(
+    f.name
+    for f in SETTINGS
+    if (f.name in CONFIG_KEYS or f.name in ("dtype", "step_limit")) and f.metadata["group"] != "Quantity"
+)
 """The run options a Python call takes by name: the command line's, less the ones that name an input
-(``--from``, ``--cmdline``)."""
+(``--from``, ``--cmdline``) and the ones that say what a picture or table shows (``--quantity``,
+``--momentum``), which one array of rates has no place for."""
 
 
 def evaluate(

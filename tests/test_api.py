@@ -61,6 +61,7 @@ def test_parameters_and_chosen_steps_still_work() -> None:
         ({"epochs": 2}, "steps or as epochs, not both"),
         ({"batch_size": 32}, "dataset size and batch size together"),
         ({"max_lrr": 0.1}, "did you mean"),
+        ({"momentum": True}, "takes momentum"),
     ],
 )
 def test_bad_run_options_are_one_line_errors(options: dict[str, Any], message: str) -> None:
