@@ -17,18 +17,33 @@ from lrviz.errors import LrvizError, RunError, SpecError
 from lrviz.version import __version__
 
 if TYPE_CHECKING:
-    from lrviz.api import evaluate
+    from lrviz.api import compare, evaluate, plot, table
     from lrviz.evaluation.run import Run
     from lrviz.language.parser import parse
     from lrviz.language.tree import Spec
 
 
-__all__ = ["LrvizError", "Run", "RunError", "Spec", "SpecError", "__version__", "evaluate", "parse"]
+__all__ = [
+    "LrvizError",
+    "Run",
+    "RunError",
+    "Spec",
+    "SpecError",
+    "__version__",
+    "compare",
+    "evaluate",
+    "parse",
+    "plot",
+    "table",
+]
 
 _LAZY = {
     "parse": "lrviz.language.parser",
     "Run": "lrviz.evaluation.run",
     "evaluate": "lrviz.api",
+    "plot": "lrviz.api",
+    "compare": "lrviz.api",
+    "table": "lrviz.api",
     "Spec": "lrviz.language.tree",
 }
 

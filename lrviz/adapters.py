@@ -18,7 +18,7 @@ from lrviz.schedules.entry import Values
 
 def rates(spec: Any, steps: int, **options: Any) -> Values:
     """The rates of ``spec`` over ``steps`` steps, as lrviz evaluates them."""
-    from lrviz.evaluation.run import evaluate
+    from lrviz.api import evaluate
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise LrvizError(f"steps must be a positive integer, got {excerpt(steps)}")

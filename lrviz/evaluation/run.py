@@ -16,7 +16,7 @@ from lrviz.clock.grid import Grid, Mark, Marks, Metric
 from lrviz.errors import RunError, SpecError, close_names
 from lrviz.evaluation.plan import Plan
 from lrviz.evaluation.stats import Checkpoint, Summary, Tally
-from lrviz.language.tree import Call, Spec, checked
+from lrviz.language.tree import Call, Spec
 from lrviz.limits import LARGEST_STEP, LARGEST_STEP_TEXT, STEP_LIMIT, ensure_memory, excerpt
 from lrviz.progress import report
 from lrviz.schedules.entry import Values
@@ -507,46 +507,6 @@ def series(spec: Spec, run: Run, label: str, look: Look | None = None, whole: bo
     if whole:
         made.values  # noqa: B018 (evaluated now, its marks with it)
     return made
-
-
-def evaluate(
-    spec: str | Spec,
-    steps: int,
-    *,
-    dtype: str = "float64",
-    metric: Any = None,
-    at: Sequence[int] | None = None,
-    step_limit: int = STEP_LIMIT,
-    **options: Any,
-) -> Values:
-    """The rate of ``spec`` at each of ``steps`` steps, as an array of shape ``(steps,)``: float64, or
-    float32 with ``dtype="float32"``.
-
-    ``at`` asks for chosen steps of the run only (negative ones count back from its end): an array of
-    their rates, the same numbers, without evaluating the steps between, so that
-    ``evaluate(spec, 10**12, at=[-1])`` is immediate; the limit on the run's length, which bounds the
-    work of evaluating every step, does not apply then. ``metric`` feeds feedback schedules: a
-    :class:`~lrviz.clock.grid.Metric`, or one value a step, each reported at the end of its step.
-    ``options`` set parameters wherever the spec's schedules take them, as command-line options do:
-    ``evaluate("cosine", 100, max_lr=0.1)``.
-    """
-    from lrviz.language.parser import parse
-
-    steps, step_limit = positive(steps, "steps"), positive(step_limit, "step limit")
-    if metric is not None and not isinstance(metric, Metric):
-        metric = metric_of(metric, steps)
-    chosen = at is not None and steps > step_limit
-    run = Run(steps, dtype=dtype, metric=metric, step_limit=steps if chosen else step_limit)
-    tree = checked(
-        with_options(parse(spec, complete=False) if isinstance(spec, str) else _spec(spec), options)
-    )
-    return evaluate_spec(tree, run) if at is None else rates_at(tree, run, at)
-
-
-def _spec(value: object) -> Spec:
-    if not isinstance(value, Spec):
-        raise SpecError(f"a spec must be text or a parsed spec, got {excerpt(value)}")
-    return value
 
 
 def metric_of(values: object, steps: int) -> Metric:

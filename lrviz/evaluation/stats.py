@@ -20,10 +20,12 @@ Checkpoint = tuple[str, int]
 """A checkpoint as the user wrote it ("25%", "-1", "300") and the step it falls on."""
 
 
-def checkpoints(points: str | Sequence[Any], steps: int, per_epoch: int = 1) -> list[Checkpoint]:
+def checkpoints(points: str | int | Sequence[Any], steps: int, per_epoch: int = 1) -> list[Checkpoint]:
     """Steps from a comma list or a list: whole steps (negative ones count back from the end, -1 being
     the last step), percentages of the run (``50%`` of 100 steps is step 50) and, with ``per_epoch``
     updates an epoch, epochs (``45e`` is the first step of epoch 45)."""
+    if isinstance(points, int) or not isinstance(points, str | Sequence):
+        points = [points]  # one checkpoint, from Python
     items = [p.strip() for p in points.split(",")] if isinstance(points, str) else [str(p) for p in points]
     found = []
     for item in items:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from lrviz.clock.grid import Metric
 from lrviz.errors import RunError
 from lrviz.evaluation.plan import Plan
 from lrviz.evaluation.run import Run, quantity_problem
@@ -104,8 +105,15 @@ class RunSettings:
     )
     metric_base: Path | None = None
     """The folder a metric path is relative to: the config's."""
+    metric_values: Metric | None = None
+    """A metric given as values (from Python) rather than a file to read."""
 
     def __post_init__(self) -> None:
+        for name, kind in _KINDS.items():  # what the command line's own parsing ensures, from Python too
+            value = getattr(self, name)
+            if value is not None and kind is not int and not isinstance(value, kind):
+                what = "True or False" if kind is bool else "text"
+                raise RunError(f"{name.replace('_', ' ')} is {what}, got {excerpt(value)}")
         if self.quantity is not None and (problem := quantity_problem(self.quantity)) is not None:
             raise RunError(f"quantity {problem}")
         for name in COUNTS:
@@ -124,7 +132,7 @@ class RunSettings:
         hints = typing.get_type_hints(cls)
         while tokens:
             name = tokens.pop(0).removeprefix("--").replace("-", "_")
-            if name not in hints or name == "metric_base":
+            if name not in hints or name in ("metric_base", "metric_values"):
                 raise RunError(f"--{name.replace('_', '-')} is not a run option")
             if hints[name] == bool | None:
                 given[name] = True
@@ -175,6 +183,8 @@ class RunSettings:
             self.plan(),
             self.step_limit if self.step_limit is not None else STEP_LIMIT,
         )
+        if self.metric_values is not None:
+            return replace(run, metric=self.metric_values)
         if self.metric is None:
             if self.metric_column is not None:
                 raise RunError("metric column goes with --metric FILE")
@@ -195,5 +205,7 @@ SETTINGS = tuple(f for f in fields(RunSettings) if f.metadata)
 keys."""
 CONFIG_KEYS = tuple(f.name for f in SETTINGS if f.metadata["config"])
 """The run keys of a config."""
-COUNTS = tuple(f.name for f in SETTINGS if typing.get_type_hints(RunSettings)[f.name] == int | None)
+_KINDS = {f.name: typing.get_args(typing.get_type_hints(RunSettings)[f.name])[0] for f in SETTINGS}
+"""Each setting's kind of value: ``int``, ``str`` or ``bool``."""
+COUNTS = tuple(name for name, kind in _KINDS.items() if kind is int)
 """The whole-number run settings, each from 1 to :data:`LARGEST_COUNT`."""

@@ -4,7 +4,7 @@ spec grammar reads them, so that ``--gamma 1/3``, ``gamma: 3e-4`` and ``gamma=3e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from lrviz.errors import SpecError, close_names
@@ -65,10 +65,28 @@ def coerce(param: Param, raw: Any, where: str) -> Any:
     return value
 
 
-def sweep_values(param: Param, raw: str | None, where: str) -> list[Any]:
-    """The values of one command-line option: a comma list of numbers is a sweep, one curve each; for a
-    list parameter it is the list itself."""
+def flag(name: str) -> str:
+    """An option as the command line spells it: ``--max-lr``."""
+    return f"--{name.replace('_', '-')}"
+
+
+def keyword(name: str) -> str:
+    """An option as a Python call spells it: ``max_lr``."""
+    return name
+
+
+def sweep_values(param: Param, raw: Any, where: str) -> list[Any]:
+    """The values of one option: a comma list of numbers (from Python, a list or tuple) is a sweep, one
+    curve each; for a list parameter it is the list itself."""
     if raw is None or param.is_flag or param.choices or param.kind in LIST_KINDS:
+        return [coerce(param, raw, where)]
+    if isinstance(raw, list | tuple):
+        if not raw:
+            raise SpecError(f"{where} sweeps no values: give at least one")
+        if len(raw) > CURVES:
+            raise SpecError(f"{where} sweeps {len(raw):,} values; a sweep has at most {CURVES}")
+        return [coerce(param, value, where) for value in raw]
+    if not isinstance(raw, str):
         return [coerce(param, raw, where)]
     parts = raw.split(",")
     if len(parts) > CURVES:
@@ -78,13 +96,15 @@ def sweep_values(param: Param, raw: str | None, where: str) -> list[Any]:
     return [coerce(param, part, where) for part in parts]
 
 
-def unknown_option(name: str, trees: Sequence[Spec], also: Iterable[str] = ()) -> str:
-    """The message for an option no schedule takes, naming the closest one."""
+def unknown_option(
+    name: str, trees: Sequence[Spec], also: Iterable[str] = (), spelled: Callable[[str], str] = flag
+) -> str:
+    """The message for an option no schedule takes, naming the closest one, each ``spelled`` as the
+    caller writes options (:func:`flag` or :func:`keyword`)."""
     known = sorted(set(known_params(trees)) | set(also))
     close = close_names(name, known)
-    flag = f"--{name.replace('_', '-')}"
     if name in also and name not in known_params(trees):
-        return f"{flag} does not apply to this command"
+        return f"{spelled(name)} does not apply to this command"
     if close:
-        return f"no such option {flag}; did you mean --{close[0].replace('_', '-')}?"
-    return f"no such option {flag}: no schedule given takes {name}"
+        return f"no such option {spelled(name)}; did you mean {spelled(close[0])}?"
+    return f"no such option {spelled(name)}: no schedule given takes {name}"

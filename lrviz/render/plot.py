@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
 import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,7 +29,7 @@ from matplotlib.figure import Figure
 from lrviz.clock.grid import MARKS_OF_A_KIND, Metric
 from lrviz.errors import LrvizError
 from lrviz.evaluation.run import LEARNING_RATE, Curves, Series
-from lrviz.io.config import Config
+from lrviz.io.config import LAYOUTS, Config
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.render.outline import column_edges, outline, staircase
 from lrviz.schedules.entry import Values
@@ -106,6 +107,11 @@ class Style:
     stats: bool = False
 
     def __post_init__(self) -> None:
+        for key, kind in (("title", str), ("logy", bool), ("dpi", int), ("style", str), ("stats", bool)):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+                what = {str: "text", bool: "True or False", int: "a whole number"}[kind]
+                raise StyleError(key, f"{key} is {what}, got {excerpt(value)}")
         if self.title is not None and len(self.title) > TITLE_LENGTH:
             raise StyleError(
                 "title",
@@ -123,6 +129,8 @@ class Style:
                 f"at most {PIXELS:,}: give a smaller --size or --dpi",
             )
         check_style(self.style)
+        if self.layout is not None and self.layout not in LAYOUTS:
+            raise StyleError("layout", f"layout is overlay or grid, got {excerpt(self.layout)}")
 
 
 def style_names() -> list[str]:
@@ -459,9 +467,16 @@ def log_figure(logged: Logged, style: Style, steps_per_epoch: int = 1) -> Figure
     return fig
 
 
-def figure(curves: Curves, style: Style, vector: bool = False, logged: Logged | None = None) -> Figure:
-    """A new figure of ``curves``: one panel, or a grid of panels on the same scales (for ``vector``
-    output: see :func:`draw`), with a training log's rates over the first (``logged``)."""
+def figure(
+    curves: Curves,
+    style: Style,
+    vector: bool = False,
+    logged: Logged | None = None,
+    kind: type[Figure] = Figure,
+) -> Figure:
+    """A new figure of ``curves`` (a ``kind`` of figure): one panel, or a grid of panels on the same
+    scales (for ``vector`` output: see :func:`draw`), with a training log's rates over the first
+    (``logged``)."""
     for s in curves.series:
         largest = max(abs(x) for x in s.extent())
         if largest > DRAWN_LARGEST:
@@ -469,7 +484,7 @@ def figure(curves: Curves, style: Style, vector: bool = False, logged: Logged | 
                 f"{excerpt(s.label)} reaches {largest:.3g}, beyond what a plot's axes can scale "
                 f"(about {DRAWN_LARGEST:.0e}): see it with table or export"
             )
-    fig = Figure(figsize=style.size, dpi=style.dpi, layout="constrained")
+    fig = kind(figsize=style.size, dpi=style.dpi, layout="constrained")
     panels = {"": list(curves.series)} if style.layout == "overlay" else curves.panels()
     if style.layout == "grid" and len(panels) == 1:
         panels = {s.label: [s] for s in curves.series}
@@ -617,10 +632,7 @@ def save(
     The same curves and style give byte-identical files.
     """
     style = style or Style()
-    with styled(style.style), warnings.catch_warnings():
-        # what matplotlib warns of here leaves the picture right (a layout that does not fit every
-        # label, a glyph drawn as a box): the command line is no place for its text
-        warnings.simplefilter("ignore")
+    with _drawing(style):
         vector = suffix != ".png"
         if curves is None:
             assert logged is not None
@@ -628,3 +640,35 @@ def save(
         else:
             made = figure(curves, style, vector, logged)
         made.savefig(file, format=suffix.lstrip("."), metadata=_metadata(suffix))
+
+
+@contextlib.contextmanager
+def _drawing(style: Style) -> Iterator[None]:
+    """Draw in ``style``, quietly: what matplotlib warns of while drawing leaves the picture right (a
+    layout that does not fit every label, a glyph drawn as a box), and is no text for a user."""
+    with styled(style.style), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+class Picture(Figure):
+    """A figure that shows itself as a picture wherever rich display is (a Jupyter notebook, IPython's
+    terminal with an image viewer): a PNG drawn in its style, with no pyplot backend switched on and
+    nothing of pyplot's global state touched."""
+
+    style: Style = Style()
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        with _drawing(self.style):
+            self.savefig(buffer, format="png", metadata=_metadata(".png"))
+        return buffer.getvalue()
+
+
+def picture(curves: Curves, style: Style) -> Picture:
+    """The plot of ``curves`` as a :class:`Picture`, which a notebook shows as :func:`save` draws it."""
+    with _drawing(style):
+        made = figure(curves, style, kind=Picture)
+    assert isinstance(made, Picture)
+    made.style = style
+    return made

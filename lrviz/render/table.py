@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -84,6 +85,55 @@ def build(
     """Rich tables of the rates at ``steps``, with a note at each phase boundary and a summary below:
     one table, or, when the schedules' columns do not fit in ``width`` characters, several one after
     another, each with the step column, so that no number is ever cut."""
+    keys, values, phase = _columns(curves, steps)
+    return _tables(keys, values, phase, len(steps), plain, width)
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The table of :func:`build` as a notebook or a Python prompt shows it: ``str()`` is the plain
+    table that ``lrviz table`` prints to a pipe, ``_repr_html_()`` an HTML table with the summary rows
+    in bold, both under the run's derivation (``caption``) when there is one."""
+
+    columns: tuple[Column, ...]
+    rows: int
+    """The rows of rates; the cells past them are the summary."""
+    caption: str | None = None
+
+    def __str__(self) -> str:
+        text = _plain(list(self.columns))
+        return f"{self.caption}\n{text}" if self.caption else text
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        def cells(tag: str, row: int | None) -> str:
+            return "".join(
+                f'<{tag} style="text-align:{column.justify}">'
+                f"{html.escape(column.header if row is None else column.cells[row])}</{tag}>"
+                for column in self.columns
+            )
+
+        every = range(len(self.columns[0].cells))
+        rates = "".join(f"<tr>{cells('td', row)}</tr>" for row in every[: self.rows])
+        summary = "".join(f"<tr>{cells('td', row)}</tr>" for row in every[self.rows :])
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return (
+            f'<table class="lrviz">{caption}<thead><tr>{cells("th", None)}</tr></thead>'
+            f'<tbody>{rates}</tbody><tbody style="font-weight:bold">{summary}</tbody></table>'
+        )
+
+
+def rate_table(curves: Curves, steps: list[int]) -> RateTable:
+    """The rates at ``steps`` with the phase notes and the summary, as one :class:`RateTable`."""
+    keys, values, phase = _columns(curves, steps)
+    return RateTable((*keys, *values, *phase), len(steps), preamble(curves))
+
+
+def _columns(curves: Curves, steps: list[int]) -> tuple[list[Column], list[Column], list[Column]]:
+    """The columns of a table of the rates at ``steps``: the step (and epoch) columns, a column of
+    rates and summary cells a schedule, and the phase notes (none when no step has one)."""
     notes: dict[int, list[str]] = {}
     if curves.resume_at is not None:
         notes[curves.resume_at] = ["resume: a restarted run continues at this rate"]
@@ -105,7 +155,7 @@ def build(
         for number, (s, rows) in enumerate(zip(curves.series, summaries, strict=True), start=1)
     ]
     phase = [Column("phase", ["; ".join(notes.get(step, [])) for step in steps] + [""] * len(names), "left")]
-    return _tables(keys, values, phase if notes else [], len(steps), plain, width)
+    return keys, values, phase if notes else []
 
 
 def _tables(

@@ -5,9 +5,10 @@ user writes to what lrviz draws, tabulates, exports, checks or writes code for."
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.lineup import Item, expand, run_length, set_params
@@ -20,17 +21,26 @@ from lrviz.io.config import load as load_config
 from lrviz.io.metric import MetricError, describe_nonfinite
 from lrviz.io.settings import SETTINGS, RunSettings
 from lrviz.io.training import imported, opened
+from lrviz.io.training import locate as locate_training
 from lrviz.io.training.cmdline import COMMAND_LINE
 from lrviz.io.training.cmdline import document as command_line
 from lrviz.language.catalogue import dialects, entries
-from lrviz.language.options import FALSE, TRUE, is_flag, params_named, sweep_values, unknown_option
+from lrviz.language.options import (
+    FALSE,
+    TRUE,
+    flag,
+    is_flag,
+    params_named,
+    sweep_values,
+    unknown_option,
+)
 from lrviz.language.parser import parse
 from lrviz.language.tree import checked
 from lrviz.limits import excerpt
 
-Option = tuple[str, str | None]
+Option = tuple[str, Any]
 """A parameter option as given: its name (``max_lr``) and its text (``0.1``, ``0.1,0.5``; ``None`` for
-a flag on its own)."""
+a flag on its own) or, from Python, its value (``0.1``, ``[0.1, 0.5]``)."""
 
 MOMENTUM = "momentum"
 """The quantity ``--momentum`` shows."""
@@ -92,13 +102,14 @@ def build(
     texts: Sequence[str],
     options: Sequence[Option] = (),
     settings: RunSettings | None = None,
-    at: str | None = None,
+    at: str | Sequence[Any] | None = None,
     resume_at: int | None = None,
     known: Sequence[str] = RUN_OPTIONS,
+    spelled: Callable[[str], str] = flag,
 ) -> Built:
     """Parse the specs or load the config, set the options (a comma list sweeps, one curve a value),
     size the run and evaluate. ``known`` are the other options of the command, which an option that no
-    schedule takes is told apart from."""
+    schedule takes is told apart from; messages name options ``spelled`` as the caller writes them."""
     run = settings or RunSettings()
     given_metric = run.metric
     config: Config | None = None
@@ -162,14 +173,13 @@ def build(
     specs = [item.spec for item in items]
     seen: set[str] = set()
     for option, raw in options:
-        flag = f"--{option.replace('_', '-')}"
         if option in seen:
-            raise SpecError(f"{flag} is given twice")
+            raise SpecError(f"{spelled(option)} is given twice")
         seen.add(option)
         params = params_named(specs, option)
         if not params:
-            raise SpecError(unknown_option(option, specs, known))
-        values = sweep_values(params[0], raw, flag)
+            raise SpecError(unknown_option(option, specs, known, spelled))
+        values = sweep_values(params[0], raw, spelled(option))
         sweeps = [s for s in sweeps if s[0] != option]
         if len(values) > 1:
             sweeps.append((option, values))
@@ -190,7 +200,7 @@ def build(
             if config is None:
                 raise
             raise SpecError(f"{config.where('schedules', item.label)}: {error}") from None
-    items = quantities(expand(items, sweeps), run)
+    items = quantities(expand(items, sweeps), run, spelled)
     for item in items:
         checked(item.spec)
     try:
@@ -200,7 +210,7 @@ def build(
             raise
         raise MetricError(f"{config.where('metric')}: {error}") from None
     if resume_at is not None and not 0 <= resume_at < length.steps:
-        raise LrvizError(f"--resume-at {resume_at} is not a step of this {length.steps}-step run")
+        raise LrvizError(f"{spelled('resume_at')} {resume_at} is not a step of this {length.steps}-step run")
     points = at if at is not None else (config.checkpoints if config else None)
     if length.metric is not None:
         notes += [f"note: {n}" for n in [describe_nonfinite(length.metric)] if n]
@@ -213,7 +223,18 @@ def build(
     return Built(replace(curves, resume_at=resume_at, title=title), name, config, tuple(notes))
 
 
-def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
+def check_config_name(text: str, command: str) -> None:
+    """Raise :class:`LrvizError` unless ``text`` names a config: a YAML file, a training config, or
+    one lrviz ships (``command`` takes nothing else)."""
+    if not is_config(text) and locate_training(text) is None:
+        shipped = ", ".join(p.stem for p in examples.configs())
+        raise LrvizError(
+            f"{command} takes a config file ending in .yaml or .yml (or a training config), or the name "
+            f"of one lrviz ships ({shipped}), got {excerpt(text)}"
+        )
+
+
+def quantities(items: Sequence[Item], run: RunSettings, spelled: Callable[[str], str] = flag) -> list[Item]:
     """The items as the quantity the run gives them (a schedule's own in a config wins), each followed,
     with ``momentum``, by the momentum its scheduler sets (in a panel of its own)."""
     given = run.quantity.strip() if run.quantity is not None else None
@@ -229,7 +250,7 @@ def quantities(items: Sequence[Item], run: RunSettings) -> list[Item]:
     if run.momentum and not any(item.look.quantity == MOMENTUM for item in made):
         setters = ", ".join(sorted({e.name for d in ("", *dialects()) for e in entries(d) if e.also}))
         raise SpecError(
-            f"--momentum: no schedule here sets a momentum; {setters} do (with cycle_momentum=True)"
+            f"{spelled(MOMENTUM)}: no schedule here sets a momentum; {setters} do (with cycle_momentum=True)"
         )
     return made
 

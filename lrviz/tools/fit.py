@@ -64,7 +64,7 @@ def fit(log: Log) -> Fit:
 
 
 def _fit(log: Log) -> Fit:
-    from lrviz.evaluation.run import evaluate
+    from lrviz.api import evaluate
 
     t = np.asarray(log.steps, dtype=np.int64)
     r = np.asarray(log.rates, dtype=np.float64)
@@ -110,7 +110,7 @@ def _fit(log: Log) -> Fit:
 
 
 def _error(spec: str, steps: int, t: npt.NDArray[np.int64], r: Array, scale: float) -> float:
-    from lrviz.evaluation.run import evaluate
+    from lrviz.api import evaluate
 
     try:
         error = float(np.max(np.abs(evaluate(spec, steps)[t] - r))) / scale
