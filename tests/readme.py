@@ -97,6 +97,12 @@ def _runnable(command: str) -> bool:
     return not re.search(r"\b[A-Z]{3,}\b|…|\||completion", command)
 
 
+def _in_process(command: str) -> bool:
+    """Whether a command runs here as written: not ``lrviz explore``, which needs a terminal (the tests
+    of explore run the README's in one), nor a line that uses the reader's shell (``"$SPEC"``)."""
+    return not command.startswith("lrviz explore") and "$" not in command
+
+
 def _source() -> str:
     """The project's repository, as pyproject.toml names it."""
     import tomllib
@@ -137,8 +143,8 @@ def lines(text: str | None = None) -> list[str]:
             inside = not inside
             continue
         command = re.sub(r"\s+#.*$", "", line.removeprefix("$ ")).strip()
-        if inside and (command.startswith("lrviz ") or command == "lrviz"):
+        if inside and (command.startswith("lrviz ") or command == "lrviz") and _in_process(command):
             found.append(command)
         elif not inside:  # `lrviz … …` in the text: a command with its arguments, as written
-            found += [c for c in re.findall(r"`(lrviz [^`]*)`", line) if _runnable(c)]
+            found += [c for c in re.findall(r"`(lrviz [^`]*)`", line) if _runnable(c) and _in_process(c)]
     return list(dict.fromkeys(found))

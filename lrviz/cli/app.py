@@ -43,12 +43,11 @@ from lrviz.errors import LrvizError, WriteError
 from lrviz.evaluation.lineup import NoRunLength
 from lrviz.evaluation.run import reacts_to_metric
 from lrviz.io import examples
-from lrviz.io.config import is_config
 from lrviz.io.files import check_suffix, write_atomically
 from lrviz.io.settings import LARGEST_COUNT, RunSettings
 from lrviz.limits import excerpt
 from lrviz.tools import describe as describing
-from lrviz.tools.build import RUN_OPTIONS, Built, build, options_of
+from lrviz.tools.build import RUN_OPTIONS, Built, build, check_config_name, options_of
 from lrviz.version import __version__
 
 app = typer.Typer(
@@ -225,15 +224,9 @@ def compare(
     preview: PreviewOption = True,
 ) -> None:
     """Draw every schedule of a config and print their statistics side by side."""
-    from lrviz.io.training import locate
     from lrviz.render.table import comparison
 
-    if not is_config(str(config_file)) and locate(str(config_file)) is None:
-        shipped = ", ".join(p.stem for p in examples.configs())
-        raise LrvizError(
-            "compare takes a config file ending in .yaml or .yml (or a training config), or the name of "
-            f"one lrviz ships ({shipped}), got {excerpt(str(config_file))}"
-        )
+    check_config_name(str(config_file), "compare")
     if output is not None:
         check_suffix(output, PLOT_SUFFIXES)
     built = _built([str(config_file), *ctx.args], settings, at, resume_at)
@@ -271,6 +264,41 @@ def table(
         console.print(derivation, style="dim")
     for part in tables(curves, rows, plain=not console.is_terminal, width=terminal.width(console)):
         terminal.show(console, part)
+
+
+@app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)
+@with_options()
+def explore(specs: Specs = None, settings: RunSettings = NO_RUN) -> None:
+    """Tune a schedule's parameters live in the terminal; on quit, print the specs as tuned.
+
+    [dim]SPEC=$(lrviz explore "cosine(0.1, warmup=10)" --steps 1000)[/]
+    """
+    from lrviz.tools.explore import completed
+
+    texts, options = options_of(specs or [])
+    built = build(texts, options, settings, complete=completed)  # a bare name starts at its example
+    streams = (sys.__stdin__, sys.__stderr__)  # the app reads keys from one and draws on the other
+    if not all(stream is not None and stream.isatty() for stream in streams):
+        raise LrvizError(
+            "the app needs a terminal on standard input and standard error; use 'lrviz table' or "
+            "'lrviz plot' to see a schedule without one"
+        )
+    try:
+        from lrviz.cli.explorer import Explorer
+    except ModuleNotFoundError as missing:
+        if missing.name != "textual":
+            raise
+        raise LrvizError("the app needs textual, which is not installed: pip install textual") from None
+    from lrviz.progress import listening
+    from lrviz.tools.explore import Exploration
+
+    explorer = Explorer(Exploration.of(built.curves, built.name, built.config), built.notes)
+    with listening(lambda what, done, total: None):  # no progress bar over the app's screen
+        tuned = explorer.run()
+    if explorer.return_code:  # a failure inside the app, which textual has shown as it closed
+        raise typer.Exit(explorer.return_code)
+    for spec in tuned or []:
+        sys.stdout.write(spec + "\n")
 
 
 @app.command(cls=SpecCommand, context_settings=SPEC_COMMAND)

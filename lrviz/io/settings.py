@@ -111,7 +111,7 @@ class RunSettings:
     def __post_init__(self) -> None:
         for name, kind in _KINDS.items():  # what the command line's own parsing ensures, from Python too
             value = getattr(self, name)
-            if value is not None and kind is not int and not isinstance(value, kind):
+            if value is not None and kind is not int and name not in CHOSEN and not isinstance(value, kind):
                 what = "True or False" if kind is bool else "text"
                 raise RunError(f"{name.replace('_', ' ')} is {what}, got {excerpt(value)}")
         if self.quantity is not None and (problem := quantity_problem(self.quantity)) is not None:
@@ -205,6 +205,8 @@ SETTINGS = tuple(f for f in fields(RunSettings) if f.metadata)
 keys."""
 CONFIG_KEYS = tuple(f.name for f in SETTINGS if f.metadata["config"])
 """The run keys of a config."""
+CHOSEN = ("dtype", "step_on")
+"""The settings that are one of a few words: the run checks them, naming the words."""
 _KINDS = {f.name: typing.get_args(typing.get_type_hints(RunSettings)[f.name])[0] for f in SETTINGS}
 """Each setting's kind of value: ``int``, ``str`` or ``bool``."""
 COUNTS = tuple(name for name, kind in _KINDS.items() if kind is int)

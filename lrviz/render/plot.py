@@ -109,7 +109,9 @@ class Style:
     def __post_init__(self) -> None:
         for key, kind in (("title", str), ("logy", bool), ("dpi", int), ("style", str), ("stats", bool)):
             value = getattr(self, key)
-            if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            if value is not None and (
+                not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+            ):
                 what = {str: "text", bool: "True or False", int: "a whole number"}[kind]
                 raise StyleError(key, f"{key} is {what}, got {excerpt(value)}")
         if self.title is not None and len(self.title) > TITLE_LENGTH:

@@ -35,7 +35,7 @@ from lrviz.language.options import (
     unknown_option,
 )
 from lrviz.language.parser import parse
-from lrviz.language.tree import checked
+from lrviz.language.tree import Spec, checked
 from lrviz.limits import excerpt
 
 Option = tuple[str, Any]
@@ -106,10 +106,13 @@ def build(
     resume_at: int | None = None,
     known: Sequence[str] = RUN_OPTIONS,
     spelled: Callable[[str], str] = flag,
+    complete: Callable[[Spec], tuple[Spec, list[str]]] | None = None,
 ) -> Built:
     """Parse the specs or load the config, set the options (a comma list sweeps, one curve a value),
     size the run and evaluate. ``known`` are the other options of the command, which an option that no
-    schedule takes is told apart from; messages name options ``spelled`` as the caller writes them."""
+    schedule takes is told apart from; messages name options ``spelled`` as the caller writes them.
+    ``complete`` gives a spec the arguments it still lacks once the options are set, with a note of
+    each."""
     run = settings or RunSettings()
     given_metric = run.metric
     config: Config | None = None
@@ -193,6 +196,13 @@ def build(
         ]
         if config is None:  # a spec's label is its text: show what the option made of it
             items = [replace(item, label=item.spec.render()) for item in items]
+    if complete is not None:  # what the options left out, from the caller
+        for number, item in enumerate(items):
+            spec, said = complete(item.spec)
+            if spec is not item.spec:
+                label = item.label if config is not None else spec.render()
+                items[number] = replace(item, spec=spec, label=label)
+                notes += [f"note: {note}" for note in said]
     for item in items:  # complete now: the options have had their say
         try:
             checked(item.spec)
