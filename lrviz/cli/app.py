@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -46,6 +44,7 @@ from lrviz.io import examples
 from lrviz.io.files import check_suffix, write_atomically
 from lrviz.io.settings import LARGEST_COUNT, RunSettings
 from lrviz.limits import excerpt
+from lrviz.render import plot_module
 from lrviz.tools import describe as describing
 from lrviz.tools.build import RUN_OPTIONS, Built, build, check_config_name, options_of
 from lrviz.version import __version__
@@ -116,25 +115,10 @@ def _writing(path: Path) -> Iterator[None]:
         raise WriteError(f"cannot write {excerpt(str(path))}: {reason}") from None
 
 
-def _plotting() -> ModuleType:
-    """The plotting module, or the environment setting that keeps matplotlib from loading."""
-    try:
-        from lrviz.render import plot
-    except ValueError:
-        backend = os.environ.get("MPLBACKEND")
-        if backend is None:
-            raise
-        raise LrvizError(
-            f"MPLBACKEND={excerpt(backend)} is not a backend matplotlib knows: unset it "
-            "(lrviz draws without one)"
-        ) from None
-    return plot
-
-
 def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool, logged: Any = None) -> None:
     """Write the plot of what was built, with the config's plot settings under the command line's (and
     a training log's rates over it)."""
-    plotting = _plotting()
+    plotting = plot_module()
     style = plotting.style_for(built.config, look)
     plotting.check_looks(built.curves)
     path = output or Path(built.name + ".png")
@@ -173,7 +157,7 @@ def plot(
         _draw(_built(specs or [], settings, None, resume_at), output, look or {}, preview)
         return
     logged, verdict, built = _held(specs or [], settings, log, log_column)
-    plotting = _plotting()
+    plotting = plot_module()
     drawn = plotting.Logged(
         logged.steps, logged.rates, log.name, verdict.first_departure if verdict else None
     )
@@ -358,7 +342,7 @@ def gallery(
     """Draw every built-in schedule (its example) and every config of a folder, as SVG files."""
     from lrviz.render.gallery import render_all
 
-    _plotting()
+    plot_module()
     if configs is not None and not configs.is_dir():
         raise LrvizError(f"--configs {excerpt(str(configs))} is not a folder of configs")
     _folder(out)

@@ -326,13 +326,9 @@ class Exploration:
         """Write the plot ``lrviz plot`` draws of the curves (with the config's plot settings) to
         ``path``, by default ``<name>.png``, whole or not at all; :class:`WriteError` if it cannot be
         written."""
-        try:
-            from lrviz.render import plot
-        except ValueError:  # matplotlib refuses the backend the environment names
-            raise LrvizError(
-                f"MPLBACKEND={excerpt(os.environ.get('MPLBACKEND', ''))} is not a backend matplotlib "
-                "knows: unset it (lrviz draws without one)"
-            ) from None
+        from lrviz.render import plot_module
+
+        plot = plot_module()
         path = path or Path(f"{self.name}.png")
         style = plot.style_for(self.config, {})
         plot.check_looks(self.curves)
