@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from lrviz.clock.grid import Metric, Values
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.run import evaluate_spec, metric_of, rates_at, with_options
@@ -145,6 +147,8 @@ def table(
 
     if every is not None and (problem := count_problem(every)) is not None:
         raise LrvizError(f"every {problem}")
+    if isinstance(all, np.bool_):
+        all = bool(all)
     if not isinstance(all, bool):
         raise LrvizError(f"all is True or False, got {excerpt(all)}")
     curves = _built(spec, steps, options, at, resume_at).curves

@@ -216,3 +216,12 @@ def test_what_is_not_a_spec_is_told() -> None:
         lrviz.plot(123)  # type: ignore[arg-type]
     with pytest.raises(lrviz.LrvizError, match="got 5"):
         lrviz.compare(5)  # type: ignore[arg-type]
+
+
+def test_numpy_values_are_taken_as_pythons() -> None:
+    fig = lrviz.plot("cosine", 100, max_lr=np.array([0.1, 0.2]), logy=np.bool_(True), dpi=np.int64(50))
+    curves = [line for line in fig.axes[0].get_lines() if np.size(line.get_ydata()) == 101]
+    assert sorted(float(np.asarray(line.get_ydata())[0]) for line in curves) == [0.1, 0.2]
+    assert fig.axes[0].get_yscale() == "log"
+    rows = str(lrviz.table("cosine(0.1)", 3, all=np.bool_(True))).splitlines()  # type: ignore[arg-type]
+    assert [row.split()[0] for row in rows[1:4]] == ["0", "1", "2"]

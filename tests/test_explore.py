@@ -364,10 +364,36 @@ def test_no_color_and_small_terminals(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.resize_terminal(20, 5)
         await pilot.pause()
         await pilot.press("down", "plus")
-        await pilot.press("ctrl+c")  # quits too, with the specs
+        await pilot.press("q")
 
     app = drive(explored("cosine", ("max_lr", "0.1,0.2")), script)
     assert app.return_value == ["cosine(0.125)", "cosine(0.2)"]
+
+
+def test_ctrl_c_aborts_with_no_spec() -> None:
+    async def script(pilot: Any, app: Explorer) -> None:
+        await pilot.press("plus", "ctrl+c")
+
+    app = drive(explored("cosine(0.1)"), script)
+    assert app.return_value is None
+    assert app.return_code == 130  # as a shell reports a command that SIGINT ended
+
+
+def test_the_value_column_widens_to_show_a_long_value() -> None:
+    async def script(pilot: Any, app: Explorer) -> None:
+        from textual.coordinate import Coordinate
+        from textual.widgets import DataTable
+
+        await pilot.press("down", "down", "enter", *"1000000000", "enter")
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        cells = [str(table.get_cell_at(Coordinate(row, 2))) for row in range(table.row_count)]
+        assert "1000000000" in cells
+        assert table.columns[list(table.columns)[2]].get_render_width(table) >= len("1000000000")
+        await pilot.press("q")
+
+    app = drive(explored("cosine(0.1)"), script)
+    assert app.return_value == ["cosine(0.1, steps=1000000000)"]
 
 
 def test_explore_without_a_terminal_says_so(cli: Callable[..., Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from lrviz import interrupts
 from lrviz.cli import terminal
 from lrviz.cli.help import Command, Group
 from lrviz.cli.options import (
@@ -268,7 +270,7 @@ def explore(specs: Specs = None, settings: RunSettings = NO_RUN) -> None:
             "'lrviz plot' to see a schedule without one"
         )
     try:
-        from lrviz.cli.explorer import Explorer
+        from lrviz.cli.explorer import ABORTED, Explorer
     except ModuleNotFoundError as missing:
         if missing.name != "textual":
             raise
@@ -279,6 +281,8 @@ def explore(specs: Specs = None, settings: RunSettings = NO_RUN) -> None:
     explorer = Explorer(Exploration.of(built.curves, built.name, built.config), built.notes)
     with listening(lambda what, done, total: None):  # no progress bar over the app's screen
         tuned = explorer.run()
+    if explorer.return_code == ABORTED:  # Ctrl+C, which the app reads as a key
+        raise interrupts.Interrupted(signal.SIGINT)
     if explorer.return_code:  # a failure inside the app, which textual has shown as it closed
         raise typer.Exit(explorer.return_code)
     for spec in tuned or []:

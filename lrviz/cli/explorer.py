@@ -9,6 +9,7 @@ it returns when it quits.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -28,6 +29,8 @@ from lrviz.cli.terminal import one_line
 from lrviz.errors import LrvizError, WriteError
 from lrviz.tools.explore import TARGETS, Exploration, Knob, mark_column
 
+ABORTED = 128 + signal.SIGINT
+"""The app's exit status after Ctrl+C: a shell's for a command that SIGINT ended."""
 JUMPS = 20
 """How many big cursor moves (Shift+Left/Right, PageUp/PageDown) cross the run."""
 TYPED = (*((digit, digit) for digit in "0123456789"), ("full_stop", "."))
@@ -141,7 +144,7 @@ class Explorer(App[list[str]]):
         Binding("c", "code", "code"),
         Binding("l", "log", "log"),
         Binding("q", "quit", "quit"),
-        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+        Binding("ctrl+c", "abort", show=False, priority=True),
     ]
 
     def __init__(self, exploration: Exploration, notes: Sequence[str] = ()) -> None:
@@ -212,7 +215,7 @@ class Explorer(App[list[str]]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys of the cursor, the selection, nudges and Enter are the input's while it is open, and
         none but quitting is the app's while the code is shown over it."""
-        if action == "quit":
+        if action in ("quit", "abort"):
             return True
         if len(self.screen_stack) > 1:
             return False
@@ -248,7 +251,7 @@ class Explorer(App[list[str]]):
         several = len({knob.curve for knob in self.knobs}) > 1
         columns = list(table.columns)
         for row, knob in enumerate(self.knobs):
-            table.update_cell(str(row), columns[-1], self._row(knob, several)[-1])
+            table.update_cell(str(row), columns[-1], self._row(knob, several)[-1], update_width=True)
         self._show()
 
     def action_nudge(self, direction: int) -> None:
@@ -335,6 +338,11 @@ class Explorer(App[list[str]]):
     def action_code(self) -> None:
         knob = self.knob
         self.push_screen(CodeScreen(self.exploration, knob.curve if knob is not None else 0))
+
+    def action_abort(self) -> None:
+        """Ctrl+C: end as an interrupted command does, with no spec, so that ``SPEC=$(…) && train``
+        stops there."""
+        self.exit(None, return_code=ABORTED)
 
     async def action_quit(self) -> None:
         self.exit(self.exploration.specs)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lrviz.clock.grid import Metric
 from lrviz.errors import RunError
 from lrviz.evaluation.plan import Plan
@@ -111,6 +113,9 @@ class RunSettings:
     def __post_init__(self) -> None:
         for name, kind in _KINDS.items():  # what the command line's own parsing ensures, from Python too
             value = getattr(self, name)
+            if isinstance(value, np.bool_):  # numpy's values as Python's own
+                value = bool(value)
+                object.__setattr__(self, name, value)
             if value is not None and kind is not int and name not in CHOSEN and not isinstance(value, kind):
                 what = "True or False" if kind is bool else "text"
                 raise RunError(f"{name.replace('_', ' ')} is {what}, got {excerpt(value)}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from lrviz.errors import SpecError, close_names
 from lrviz.language.catalogue import entries
 from lrviz.language.parser import parse_value
@@ -78,6 +80,8 @@ def keyword(name: str) -> str:
 def sweep_values(param: Param, raw: Any, where: str) -> list[Any]:
     """The values of one option: a comma list of numbers (from Python, a list or tuple) is a sweep, one
     curve each; for a list parameter it is the list itself."""
+    if isinstance(raw, np.ndarray | np.generic):  # numpy's values as Python's own
+        raw = raw.tolist()
     if raw is None or param.is_flag or param.choices or param.kind in LIST_KINDS:
         return [coerce(param, raw, where)]
     if isinstance(raw, list | tuple):

@@ -109,6 +109,9 @@ class Style:
     def __post_init__(self) -> None:
         for key, kind in (("title", str), ("logy", bool), ("dpi", int), ("style", str), ("stats", bool)):
             value = getattr(self, key)
+            if isinstance(value, np.bool_ | np.integer):  # numpy's values as Python's own
+                value = value.item()
+                object.__setattr__(self, key, value)
             if value is not None and (
                 not isinstance(value, kind) or (kind is int and isinstance(value, bool))
             ):
