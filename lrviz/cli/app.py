@@ -7,11 +7,10 @@ gallery), and yaml only when a config is read.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,11 +38,11 @@ from lrviz.cli.options import (
     Specs,
     with_options,
 )
-from lrviz.errors import LrvizError, WriteError
+from lrviz.errors import LrvizError
 from lrviz.evaluation.lineup import NoRunLength
 from lrviz.evaluation.run import reacts_to_metric
 from lrviz.io import examples
-from lrviz.io.files import check_suffix, write_atomically
+from lrviz.io.files import check_suffix, write_atomically, writing
 from lrviz.io.settings import LARGEST_COUNT, RunSettings
 from lrviz.limits import excerpt
 from lrviz.render import plot_module
@@ -93,28 +92,17 @@ def _built(
 
 
 def _write(path: Path, write: Any, *, binary: bool = False) -> None:
-    with _writing(path):
+    with writing(path):
         write_atomically(path, write, binary=binary)
 
 
 def _folder(path: Path) -> None:
     """Make the folder ``path`` (and its parents) for output, before any work: a file in the way, a
     permission or a path through a file (``/dev/null/x``) is a :class:`WriteError`."""
-    with _writing(path):
+    with writing(path):
         if path.exists() and not path.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "it is not a folder", str(path))
         path.mkdir(parents=True, exist_ok=True)
-
-
-@contextlib.contextmanager
-def _writing(path: Path) -> Iterator[None]:
-    """Turn a failure to write ``path`` (the disk, a permission, a missing folder) into a
-    :class:`WriteError`: one line and exit status 1."""
-    try:
-        yield
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise WriteError(f"cannot write {excerpt(str(path))}: {reason}") from None
 
 
 def _draw(built: Built, output: Path | None, look: dict[str, Any], preview: bool, logged: Any = None) -> None:

@@ -8,13 +8,25 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from lrviz import interrupts
-from lrviz.errors import LrvizError, RunError
+from lrviz.errors import LrvizError, RunError, WriteError
 from lrviz.limits import excerpt, size
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` (the disk, a permission, a missing folder) into a
+    :class:`~lrviz.errors.WriteError`: one line and exit status 1."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise WriteError(f"cannot write {excerpt(str(path))}: {reason}") from None
+
 
 _IN_PROGRESS: set[str] = set()
 """The temporary files being written now: what :func:`remove_temporaries` removes."""

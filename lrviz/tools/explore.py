@@ -10,7 +10,6 @@ is a new one). Floats are nudged along the R10 preferred numbers, whole numbers 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,14 +17,13 @@ from typing import Any
 
 from rich.text import Text
 
-from lrviz.errors import LrvizError, SpecError, WriteError
+from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.lineup import Item, evaluate
 from lrviz.evaluation.run import Curves, reacts_to_metric
 from lrviz.io.config import Config
-from lrviz.io.files import write_atomically
+from lrviz.io.files import write_atomically, writing
 from lrviz.language.options import coerce
 from lrviz.language.tree import Call, Operation, Spec, checked, checked_call
-from lrviz.limits import excerpt
 from lrviz.render.preview import render
 from lrviz.schedules.entry import Entry, Param
 from lrviz.schedules.kinds import (
@@ -332,12 +330,10 @@ class Exploration:
         path = path or Path(f"{self.name}.png")
         style = plot.style_for(self.config, {})
         plot.check_looks(self.curves)
-        try:
+        with writing(path):
             write_atomically(
                 path, lambda file: plot.save(self.curves, file, path.suffix.lower(), style), binary=True
             )
-        except OSError as error:
-            raise WriteError(f"cannot write {excerpt(os.fspath(path))}: {error.strerror or error}") from None
         return path
 
 
