@@ -21,7 +21,7 @@ import numpy as np
 from lrviz.clock.grid import Metric, Values
 from lrviz.errors import LrvizError, SpecError
 from lrviz.evaluation.run import evaluate_spec, metric_of, rates_at, with_options
-from lrviz.io.config import PLOT_KEYS
+from lrviz.io.config import PLOT_KEYS, looks_given
 from lrviz.io.settings import CONFIG_KEYS, SETTINGS, RunSettings, count_problem
 from lrviz.language.options import keyword
 from lrviz.language.parser import parse
@@ -167,13 +167,8 @@ def _settings(steps: int | None, options: dict[str, Any], names: Sequence[str]) 
 
 
 def _looks(options: dict[str, Any]) -> dict[str, Any]:
-    """The plot settings among ``options`` (taken out of them), the size read from ``"7x4"`` or a pair."""
-    from lrviz.io.config import parse_size
-
-    looks = {name: options.pop(name) for name in PLOT_KEYS if name in options}
-    if looks.get("size") is not None:
-        looks["size"] = parse_size(looks["size"])
-    return {name: value for name, value in looks.items() if value is not None}
+    """The plot settings among ``options`` (taken out of them), read as the command line's are."""
+    return looks_given({name: options.pop(name) for name in PLOT_KEYS if name in options}, keyword)
 
 
 def _built(

@@ -15,10 +15,9 @@ import typer
 
 from lrviz.cli.help import Command
 from lrviz.errors import LrvizError
-from lrviz.io.config import LAYOUTS, parse_size
+from lrviz.io.config import looks_given
 from lrviz.io.settings import LARGEST_COUNT, SETTINGS, RunSettings
 from lrviz.language.catalogue import dialects, entries
-from lrviz.limits import excerpt
 from lrviz.tools.build import takes_next
 
 SPEC_COMMAND = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -250,7 +249,7 @@ def with_options(
         def given(**values: Any) -> None:
             settings = RunSettings(**{name: values.pop(name) for name in runs})
             if looks:
-                values["look"] = look_of({name: values.pop(name) for name in LOOKS})
+                values["look"] = looks_given({name: values.pop(name) for name in LOOKS})
             command(settings=settings, **values)
 
         parameters = own + extra
@@ -264,13 +263,3 @@ def with_options(
 def _in_panel(option: Any, panel: str) -> Any:
     option.rich_help_panel = panel
     return option
-
-
-def look_of(given: dict[str, Any]) -> dict[str, Any]:
-    """The plot settings given on the command line, checked before any work (the size read)."""
-    layout = given.get("layout")
-    if layout is not None and layout not in LAYOUTS:
-        raise LrvizError(f"--layout is overlay or grid, got {excerpt(layout)}")
-    if given.get("size") is not None:
-        given = {**given, "size": parse_size(given["size"])}
-    return {name: value for name, value in given.items() if value is not None}

@@ -22,7 +22,7 @@ A config is read as hostile input, so that every file either reads or is refused
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from lrviz.evaluation.run import LEARNING_RATE, STEP_ON, Look, quantity_problem
 from lrviz.io import examples
 from lrviz.io.metric import read_input, shown
 from lrviz.io.settings import CONFIG_KEYS, COUNTS, LARGEST_COUNT, RunSettings, count_problem
-from lrviz.language.options import coerce, known_params, params_named
+from lrviz.language.options import coerce, flag, known_params, params_named
 from lrviz.language.parser import parse
 from lrviz.limits import CONFIG_BYTES, CONFIG_DEPTH, CONFIG_VALUES, excerpt
 from lrviz.schedules.kinds import STEPS, Invalid
@@ -488,6 +488,19 @@ class _Reader:
                 ("table", "checkpoints"), f"must be a list such as [0, 25%, -1], got {_kind(points)}"
             )
         return points
+
+
+def looks_given(given: Mapping[str, Any], spelled: Callable[[str], str] = flag) -> dict[str, Any]:
+    """The plot settings given (by the command line, or a Python call: options ``spelled`` as it
+    writes them), checked before any work: the layout one of :data:`LAYOUTS`, the size read (see
+    :func:`parse_size`); a setting given as ``None`` is not given."""
+    layout = given.get("layout")
+    if layout is not None and layout not in LAYOUTS:
+        raise LrvizError(f"{spelled('layout')} is overlay or grid, got {excerpt(layout)}")
+    looks = {name: value for name, value in given.items() if value is not None}
+    if "size" in looks:
+        looks["size"] = parse_size(looks["size"])
+    return looks
 
 
 def parse_size(value: Any) -> tuple[float, float]:

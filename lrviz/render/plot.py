@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from lrviz.clock.grid import MARKS_OF_A_KIND, Metric
 from lrviz.errors import LrvizError
 from lrviz.evaluation.run import LEARNING_RATE, Curves, Series
-from lrviz.io.config import LAYOUTS, Config
+from lrviz.io.config import Config
 from lrviz.limits import PIXELS, TITLE_LENGTH, excerpt
 from lrviz.render.outline import column_edges, outline, staircase
 from lrviz.schedules.entry import Values
@@ -134,8 +134,6 @@ class Style:
                 f"at most {PIXELS:,}: give a smaller --size or --dpi",
             )
         check_style(self.style)
-        if self.layout is not None and self.layout not in LAYOUTS:
-            raise StyleError("layout", f"layout is overlay or grid, got {excerpt(self.layout)}")
 
 
 def style_names() -> list[str]:
